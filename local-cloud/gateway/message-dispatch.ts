@@ -1,0 +1,46 @@
+import type { FunctionInvoker } from '../lambda/invoker.js';
+import type { Connection } from './connection.js';
+import { errorFrame } from './error-responses.js';
+import { newAwsId } from './ids.js';
+import { messageEvent, type ApiFacts } from './proxy-events.js';
+import type { RouteSelection } from './route-selection.js';
+
+export interface MessageDispatchDeps {
+  api: ApiFacts;
+  invoker: FunctionInvoker;
+  selectRoute(body: string): RouteSelection;
+  log(message: string, error?: unknown): void;
+}
+
+/**
+ * Handles one text message: picks its route, invokes the route's function and delivers the
+ * route response. Each message is handled on its own (API Gateway does not serialize a
+ * connection's messages, so neither does the emulator).
+ */
+export async function dispatchMessage(connection: Connection, body: string, deps: MessageDispatchDeps): Promise<void> {
+  const selection = deps.selectRoute(body);
+  if (selection.kind === 'none') {
+    connection.send(errorFrame('Forbidden', connection.id, newAwsId()));
+    return;
+  }
+  const { route } = selection;
+  const event = messageEvent(deps.api, connection.facts, route.routeKey, body);
+  let result: unknown;
+  try {
+    result = await deps.invoker.invoke(route.functionName, event);
+  } catch (error) {
+    deps.log(`route ${route.routeKey} (${route.functionName}) failed for ${connection.id}`, error);
+    connection.send(errorFrame('Internal server error', connection.id, event.requestContext.requestId));
+    return;
+  }
+  if (!route.twoWay) return;
+  const reply = routeResponseBody(result);
+  if (reply !== undefined) connection.send(reply);
+}
+
+/** With a route response, a proxy integration's `body` (or a bare string result) goes back to the client. */
+export function routeResponseBody(result: unknown): string | undefined {
+  if (typeof result === 'string') return result;
+  if (typeof result === 'object' && result !== null && 'body' in result && typeof result.body === 'string') return result.body;
+  return undefined;
+}

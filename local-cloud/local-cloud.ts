@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createDevTokenSigner, type DevTokenSigner, devTokenEndpoint } from './dev-token.js';
+import { createTables } from './dynamodb/create-tables.js';
+import { startDynamoDbLocal } from './dynamodb/dynamodb-local.js';
+import { startDynamoDbFrontDoor, type RunningFrontDoor } from './front-door/dynamodb-front-door.js';
+import { accessKeyIdOf, functionEnvironment, type LocalEndpoints } from './function-environment.js';
+import { AWS_GATEWAY_LIMITS, type GatewayLimits } from './gateway/gateway-config.js';
+import { WebSocketGateway } from './gateway/websocket-gateway.js';
+import type { RunnableFunction } from './lambda/function-instance-pool.js';
+import type { FunctionInvoker } from './lambda/invoker.js';
+import { LambdaRuntime } from './lambda/lambda-runtime.js';
+import { secretValues } from './secrets/secret-values.js';
+import { startSecretsManager } from './secrets/secrets-manager-server.js';
+import { createQueues } from './sqs/create-queues.js';
+import { SqsEventSourceMapping } from './sqs/event-source-mapping.js';
+import { startSqsServer } from './sqs/sqs-server.js';
+import type { CloudModel, FunctionSpec } from './template/cloud-model.js';
+import type { ResolveContext } from './template/intrinsics.js';
+import { setQueueUrl } from './template/physical-resources.js';
+import { DEFAULT_TEMPLATE, readTemplate } from './template/read-template.js';
+
+export { DEFAULT_TEMPLATE };
+
+export interface LocalCloudOptions {
+  /** Synthesized template; default `cdk.out/ServerlessIm.template.json`. */
+  templatePath?: string;
+  /** Port of the WebSocket gateway and HTTP endpoints on 127.0.0.1; 0 picks a free one. Default 3000. */
+  port?: number;
+  /** Keep DynamoDB data and secrets in this folder across restarts (embedded DynamoDB only). */
+  dataDir?: string;
+  /** Use this DynamoDB endpoint (a shared DynamoDB Local, or LocalStack) instead of starting one. */
+  dynamoDbEndpoint?: string;
+  /** Use this SQS endpoint (LocalStack) instead of the embedded emulator. */
+  sqsEndpoint?: string;
+  /**
+   * Stands in for the random part of CloudFormation's generated names. Tests give each cloud its
+   * own, so several clouds can share one DynamoDB without seeing each other's tables.
+   */
+  resourceSuffix?: string;
+  limits?: Partial<GatewayLimits>;
+  maxConcurrencyPerFunction?: number;
+  /** Where function logs go (one line at a time); default: kept in `logs` only. */
+  onFunctionLog?: (functionName: string, line: string) => void;
+  /** Extra HTTP endpoints served on the gateway's origin (e.g. the web chat page). */
+  httpHandler?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+}
+
+export interface LocalCloud {
+  /** ws://127.0.0.1:PORT: where clients connect (`?token=...&device=...`). */
+  readonly url: string;
+  /** http://127.0.0.1:PORT: the dev token endpoint and web page. */
+  readonly httpUrl: string;
+  readonly port: number;
+  readonly model: CloudModel;
+  readonly dynamoDbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly managementEndpoint: string;
+  readonly gateway: WebSocketGateway;
+  readonly lambda: LambdaRuntime;
+  /** What the functions' DynamoDB calls go through: capacity ledger, IAM and fault hooks. */
+  readonly dynamoFrontDoor: RunningFrontDoor;
+  /** Function log lines, newest last, for tests that check what was logged. */
+  readonly logs: { functionName: string; line: string }[];
+  /** Physical name of a resource by the start of its logical id, e.g. `tableName('StorageConnections')`. */
+  tableName(logicalIdPrefix: string): string;
+  devToken(userId: string, options?: { ttlSeconds?: number; deviceId?: string }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+// DynamoDB Local accepts only letters and digits in access keys.
+const LOCAL_CREDENTIALS = { accessKeyId: 'localcloud', secretAccessKey: 'localcloud' };
+
+/** Runs the synthesized stack on this machine: DynamoDB, SQS, Secrets Manager, Lambda and the WebSocket API. */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const templatePath = path.resolve(options.templatePath ?? DEFAULT_TEMPLATE);
+  const { model, resources } = readTemplate({ templatePath, suffix: options.resourceSuffix ?? 'local' });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+
+  try {
+    let dynamoDbEndpoint = options.dynamoDbEndpoint;
+    if (!dynamoDbEndpoint) {
+      const dynamo = await startDynamoDbLocal(options.dataDir ? { dataDir: path.join(options.dataDir, 'dynamodb') } : {});
+      stops.push(dynamo.stop);
+      dynamoDbEndpoint = dynamo.endpoint;
+    }
+    const dynamoClient = new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: model.region, credentials: LOCAL_CREDENTIALS });
+    stops.push(async () => dynamoClient.destroy());
+    await createTables(dynamoClient, model.tables);
+    const dynamoFrontDoor = await startDynamoDbFrontDoor(
+      dynamoDbEndpoint,
+      new Map(model.functions.map((fn) => [accessKeyIdOf(fn), fn.logicalId])),
+    );
+    stops.push(dynamoFrontDoor.stop);
+
+    let sqsEndpoint = options.sqsEndpoint;
+    if (!sqsEndpoint) {
+      const sqs = await startSqsServer();
+      stops.push(sqs.stop);
+      sqsEndpoint = sqs.endpoint;
+    }
+    const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region: model.region, credentials: LOCAL_CREDENTIALS });
+    stops.push(async () => sqsClient.destroy());
+    const queues = await createQueues(sqsClient, model.queues);
+    for (const [logicalId, queue] of queues) setQueueUrl(resources, logicalId, queue.url);
+
+    const secrets = secretValues(model.secrets, options.dataDir);
+    const secretsManager = await startSecretsManager(secrets);
+    stops.push(secretsManager.stop);
+
+    // The gateway must exist before the functions (their environment names its port), and the
+    // functions before the gateway's first invocation: bind the invoker late.
+    let runtime: LambdaRuntime | undefined;
+    const invoker: FunctionInvoker = {
+      invoke: (name, event) => (runtime ? runtime.invoke(name, event) : Promise.reject(new Error('functions are not ready'))),
+    };
+    const logs: { functionName: string; line: string }[] = [];
+    const context: ResolveContext = { region: model.region, accountId: model.accountId, stackName: model.stackName, resources };
+    const functionByLogicalId = new Map(model.functions.map((fn) => [fn.logicalId, fn]));
+    const nameOf = (logicalId: string): string => {
+      const fn = functionByLogicalId.get(logicalId);
+      if (!fn) throw new Error(`unknown function ${logicalId}`);
+      return fn.name;
+    };
+
+    const authorizerFunction = model.api?.authorizer ? functionByLogicalId.get(model.api.authorizer.functionLogicalId) : undefined;
+    let signer: DevTokenSigner | undefined;
+    const devTokens = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> =>
+      signer ? devTokenEndpoint(signer)(request, response) : false;
+
+    const api = model.api;
+    if (!api) throw new Error(`${templatePath} has no WebSocket API`);
+    const gateway = await WebSocketGateway.start({
+      port: options.port ?? 3000,
+      apiId: api.apiId,
+      stage: api.stageName,
+      region: model.region,
+      accountId: model.accountId,
+      routeSelectionExpression: api.routeSelectionExpression,
+      routes: api.routes.map((route) => ({ routeKey: route.routeKey, functionName: nameOf(route.functionLogicalId), twoWay: route.twoWay })),
+      ...(api.authorizer
+        ? { authorizer: { functionName: nameOf(api.authorizer.functionLogicalId), identitySource: api.authorizer.identitySource } }
+        : {}),
+      invoker,
+      limits: { ...AWS_GATEWAY_LIMITS, ...options.limits },
+      httpHandler: async (request: IncomingMessage, response: ServerResponse) =>
+        (await devTokens(request, response)) || (options.httpHandler ? options.httpHandler(request, response) : false),
+    });
+    stops.push(() => gateway.stop());
+
+    const endpoints: LocalEndpoints = {
+      dynamodb: dynamoFrontDoor.endpoint,
+      sqs: sqsEndpoint,
+      secretsManager: secretsManager.endpoint,
+      gatewayOrigin: `http://127.0.0.1:${gateway.port}`,
+    };
+    const runnable = (fn: FunctionSpec): RunnableFunction => ({
+      name: fn.name,
+      arn: fn.arn,
+      modulePath: fn.modulePath,
+      handlerExport: fn.handlerExport,
+      timeoutMs: fn.timeoutSeconds * 1000,
+      memoryMb: fn.memoryMb,
+      environment: functionEnvironment(fn, context, api.apiId, endpoints),
+    });
+    const functions = model.functions.map(runnable);
+    runtime = new LambdaRuntime(functions, {
+      maxConcurrencyPerFunction: options.maxConcurrencyPerFunction ?? 8,
+      logSink: (functionName, line) => {
+        logs.push({ functionName, line });
+        if (logs.length > 20_000) logs.splice(0, logs.length - 10_000);
+        options.onFunctionLog?.(functionName, line);
+      },
+    });
+    const lambda = runtime;
+    // Stops run in reverse order: the gateway stops first, and the $disconnects it fires for the
+    // open connections still find their functions running.
+    stops.splice(stops.length - 1, 0, () => lambda.stop());
+
+    if (authorizerFunction) {
+      const environment = functions.find((fn) => fn.name === authorizerFunction.name)!.environment;
+      if (environment.AUTH_MODE === 'hs256' && environment.JWT_SECRET_ARN) {
+        signer = createDevTokenSigner({
+          secret: secrets.get(environment.JWT_SECRET_ARN) ?? '',
+          issuer: environment.JWT_ISSUER ?? '',
+          audience: environment.JWT_AUDIENCE ?? '',
+        });
+      }
+    }
+
+    for (const mapping of model.eventSourceMappings.filter((m) => m.enabled)) {
+      const queue = queues.get(mapping.queueLogicalId)!;
+      const poller = new SqsEventSourceMapping({
+        client: sqsClient,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        region: model.region,
+        functionName: nameOf(mapping.functionLogicalId),
+        invoker,
+        batchSize: mapping.batchSize,
+        maximumBatchingWindowMs: mapping.maximumBatchingWindowSeconds * 1000,
+        reportBatchItemFailures: mapping.reportBatchItemFailures,
+        maximumConcurrency: mapping.maximumConcurrency ?? 2,
+      });
+      poller.start();
+      stops.push(() => poller.stop());
+    }
+
+    const resolvedDynamoEndpoint = dynamoDbEndpoint;
+    const resolvedSqsEndpoint = sqsEndpoint;
+    return {
+      url: gateway.url,
+      httpUrl: `http://127.0.0.1:${gateway.port}`,
+      port: gateway.port,
+      model,
+      dynamoDbEndpoint: resolvedDynamoEndpoint,
+      sqsEndpoint: resolvedSqsEndpoint,
+      managementEndpoint: gateway.managementEndpoint,
+      gateway,
+      lambda,
+      dynamoFrontDoor,
+      logs,
+      tableName(logicalIdPrefix) {
+        const table = model.tables.find((t) => t.logicalId.startsWith(logicalIdPrefix));
+        if (!table) throw new Error(`no table whose logical id starts with ${logicalIdPrefix}`);
+        return table.name;
+      },
+      async devToken(userId, tokenOptions) {
+        if (!signer) throw new Error('dev tokens need the stack in HS256 auth mode');
+        return signer.sign(userId, tokenOptions);
+      },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** A suffix for resource names that no other local cloud on this DynamoDB uses. */
+export const uniqueResourceSuffix = (): string => randomBytes(6).toString('hex').toUpperCase();

@@ -1,0 +1,44 @@
+import { parseArgs } from 'node:util';
+import { externalEndpointsFromEnv } from './endpoints-from-env.js';
+import { startLocalCloud } from './local-cloud.js';
+
+/** `npm start`: the whole stack on this machine, offline, until Ctrl-C. */
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    'data-dir': { type: 'string' },
+    template: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+const port = Number(values.port ?? process.env.PORT ?? 3000);
+const dataDir = values['data-dir'] ?? process.env.LOCAL_CLOUD_DATA_DIR;
+const cloud = await startLocalCloud({
+  port,
+  ...(dataDir ? { dataDir } : {}),
+  ...(values.template ? { templatePath: values.template } : {}),
+  ...externalEndpointsFromEnv(),
+  onFunctionLog: values.quiet ? undefined : (functionName, line) => console.log(`[${functionName}] ${line}`),
+});
+
+console.log(`
+Local cloud is running (stack ${cloud.model.stackName}, ${cloud.model.functions.length} functions)
+  WebSocket      ${cloud.url}/?token=TOKEN&device=DEVICE
+  Dev token      ${cloud.httpUrl}/dev/token?user=alice
+  Web chat       ${cloud.httpUrl}/
+  Management API ${cloud.managementEndpoint}/@connections/{connectionId}
+  DynamoDB       ${cloud.dynamoDbEndpoint}${dataDir ? ` (data in ${dataDir})` : ' (in memory)'}
+  SQS            ${cloud.sqsEndpoint}
+Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+const shutdown = (): void => {
+  if (stopping) return;
+  stopping = true;
+  console.log('stopping...');
+  void cloud.stop().then(() => process.exit(0));
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

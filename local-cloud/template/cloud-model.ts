@@ -1,0 +1,114 @@
+/**
+ * What the local cloud needs to know about a synthesized stack, read from its CloudFormation
+ * template. Values that CloudFormation would compute at deploy time (names, ARNs, URLs) stay
+ * as raw template expressions until the local resources exist; see `intrinsics.ts`.
+ */
+export type TemplateValue = unknown;
+
+export interface KeyElement {
+  AttributeName: string;
+  KeyType: 'HASH' | 'RANGE';
+}
+
+export interface IndexSpec {
+  IndexName: string;
+  KeySchema: KeyElement[];
+  Projection: { ProjectionType?: string; NonKeyAttributes?: string[] };
+}
+
+export interface TableSpec {
+  logicalId: string;
+  name: string;
+  keySchema: KeyElement[];
+  attributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
+  globalSecondaryIndexes: IndexSpec[];
+  localSecondaryIndexes: IndexSpec[];
+  ttlAttribute?: string;
+}
+
+export interface QueueSpec {
+  logicalId: string;
+  name: string;
+  attributes: Record<string, string>;
+  redrive?: { deadLetterLogicalId: string; maxReceiveCount: number };
+}
+
+export interface SecretSpec {
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** Generation settings of `GenerateSecretString` (only the parts we honour). */
+  generate?: { length: number; excludePunctuation: boolean };
+  secretString?: string;
+}
+
+export interface FunctionSpec {
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** Absolute path of the bundled module (the CDK asset) that holds the handler. */
+  modulePath: string;
+  /** Export of the module to call, from `Handler` (`index.handler` -> `handler`). */
+  handlerExport: string;
+  runtime: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** Raw `Environment.Variables`, resolved once the resources they point at exist. */
+  environment: Record<string, TemplateValue>;
+  roleLogicalId?: string;
+  reservedConcurrency?: number;
+}
+
+export interface RouteSpec {
+  routeKey: string;
+  functionLogicalId: string;
+  twoWay: boolean;
+}
+
+export interface ApiSpec {
+  logicalId: string;
+  apiId: string;
+  routeSelectionExpression: string;
+  stageName: string;
+  routes: RouteSpec[];
+  authorizer?: { functionLogicalId: string; identitySource: string[] };
+}
+
+export interface EventSourceMappingSpec {
+  logicalId: string;
+  functionLogicalId: string;
+  queueLogicalId: string;
+  batchSize: number;
+  maximumBatchingWindowSeconds: number;
+  reportBatchItemFailures: boolean;
+  maximumConcurrency?: number;
+  enabled: boolean;
+}
+
+export interface CloudModel {
+  stackName: string;
+  region: string;
+  accountId: string;
+  tables: TableSpec[];
+  queues: QueueSpec[];
+  secrets: SecretSpec[];
+  functions: FunctionSpec[];
+  api?: ApiSpec;
+  eventSourceMappings: EventSourceMappingSpec[];
+  /** The whole template, for the parts only some features need (IAM policies, outputs). */
+  template: CloudFormationTemplate;
+}
+
+export interface CloudFormationResource {
+  Type: string;
+  Properties?: Record<string, TemplateValue>;
+  Metadata?: Record<string, TemplateValue>;
+  Condition?: string;
+}
+
+export interface CloudFormationTemplate {
+  Resources: Record<string, CloudFormationResource>;
+  Outputs?: Record<string, { Value: TemplateValue; Description?: string }>;
+  Conditions?: Record<string, TemplateValue>;
+  Parameters?: Record<string, { Default?: TemplateValue }>;
+}
