@@ -1,0 +1,64 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { loadSigningSecret } from '../shared/auth/signing-secret.js';
+import { createTokenVerifier, InvalidTokenError, type TokenVerifier } from '../shared/auth/token-verifier.js';
+import { DEVICE_ID_PATTERN } from '../shared/protocol/identifiers.js';
+import { logger } from '../shared/runtime/observability.js';
+import { requiredEnv } from '../shared/runtime/env.js';
+
+let verifier: Promise<TokenVerifier> | undefined;
+
+async function createVerifier(): Promise<TokenVerifier> {
+  const issuer = requiredEnv('JWT_ISSUER');
+  const audience = requiredEnv('JWT_AUDIENCE');
+  if (requiredEnv('AUTH_MODE') === 'oidc') {
+    return createTokenVerifier({ key: { kind: 'jwks', url: requiredEnv('JWKS_URL') }, issuer, audience });
+  }
+  const secret = await loadSigningSecret(requiredEnv('JWT_SECRET_ARN'));
+  return createTokenVerifier({ key: { kind: 'hs256', secret }, issuer, audience });
+}
+
+/** API Gateway answers the handshake with 401 when a REQUEST authorizer throws exactly this. */
+const unauthorized = (): Error => new Error('Unauthorized');
+
+/**
+ * REQUEST authorizer of `$connect`: `?token=` must be a valid JWT and `?device=`, when given, a
+ * valid device id. The user and device go into the authorizer context, which API Gateway hands
+ * to every later route of the connection.
+ */
+export async function handler(event: APIGatewayRequestAuthorizerEvent, context: Context): Promise<APIGatewayAuthorizerResult> {
+  logger.addContext(context);
+  const token = event.queryStringParameters?.token;
+  const device = event.queryStringParameters?.device;
+  if (!token) throw unauthorized();
+  if (device !== undefined && !DEVICE_ID_PATTERN.test(device)) {
+    logger.info('connection refused', { reason: 'invalid device id' });
+    throw unauthorized();
+  }
+  verifier ??= createVerifier().catch((error: unknown) => {
+    verifier = undefined;
+    throw error;
+  });
+  let identity;
+  try {
+    identity = await (await verifier)(token);
+  } catch (error) {
+    if (error instanceof InvalidTokenError) {
+      logger.info('connection refused', { reason: error.message });
+      throw unauthorized();
+    }
+    throw error;
+  }
+  if (identity.deviceId !== undefined && device !== undefined && identity.deviceId !== device) {
+    logger.info('connection refused', { reason: 'token is bound to another device', userId: identity.userId });
+    throw unauthorized();
+  }
+  const deviceId = device ?? identity.deviceId ?? 'default';
+  return {
+    principalId: identity.userId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
+    },
+    context: { userId: identity.userId, deviceId },
+  };
+}

@@ -1,0 +1,61 @@
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import { removeConnection } from '../connections/connection-store.js';
+import type { ServerEvent } from '../protocol/replies.js';
+import { logger, metrics, MetricUnit } from '../runtime/observability.js';
+import type { Storage } from '../storage/tables.js';
+import { connectionsOf, type UserConnection } from './connection-directory.js';
+
+/** Sends server events to connections through the Management API (`@connections`). */
+export interface Pusher {
+  /** Pushes `event` to every live connection of `userIds`, except `exceptConnectionId`. */
+  pushToUsers(userIds: readonly string[], event: ServerEvent<unknown>, options?: { exceptConnectionId?: string }): Promise<void>;
+  pushToConnections(connections: readonly UserConnection[], event: ServerEvent<unknown>): Promise<void>;
+}
+
+export interface PusherDeps {
+  storage: Storage;
+  managementEndpoint: string;
+  clock: () => number;
+}
+
+/**
+ * A push that fails is never retried here: the item is in the timeline and the client's gap check
+ * and `sync` recover it. A connection that answers 410 (GoneException) is dead and is removed.
+ */
+export function createPusher(deps: PusherDeps): Pusher {
+  const client = new ApiGatewayManagementApiClient({ endpoint: deps.managementEndpoint });
+  const encoder = new TextEncoder();
+
+  const pushToConnections = async (connections: readonly UserConnection[], event: ServerEvent<unknown>): Promise<void> => {
+    if (connections.length === 0) return;
+    const data = encoder.encode(JSON.stringify(event));
+    await Promise.all(
+      connections.map(async (connection) => {
+        try {
+          await client.send(new PostToConnectionCommand({ ConnectionId: connection.connectionId, Data: data }));
+          metrics.addMetric('PushesDelivered', MetricUnit.Count, 1);
+        } catch (error) {
+          const name = (error as { name?: string }).name;
+          if (name === 'GoneException') {
+            metrics.addMetric('PushesGone', MetricUnit.Count, 1);
+            await removeConnection({ db: deps.storage.db, tableName: deps.storage.tables.connections }, connection.connectionId);
+          } else {
+            metrics.addMetric('PushesFailed', MetricUnit.Count, 1);
+            logger.warn('push failed', { connectionId: connection.connectionId, error: name ?? String(error) });
+          }
+        }
+      }),
+    );
+  };
+
+  return {
+    pushToConnections,
+    async pushToUsers(userIds, event, options = {}) {
+      const connections = await connectionsOf(deps.storage, userIds, deps.clock());
+      await pushToConnections(
+        connections.filter((connection) => connection.connectionId !== options.exceptConnectionId),
+        event,
+      );
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, ProjectionType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export interface ConnectionStorageProps {
+  retainData: boolean;
+}
+
+/**
+ * Live WebSocket connections: connectionId -> user, device, connectedAt, expiresAt.
+ * The `byUser` index lets a push find every device of a user without a scan; the TTL on
+ * `expiresAt` removes connections whose `$disconnect` never came (crashed clients).
+ */
+export class ConnectionStorage extends Construct {
+  static readonly BY_USER_INDEX = 'byUser';
+  readonly table: TableV2;
+
+  constructor(scope: Construct, id: string, props: ConnectionStorageProps) {
+    super(scope, id);
+    this.table = new TableV2(this, 'Connections', {
+      partitionKey: { name: 'connectionId', type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      globalSecondaryIndexes: [
+        {
+          indexName: ConnectionStorage.BY_USER_INDEX,
+          partitionKey: { name: 'userId', type: AttributeType.STRING },
+          sortKey: { name: 'connectionId', type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: ['deviceId', 'expiresAt'],
+        },
+      ],
+    });
+  }
+}

@@ -1,0 +1,51 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+export interface MessagingStorageProps {
+  retainData: boolean;
+}
+
+/**
+ * The tables behind delivery (see docs/data-model.md for every access pattern and its cost):
+ * - Timelines: per-user mailbox, `userId` + `seq`; item seq 0 is the user's atomic counter.
+ * - Conversations: per-conversation log, `conversationId` + `cseq`; item cseq 0 is its head
+ *   (read positions, last own message per member).
+ * - Memberships: which conversations a user is in, `userId` + `conversationId`.
+ * - SendClaims: one item per (sender, clientMsgId) so a retried `send` never stores twice.
+ */
+export class MessagingStorage extends Construct {
+  readonly timelines: TableV2;
+  readonly conversations: TableV2;
+  readonly memberships: TableV2;
+  readonly sendClaims: TableV2;
+
+  constructor(scope: Construct, id: string, props: MessagingStorageProps) {
+    super(scope, id);
+    const common: Omit<TablePropsV2, 'partitionKey'> = {
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    };
+    this.timelines = new TableV2(this, 'Timelines', {
+      ...common,
+      partitionKey: { name: 'userId', type: AttributeType.STRING },
+      sortKey: { name: 'seq', type: AttributeType.NUMBER },
+    });
+    this.conversations = new TableV2(this, 'Conversations', {
+      ...common,
+      partitionKey: { name: 'conversationId', type: AttributeType.STRING },
+      sortKey: { name: 'cseq', type: AttributeType.NUMBER },
+    });
+    this.memberships = new TableV2(this, 'Memberships', {
+      ...common,
+      partitionKey: { name: 'userId', type: AttributeType.STRING },
+      sortKey: { name: 'conversationId', type: AttributeType.STRING },
+    });
+    this.sendClaims = new TableV2(this, 'SendClaims', {
+      ...common,
+      partitionKey: { name: 'claimId', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+    });
+  }
+}

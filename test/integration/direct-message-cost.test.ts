@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CapacityLedger } from '../../local-cloud/front-door/capacity-ledger.js';
+import type { LocalCloud } from '../../local-cloud/local-cloud.js';
+import { connectAs, startTestCloud } from '../support/test-cloud.js';
+import type { TestClient } from '../support/ws-client.js';
+
+/**
+ * What one direct message costs in DynamoDB request units, as DynamoDB reports them
+ * (ReturnConsumedCapacity on every call the functions make). The budget is a product promise
+ * (docs/data-model.md): at most 7 write units and 2 read units, no scan.
+ */
+describe('cost of a direct message', () => {
+  let cloud: LocalCloud;
+  let alice: TestClient;
+  let bob: TestClient;
+
+  beforeAll(async () => {
+    cloud = await startTestCloud();
+    alice = await connectAs(cloud, 'cost-alice');
+    bob = await connectAs(cloud, 'cost-bob');
+    // The first message of a conversation also lists it for both users (a one-time cost).
+    await alice.request('send', { clientMsgId: 'warm-up', to: 'cost-bob', body: { kind: 'text', text: 'hi' } });
+  });
+  afterAll(async () => {
+    await Promise.all([alice?.close(), bob?.close()]);
+    await cloud?.stop();
+  });
+
+  it('stays within 7 write units and 2 read units, with one invocation and no scan', async () => {
+    const invocationsBefore = totalInvocations(cloud);
+    const mark = cloud.dynamoFrontDoor.ledger.mark();
+    const reply = await alice.request('send', { clientMsgId: 'measured', to: 'cost-bob', body: { kind: 'text', text: 'how much did this cost?' } });
+    expect(reply.ok).toBe(true);
+    await bob.waitForEvent('message', (item) => item.message.msgId === reply.data.msgId);
+    const entries = cloud.dynamoFrontDoor.ledger.since(mark);
+    const total = CapacityLedger.total(entries);
+    console.log('direct message:', JSON.stringify(total), '\n' + entries.map((e) => `  ${e.operation} ${e.table.replace(/-[A-Z0-9]+$/, '')} r=${e.read} w=${e.write}`).join('\n'));
+    expect(total.write).toBeLessThanOrEqual(7);
+    expect(total.read).toBeLessThanOrEqual(2);
+    expect(total.scans).toBe(0);
+    expect(totalInvocations(cloud) - invocationsBefore).toBe(1);
+  });
+});
+
+function totalInvocations(cloud: LocalCloud): number {
+  return Object.values(cloud.lambda.stats()).reduce((sum, stats) => sum + stats.invocations, 0);
+}

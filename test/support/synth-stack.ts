@@ -1,0 +1,14 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { configFromContext } from '../../lib/config.js';
+import { ImStack } from '../../lib/im-stack.js';
+
+/**
+ * Synthesizes the stack in-process for template assertions. Bundling is skipped (the
+ * `aws:cdk:bundling-stacks` context): these tests look at the template, not at the code.
+ */
+export function synthTemplate(context: Record<string, string> = {}): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = new ImStack(app, 'ServerlessIm', { config: configFromContext(app) });
+  return Template.fromStack(stack);
+}
