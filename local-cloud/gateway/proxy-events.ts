@@ -3,7 +3,7 @@ import { formatRequestTime, newAwsId } from './ids.js';
 
 /**
  * Lambda proxy events as API Gateway WebSocket APIs send them. Field sets and formats follow the
- * events captured from AWS in /work/shared/aws-events; the key order mirrors them too so a
+ * events captured from AWS in test/fixtures/aws-events (copied from the shared design folder); the key order mirrors them too so a
  * logged event reads like a CloudWatch one.
  */
 

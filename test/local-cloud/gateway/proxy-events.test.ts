@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { formatRequestTime } from '../../../local-cloud/gateway/ids.js';
 import { TestResources, waitUntil, type AnyEvent } from './helpers.js';
 
-/** Events captured from real AWS WebSocket APIs (see /work/shared/aws-events/README.md). */
-const fixture = (name: string): AnyEvent => JSON.parse(readFileSync(new URL(`/work/shared/aws-events/${name}.json`, 'file://'), 'utf8'));
+/** Events captured from real AWS WebSocket APIs (see test/fixtures/aws-events/README.md). */
+const fixture = (name: string): AnyEvent => JSON.parse(readFileSync(new URL(`../../fixtures/aws-events/${name}.json`, import.meta.url), 'utf8'));
 const awsConnect = fixture('connect');
 const awsDisconnect = fixture('disconnect');
 const awsMessage = fixture('message');
