@@ -43,6 +43,11 @@ export interface LocalCloudOptions {
   resourceSuffix?: string;
   limits?: Partial<GatewayLimits>;
   maxConcurrencyPerFunction?: number;
+  /**
+   * Test-only: extra environment variables for every function (e.g. a shorter connection TTL),
+   * on top of what the template gives them.
+   */
+  functionEnvironment?: Record<string, string>;
   /** Where function logs go (one line at a time); default: kept in `logs` only. */
   onFunctionLog?: (functionName: string, line: string) => void;
   /** Extra HTTP endpoints served on the gateway's origin (e.g. the web chat page). */
@@ -167,7 +172,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       handlerExport: fn.handlerExport,
       timeoutMs: fn.timeoutSeconds * 1000,
       memoryMb: fn.memoryMb,
-      environment: functionEnvironment(fn, context, api.apiId, endpoints),
+      environment: { ...functionEnvironment(fn, context, api.apiId, endpoints), ...options.functionEnvironment },
     });
     const functions = model.functions.map(runnable);
     runtime = new LambdaRuntime(functions, {

@@ -6,6 +6,7 @@
 export class GatewayFaults {
   private readonly droppedConnections = new Set<string>();
   private readonly postFailures: number[] = [];
+  private disconnectsLost = false;
 
   /** POSTs to this connection answer 200 but deliver nothing, like a connection whose peer vanished silently. */
   dropPushesTo(connectionId: string): void {
@@ -17,10 +18,24 @@ export class GatewayFaults {
     for (let i = 0; i < count; i++) this.postFailures.push(status);
   }
 
+  /**
+   * Connections that end from now on never get their `$disconnect` (AWS delivers it on a
+   * best-effort basis), like a gateway node that died with its connections.
+   */
+  loseDisconnects(): void {
+    this.disconnectsLost = true;
+  }
+
   /** Back to normal behaviour. */
   clear(): void {
     this.droppedConnections.clear();
     this.postFailures.length = 0;
+    this.disconnectsLost = false;
+  }
+
+  /** @internal */
+  losesDisconnects(): boolean {
+    return this.disconnectsLost;
   }
 
   /** @internal */

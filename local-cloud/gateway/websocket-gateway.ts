@@ -193,7 +193,7 @@ export class WebSocketGateway {
   /** `$disconnect` is best-effort in AWS: its result is ignored and a failure only logged. */
   private async fireDisconnect(facts: ConnectionFacts, code: number, reason: string): Promise<void> {
     const route = this.config.routes.find((r) => r.routeKey === '$disconnect');
-    if (route === undefined) return;
+    if (route === undefined || this.faults.losesDisconnects()) return;
     try {
       await this.config.invoker.invoke(route.functionName, disconnectEvent(this.api, facts, code, reason));
     } catch (error) {

@@ -5,7 +5,8 @@ import { DeleteCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient }
  * 5 minutes (API Gateway closes a connection idle for 10), so a record older than this belongs
  * to a connection whose `$disconnect` never arrived; readers ignore it and DynamoDB TTL deletes it.
  */
-export const CONNECTION_TTL_SECONDS = 15 * 60;
+// CONNECTION_TTL_SECONDS in the environment shortens it (tests).
+export const CONNECTION_TTL_SECONDS = Number(process.env.CONNECTION_TTL_SECONDS ?? 15 * 60);
 
 export interface ConnectionRecord {
   connectionId: string;
