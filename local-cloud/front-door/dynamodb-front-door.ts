@@ -31,6 +31,7 @@ export interface DynamoDbCall {
  */
 export interface FrontDoorRefusal {
   status: number;
+  /** `ProvisionedThroughputExceededException` (DynamoDB's namespace is added), or a full `namespace#Name`. */
   type: string;
   message: string;
 }
@@ -90,8 +91,9 @@ export async function startDynamoDbFrontDoor(target: string, accessKeyNames: Rea
       for (const inspect of inspectors) {
         const refusal = inspect({ operation, accessKeyId, body });
         if (refusal) {
-          const errorBody = Buffer.from(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${refusal.type}`, message: refusal.message }));
-          respond(response, refusal.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': refusal.type }, errorBody);
+          const type = refusal.type.includes('#') ? refusal.type : `com.amazonaws.dynamodb.v20120810#${refusal.type}`;
+          const errorBody = Buffer.from(JSON.stringify({ __type: type, message: refusal.message }));
+          respond(response, refusal.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type.split('#')[1]! }, errorBody);
           return;
         }
       }

@@ -35,6 +35,22 @@ export const AWS_GATEWAY_LIMITS: GatewayLimits = {
   maxMessageBytes: 128 * 1024,
 };
 
+/** One `@connections` request, as an access check (local IAM) sees it. */
+export interface ManagementCall {
+  /** The access key of the request's SigV4 `Authorization` header; undefined when unsigned. */
+  accessKeyId: string | undefined;
+  /** `POST`, `GET` or `DELETE`. */
+  method: string;
+  connectionId: string;
+}
+
+/** A refusal of a management call: the status, the `x-amzn-errortype` and the message API Gateway answers with. */
+export interface ManagementRefusal {
+  status: number;
+  errorType: string;
+  message: string;
+}
+
 export interface GatewayConfig {
   /** Port on 127.0.0.1; 0 picks a free one. */
   port: number;
@@ -53,4 +69,9 @@ export interface GatewayConfig {
    * Return true when the request was handled.
    */
   httpHandler?: (request: import('node:http').IncomingMessage, response: import('node:http').ServerResponse) => boolean | Promise<boolean>;
+  /**
+   * Checks each `@connections` call before it is served (the local cloud's IAM check of
+   * `execute-api:ManageConnections`); a refusal is answered instead. Absent: every call passes.
+   */
+  authorizeManagementCall?: (call: ManagementCall) => ManagementRefusal | undefined;
 }

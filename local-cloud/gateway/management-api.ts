@@ -4,6 +4,7 @@ import type { Connection } from './connection.js';
 import { CloseCode } from './connection.js';
 import { managementErrorType, sendManagementError } from './error-responses.js';
 import type { GatewayFaults } from './faults.js';
+import type { ManagementCall, ManagementRefusal } from './gateway-config.js';
 
 /** PostToConnection's payload limit in AWS. */
 export const MAX_POST_BYTES = 128 * 1024;
@@ -12,6 +13,8 @@ export interface ManagementApiDeps {
   /** A registered connection; the API still treats it as gone unless it is open. */
   connection(connectionId: string): Connection | undefined;
   faults: GatewayFaults;
+  /** An access check (local IAM), run before anything else; a refusal is the answer. */
+  authorize?: (call: ManagementCall) => ManagementRefusal | undefined;
 }
 
 /**
@@ -26,10 +29,14 @@ export function matchManagementPath(url: string | undefined, stage: string): str
   return match[2];
 }
 
+/** The access key of a SigV4 `Authorization` header (`Credential=AKID/date/region/service/aws4_request`). */
+export const accessKeyOfAuthorization = (authorization: string | undefined): string | undefined =>
+  /Credential=([^/]+)\//.exec(authorization ?? '')?.[1];
+
 /**
- * One `@connections` request, start to finish: every request goes through here, so an IAM
- * (SigV4 + execute-api:ManageConnections) check can be added at the top. Signatures are not
- * verified yet: any credentials are accepted.
+ * One `@connections` request, start to finish: every request goes through here, and the access
+ * check (`deps.authorize`: execute-api:ManageConnections) runs first, as in AWS. Signatures are
+ * not verified: the access key only says who signed.
  */
 export async function handleManagementRequest(request: IncomingMessage, response: ServerResponse, rawConnectionId: string, deps: ManagementApiDeps): Promise<void> {
   // The SDK reads this into $metadata.requestId, as it does from AWS.
@@ -40,6 +47,19 @@ export async function handleManagementRequest(request: IncomingMessage, response
     connectionId = decodeURIComponent(rawConnectionId);
   } catch {
     sendManagementError(response, 400, 'BadRequestException', 'Invalid connection id');
+    return;
+  }
+
+  const method = request.method ?? '';
+  const refusal = ['POST', 'GET', 'DELETE'].includes(method)
+    ? deps.authorize?.({ accessKeyId: accessKeyOfAuthorization(request.headers.authorization), method, connectionId })
+    : undefined;
+  if (refusal !== undefined) {
+    await drain(request);
+    // IAM refusals carry `Message` (capitalised), as API Gateway's authorization layer writes it.
+    const body = JSON.stringify({ Message: refusal.message });
+    response.writeHead(refusal.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'x-amzn-errortype': refusal.errorType });
+    response.end(body);
     return;
   }
 

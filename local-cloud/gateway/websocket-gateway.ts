@@ -208,6 +208,7 @@ export class WebSocketGateway {
         await handleManagementRequest(request, response, connectionId, {
           connection: (id) => this.connections.get(id),
           faults: this.faults,
+          ...(this.config.authorizeManagementCall === undefined ? {} : { authorize: this.config.authorizeManagementCall }),
         });
         return;
       }
