@@ -29,7 +29,7 @@ export interface SqsEventSourceMappingOptions {
   invoker: FunctionInvoker;
   /** Messages per invocation: 1-10000 (1-10 for FIFO queues); above 10 needs a batching window. Default 10. */
   batchSize?: number;
-  /** How long to keep gathering once the first message of a batch arrived (AWS: 0-300 s). Default 0. */
+  /** How long to keep gathering once the first message of a batch arrived (AWS: 0-300 s; FIFO: 0 only). Default 0. */
   maximumBatchingWindowMs?: number;
   /** FunctionResponseTypes: ['ReportBatchItemFailures']: honour `batchItemFailures`. */
   reportBatchItemFailures: boolean;
@@ -179,6 +179,9 @@ function validate(options: Required<SqsEventSourceMappingOptions>): void {
   }
   if (!Number.isFinite(maximumBatchingWindowMs) || maximumBatchingWindowMs < 0 || maximumBatchingWindowMs > 300_000) {
     throw new RangeError(`maximumBatchingWindowMs must be from 0 to 300000, got ${maximumBatchingWindowMs}`);
+  }
+  if (fifo && maximumBatchingWindowMs > 0) {
+    throw new RangeError('a FIFO queue takes no batching window: maximumBatchingWindowMs must be 0 (as in AWS)');
   }
   if (batchSize > 10 && maximumBatchingWindowMs === 0) {
     throw new RangeError('a batchSize above 10 requires a maximumBatchingWindowMs above 0 (as in AWS)');
