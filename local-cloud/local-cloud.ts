@@ -7,9 +7,19 @@ import { createDevTokenSigner, type DevTokenSigner, devTokenEndpoint } from './d
 import { createTables } from './dynamodb/create-tables.js';
 import { startDynamoDbLocal } from './dynamodb/dynamodb-local.js';
 import { startDynamoDbFrontDoor, type RunningFrontDoor } from './front-door/dynamodb-front-door.js';
+import { type RunningSqsFrontDoor, startSqsFrontDoor } from './front-door/sqs-front-door.js';
 import { accessKeyIdOf, functionEnvironment, type LocalEndpoints } from './function-environment.js';
 import { AWS_GATEWAY_LIMITS, type GatewayLimits } from './gateway/gateway-config.js';
 import { WebSocketGateway } from './gateway/websocket-gateway.js';
+import { AccessChecker } from './iam/access-checker.js';
+import {
+  checkEventSourceMappings,
+  describeDenial,
+  dynamoDbInspector,
+  managementCallAuthorizer,
+  secretsAuthorizer,
+  sqsInspector,
+} from './iam/enforcement.js';
 import type { RunnableFunction } from './lambda/function-instance-pool.js';
 import type { FunctionInvoker } from './lambda/invoker.js';
 import { LambdaRuntime } from './lambda/lambda-runtime.js';
@@ -48,10 +58,23 @@ export interface LocalCloudOptions {
    * on top of what the template gives them.
    */
   functionEnvironment?: Record<string, string>;
+  /**
+   * Test-only: queue attributes that replace the template's for every queue, e.g. a short
+   * `VisibilityTimeout` so a test sees SQS redeliver within seconds rather than minutes.
+   */
+  queueAttributes?: Record<string, string>;
   /** Where function logs go (one line at a time); default: kept in `logs` only. */
   onFunctionLog?: (functionName: string, line: string) => void;
   /** Extra HTTP endpoints served on the gateway's origin (e.g. the web chat page). */
   httpHandler?: (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+  /**
+   * Check every AWS call a function makes against its role's policies in the template, and
+   * refuse what the role does not allow as AWS would (docs/local-cloud.md, "IAM"). Default: on,
+   * unless the environment says `LOCAL_CLOUD_IAM=off`.
+   */
+  iam?: boolean;
+  /** Where the CDK assets (`asset.*` folders) are; default: the template's folder. */
+  assetsDir?: string;
 }
 
 export interface LocalCloud {
@@ -68,6 +91,10 @@ export interface LocalCloud {
   readonly lambda: LambdaRuntime;
   /** What the functions' DynamoDB calls go through: capacity ledger, IAM and fault hooks. */
   readonly dynamoFrontDoor: RunningFrontDoor;
+  /** What the functions' SQS calls go through (IAM); `sqsEndpoint` is SQS itself. */
+  readonly sqsFrontDoor: RunningSqsFrontDoor;
+  /** The IAM check of the functions' calls (its `denials`), or undefined when IAM is off. */
+  readonly iam: AccessChecker | undefined;
   /** Function log lines, newest last, for tests that check what was logged. */
   readonly logs: { functionName: string; line: string }[];
   /** Physical name of a resource by the start of its logical id, e.g. `tableName('StorageConnections')`. */
@@ -82,7 +109,11 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'localcloud', secretAccessKey: 'localcl
 /** Runs the synthesized stack on this machine: DynamoDB, SQS, Secrets Manager, Lambda and the WebSocket API. */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const templatePath = path.resolve(options.templatePath ?? DEFAULT_TEMPLATE);
-  const { model, resources } = readTemplate({ templatePath, suffix: options.resourceSuffix ?? 'local' });
+  const { model, resources } = readTemplate({
+    templatePath,
+    suffix: options.resourceSuffix ?? 'local',
+    ...(options.assetsDir ? { assetsDir: path.resolve(options.assetsDir) } : {}),
+  });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -110,13 +141,35 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stops.push(sqs.stop);
       sqsEndpoint = sqs.endpoint;
     }
+    const sqsFrontDoor = await startSqsFrontDoor(sqsEndpoint);
+    stops.push(sqsFrontDoor.stop);
     const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region: model.region, credentials: LOCAL_CREDENTIALS });
     stops.push(async () => sqsClient.destroy());
-    const queues = await createQueues(sqsClient, model.queues);
-    for (const [logicalId, queue] of queues) setQueueUrl(resources, logicalId, queue.url);
+    const queueSpecs = model.queues.map((queue) => ({ ...queue, attributes: { ...queue.attributes, ...options.queueAttributes } }));
+    const queues = await createQueues(sqsClient, queueSpecs);
+    // Functions get queue URLs of the SQS front door (the pollers below use SQS's own).
+    for (const [logicalId, queue] of queues) setQueueUrl(resources, logicalId, sqsFrontDoor.exposeQueue(queue.url));
+    const context: ResolveContext = { region: model.region, accountId: model.accountId, stackName: model.stackName, resources };
+
+    // IAM: every physical name is known now, so the roles' policies resolve to local ARNs.
+    const account = { region: model.region, accountId: model.accountId };
+    let iam: AccessChecker | undefined;
+    if (options.iam ?? process.env.LOCAL_CLOUD_IAM !== 'off') {
+      const built = AccessChecker.fromModel(model, context, { onDenial: (denial) => console.warn(`[iam] ${describeDenial(denial)}`) });
+      for (const warning of built.warnings) console.warn(`[iam] ${warning}`);
+      iam = built.checker;
+      checkEventSourceMappings(iam, model, resources);
+      const queueArns = new Map<string, string>();
+      for (const [logicalId, queue] of queues) {
+        const arn = resources.get(logicalId)?.attributes.Arn;
+        if (arn) for (const url of [queue.url, resources.get(logicalId)!.ref]) queueArns.set(url, arn);
+      }
+      dynamoFrontDoor.inspectors.push(dynamoDbInspector(iam, account));
+      sqsFrontDoor.inspectors.push(sqsInspector(iam, account, (url) => queueArns.get(url)));
+    }
 
     const secrets = secretValues(model.secrets, options.dataDir);
-    const secretsManager = await startSecretsManager(secrets);
+    const secretsManager = await startSecretsManager(secrets, iam ? { authorize: secretsAuthorizer(iam, account) } : {});
     stops.push(secretsManager.stop);
 
     // The gateway must exist before the functions (their environment names its port), and the
@@ -126,7 +179,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invoke: (name, event) => (runtime ? runtime.invoke(name, event) : Promise.reject(new Error('functions are not ready'))),
     };
     const logs: { functionName: string; line: string }[] = [];
-    const context: ResolveContext = { region: model.region, accountId: model.accountId, stackName: model.stackName, resources };
     const functionByLogicalId = new Map(model.functions.map((fn) => [fn.logicalId, fn]));
     const nameOf = (logicalId: string): string => {
       const fn = functionByLogicalId.get(logicalId);
@@ -156,12 +208,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       limits: { ...AWS_GATEWAY_LIMITS, ...options.limits },
       httpHandler: async (request: IncomingMessage, response: ServerResponse) =>
         (await devTokens(request, response)) || (options.httpHandler ? options.httpHandler(request, response) : false),
+      ...(iam ? { authorizeManagementCall: managementCallAuthorizer(iam, account, { apiId: api.apiId, stage: api.stageName }) } : {}),
     });
     stops.push(() => gateway.stop());
 
     const endpoints: LocalEndpoints = {
       dynamodb: dynamoFrontDoor.endpoint,
-      sqs: sqsEndpoint,
+      sqs: sqsFrontDoor.endpoint,
       secretsManager: secretsManager.endpoint,
       gatewayOrigin: `http://127.0.0.1:${gateway.port}`,
     };
@@ -230,6 +283,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       gateway,
       lambda,
       dynamoFrontDoor,
+      sqsFrontDoor,
+      iam,
       logs,
       tableName(logicalIdPrefix) {
         const table = model.tables.find((t) => t.logicalId.startsWith(logicalIdPrefix));

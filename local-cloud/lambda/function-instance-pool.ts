@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { FaultPlan } from './fault-plan.js';
 import { FunctionError } from './invoker.js';
 
 /** Everything needed to run one function: the bundle to load and the environment to load it in. */
@@ -15,6 +16,10 @@ export interface RunnableFunction {
 export type FunctionLogSink = (functionName: string, line: string) => void;
 
 interface WorkerReply {
+  type?: 'checkpoint' | 'started';
+  id?: number;
+  step?: string;
+  detail?: Record<string, unknown>;
   invocationId: number;
   ok: boolean;
   result?: unknown;
@@ -29,6 +34,9 @@ interface PendingInvocation {
   timer: NodeJS.Timeout;
 }
 
+/** Lambda gives a function's initialization (module load) 10 seconds of its own. */
+const INIT_TIMEOUT_MS = 10_000;
+
 const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
 
 /** One execution environment: a worker thread that handles one invocation at a time. */
@@ -41,6 +49,7 @@ class ExecutionEnvironment {
     private readonly fn: RunnableFunction,
     logSink: FunctionLogSink,
     private readonly onGone: (environment: ExecutionEnvironment) => void,
+    private readonly faults: FaultPlan,
   ) {
     const execArgv = fn.environment.NODE_OPTIONS?.includes('--enable-source-maps') ? ['--enable-source-maps'] : [];
     this.worker = new Worker(WORKER_ENTRY, {
@@ -55,6 +64,7 @@ class ExecutionEnvironment {
         functionArn: fn.arn,
         memoryMb: fn.memoryMb,
         logGroupName: fn.environment.AWS_LAMBDA_LOG_GROUP_NAME ?? `/aws/lambda/${fn.name}`,
+        faultsArmed: faults.armed,
       },
     });
     for (const stream of [this.worker.stdout, this.worker.stderr]) {
@@ -69,20 +79,36 @@ class ExecutionEnvironment {
         }
       });
     }
-    this.worker.on('message', (reply: WorkerReply) => this.settle(reply));
+    this.worker.on('message', (reply: WorkerReply) => {
+      if (reply.type === 'checkpoint') {
+        const verdict = this.faults.decide(fn.name, reply.step ?? '', reply.detail ?? {});
+        this.worker.postMessage({ type: 'verdict', id: reply.id, verdict });
+      } else if (reply.type === 'started') {
+        this.startTimeout();
+      } else {
+        this.settle(reply);
+      }
+    });
     this.worker.on('error', (error) => this.crash('Runtime.UnhandledError', error.message));
     this.worker.on('exit', (code) => this.crash('Runtime.ExitError', `Runtime exited with error: exit status ${code}`));
   }
 
-  run(event: unknown, deadline: number): Promise<unknown> {
+  run(event: unknown): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // Lambda stops a timed-out environment; its module state does not survive either.
-        this.crash('Sandbox.Timedout', `Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds`);
-      }, this.fn.timeoutMs);
+      // Until the handler starts, only the initialization limit applies.
+      const timer = setTimeout(() => this.crash('Runtime.InitError', 'INIT_REPORT Status: timeout'), INIT_TIMEOUT_MS + this.fn.timeoutMs);
       this.pending = { resolve, reject, timer };
-      this.worker.postMessage({ invocationId: this.nextInvocationId++, event, deadline });
+      this.worker.postMessage({ invocationId: this.nextInvocationId++, event, timeoutMs: this.fn.timeoutMs });
     });
+  }
+
+  private startTimeout(): void {
+    if (!this.pending) return;
+    clearTimeout(this.pending.timer);
+    // Lambda stops a timed-out environment; its module state does not survive either.
+    this.pending.timer = setTimeout(() => {
+      this.crash('Sandbox.Timedout', `Task timed out after ${(this.fn.timeoutMs / 1000).toFixed(2)} seconds`);
+    }, this.fn.timeoutMs);
   }
 
   private settle(reply: WorkerReply): void {
@@ -135,13 +161,18 @@ export class FunctionInstancePool {
     readonly fn: RunnableFunction,
     private readonly maxConcurrency: number,
     private readonly logSink: FunctionLogSink,
-  ) {}
+    private readonly faults: FaultPlan,
+  ) {
+    faults.onArmedChange((armed) => {
+      for (const environment of this.environments) environment.worker.postMessage({ type: 'faults', armed });
+    });
+  }
 
   async invoke(event: unknown): Promise<unknown> {
     if (this.stopped) throw new FunctionError(this.fn.name, 'ServiceException', 'the local cloud is stopping');
     this.invocations++;
     const environment = await this.acquire();
-    return environment.run(event, Date.now() + this.fn.timeoutMs);
+    return environment.run(event);
   }
 
   private acquire(): Promise<ExecutionEnvironment> {
@@ -153,7 +184,7 @@ export class FunctionInstancePool {
 
   private start(): ExecutionEnvironment {
     this.coldStarts++;
-    const environment = new ExecutionEnvironment(this.fn, this.logSink, (gone) => this.forget(gone));
+    const environment = new ExecutionEnvironment(this.fn, this.logSink, (gone) => this.forget(gone), this.faults);
     environment.onIdle = (ready) => this.release(ready);
     this.environments.add(environment);
     return environment;

@@ -1,3 +1,4 @@
+import { FaultPlan } from './fault-plan.js';
 import { FunctionInstancePool, type FunctionLogSink, type RunnableFunction } from './function-instance-pool.js';
 import { FunctionError, type FunctionInvoker } from './invoker.js';
 
@@ -10,10 +11,12 @@ export interface LambdaRuntimeOptions {
 /** The local Lambda service: runs each function of the stack in its own pool of worker threads. */
 export class LambdaRuntime implements FunctionInvoker {
   private readonly pools = new Map<string, FunctionInstancePool>();
+  /** Test-only faults at the functions' step boundaries. */
+  readonly faults = new FaultPlan();
 
   constructor(functions: RunnableFunction[], options: LambdaRuntimeOptions) {
     for (const fn of functions) {
-      this.pools.set(fn.name, new FunctionInstancePool(fn, options.maxConcurrencyPerFunction, options.logSink));
+      this.pools.set(fn.name, new FunctionInstancePool(fn, options.maxConcurrencyPerFunction, options.logSink, this.faults));
     }
   }
 

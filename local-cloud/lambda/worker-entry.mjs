@@ -6,10 +6,32 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
-/** @type {{ modulePath: string; handlerExport: string; functionName: string; functionArn: string; memoryMb: number; logGroupName: string }} */
+/** @type {{ modulePath: string; handlerExport: string; functionName: string; functionArn: string; memoryMb: number; logGroupName: string; faultsArmed: boolean }} */
 const setup = workerData;
 if (!parentPort) throw new Error('worker-entry.mjs must run in a worker thread');
 const port = parentPort;
+
+// Test-only fault injection (local-cloud/lambda/fault-plan.ts). The functions' checkpoints call
+// this hook when it exists; while no fault is armed it returns at once.
+let faultsArmed = setup.faultsArmed;
+let nextCheckpointId = 1;
+/** @type {Map<number, (verdict: string) => void>} */
+const pendingCheckpoints = new Map();
+/** @type {any} */ (globalThis).__LOCAL_CLOUD_CHECKPOINT__ = async (/** @type {string} */ step, /** @type {Record<string, unknown>} */ detail = {}) => {
+  if (!faultsArmed) return;
+  const id = nextCheckpointId++;
+  const verdict = await new Promise((resolve) => {
+    pendingCheckpoints.set(id, resolve);
+    port.postMessage({ type: 'checkpoint', id, step, detail });
+  });
+  if (verdict === 'throw') {
+    const error = new Error(`injected fault at ${step}`);
+    error.name = 'InjectedFault';
+    throw error;
+  }
+  // A killed execution environment: nothing after this line runs, as when Lambda stops one.
+  if (verdict === 'crash') process.exit(137);
+};
 
 /** @param {unknown} error */
 const describe = (error) => {
@@ -31,8 +53,17 @@ const handlerReady = import(pathToFileURL(setup.modulePath).href).then((module) 
   return /** @type {(event: unknown, context: unknown) => Promise<unknown>} */ (handler);
 });
 
-port.on('message', async (/** @type {{ invocationId: number; event: unknown; deadline: number; requestId?: string }} */ message) => {
-  const { invocationId, event, deadline } = message;
+port.on('message', async (/** @type {any} */ message) => {
+  if (message.type === 'faults') {
+    faultsArmed = message.armed;
+    return;
+  }
+  if (message.type === 'verdict') {
+    pendingCheckpoints.get(message.id)?.(message.verdict);
+    pendingCheckpoints.delete(message.id);
+    return;
+  }
+  const { invocationId, event, timeoutMs } = message;
   let handler;
   try {
     handler = await handlerReady;
@@ -41,6 +72,9 @@ port.on('message', async (/** @type {{ invocationId: number; event: unknown; dea
     port.postMessage({ invocationId, ok: false, initError: true, ...describe(error) });
     return;
   }
+  // Lambda's timeout covers the invocation, not the module's initialization before it.
+  const deadline = Date.now() + timeoutMs;
+  port.postMessage({ type: 'started', invocationId });
   const context = {
     awsRequestId: message.requestId ?? randomUUID(),
     functionName: setup.functionName,

@@ -86,6 +86,8 @@ const QUEUE_ATTRIBUTES = [
   'MaximumMessageSize',
   'FifoQueue',
   'ContentBasedDeduplication',
+  'DeduplicationScope',
+  'FifoThroughputLimit',
 ] as const;
 
 function readQueues(template: CloudFormationTemplate, resources: Map<string, PhysicalResource>): QueueSpec[] {

@@ -1,0 +1,62 @@
+/**
+ * TEST-ONLY fault injection into running functions. Functions call a checkpoint at each step
+ * boundary of a multi-write operation (`send:message-stored`, `fanout:item-written`, ...); while a
+ * rule is armed, the checkpoint asks the local cloud what to do there: go on, throw, or crash the
+ * execution environment as a killed Lambda would. Nothing of this exists in a deployment: the
+ * checkpoint hook is only installed by the local cloud's worker threads.
+ */
+export type FaultAction = 'throw' | 'crash';
+
+export interface FaultRule {
+  /** Step name, e.g. `fanout:item-written`. */
+  step: string;
+  action: FaultAction;
+  /** Only functions whose name contains this (e.g. `FanOutWorker`). */
+  functionName?: string;
+  /** Only when the checkpoint's detail matches (e.g. a given recipient). */
+  when?: (detail: Record<string, unknown>) => boolean;
+  /** How many times the rule fires before it retires (default: always). */
+  times?: number;
+}
+
+export type Verdict = 'continue' | FaultAction;
+
+export class FaultPlan {
+  private rules: (FaultRule & { remaining: number })[] = [];
+  /** Every fault that fired, for tests to check the fault really happened. */
+  readonly fired: { functionName: string; step: string; action: FaultAction; detail: Record<string, unknown> }[] = [];
+  private readonly listeners = new Set<(armed: boolean) => void>();
+
+  get armed(): boolean {
+    return this.rules.length > 0;
+  }
+
+  onArmedChange(listener: (armed: boolean) => void): void {
+    this.listeners.add(listener);
+  }
+
+  inject(rule: FaultRule): void {
+    const wasArmed = this.armed;
+    this.rules.push({ ...rule, remaining: rule.times ?? Number.POSITIVE_INFINITY });
+    if (!wasArmed) for (const listener of this.listeners) listener(true);
+  }
+
+  clear(): void {
+    this.rules = [];
+    for (const listener of this.listeners) listener(false);
+  }
+
+  decide(functionName: string, step: string, detail: Record<string, unknown>): Verdict {
+    const rule = this.rules.find(
+      (candidate) =>
+        candidate.remaining > 0 &&
+        candidate.step === step &&
+        (candidate.functionName === undefined || functionName.includes(candidate.functionName)) &&
+        (candidate.when === undefined || candidate.when(detail)),
+    );
+    if (!rule) return 'continue';
+    rule.remaining--;
+    this.fired.push({ functionName, step, action: rule.action, detail });
+    return rule.action;
+  }
+}
