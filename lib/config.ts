@@ -12,6 +12,10 @@ export interface ImConfig {
   auth: AuthConfig;
   /** Keep tables (and their data) when the stack is deleted. */
   retainData: boolean;
+  /** Groups with more members than this are delivered by read fan-out (PROTOCOL.md "Large groups"). */
+  largeGroupThreshold: number;
+  /** The most members a group may have. */
+  maxGroupMembers: number;
 }
 
 export const DEFAULT_ISSUER = 'serverless-im';
@@ -43,5 +47,7 @@ export function configFromContext(app: App): ImConfig {
     stageName: contextString(app, 'stage') ?? 'dev',
     auth,
     retainData: contextString(app, 'retainData') === 'true',
+    largeGroupThreshold: Number(contextString(app, 'largeGroupThreshold') ?? 500),
+    maxGroupMembers: Number(contextString(app, 'maxGroupMembers') ?? 100_000),
   };
 }

@@ -1,8 +1,9 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ImConfig } from './config.js';
-import { ActionFunctions } from './constructs/action-functions.js';
+import { ActionFunctions, SEND_TIMEOUT, type TableName } from './constructs/action-functions.js';
 import { ConnectionStorage } from './constructs/connection-storage.js';
+import { GroupFanOut } from './constructs/group-fan-out.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { MessagingStorage } from './constructs/messaging-storage.js';
 import { TokenAuth } from './constructs/token-auth.js';
@@ -23,35 +24,27 @@ export class ImStack extends Stack {
     const storage = new ConnectionStorage(this, 'Storage', { retainData: config.retainData });
     const messaging = new MessagingStorage(this, 'Messaging', { retainData: config.retainData });
     const auth = new TokenAuth(this, 'Auth', { config: config.auth });
-
-    const connectionEnvironment = {
-      CONNECTIONS_TABLE: storage.table.tableName,
-      CONNECTIONS_BY_USER_INDEX: ConnectionStorage.BY_USER_INDEX,
+    const tables: Record<TableName, MessagingStorage['timelines']> = {
+      connections: storage.table,
+      timelines: messaging.timelines,
+      conversations: messaging.conversations,
+      memberships: messaging.memberships,
+      claims: messaging.claims,
+      groupListeners: messaging.groupListeners,
     };
-    const connect = new HandlerFunction(this, 'ConnectHandler', {
-      handler: 'connect',
-      description: 'Stores a new connection ($connect)',
-      environment: connectionEnvironment,
-    });
-    const disconnect = new HandlerFunction(this, 'DisconnectHandler', {
-      handler: 'disconnect',
-      description: 'Removes a closed connection and records last seen ($disconnect)',
-      environment: { ...connectionEnvironment, TIMELINES_TABLE: messaging.timelines.tableName },
-    });
+
     const fallback = new HandlerFunction(this, 'DefaultHandler', {
       handler: 'default-route',
       description: 'Answers frames that match no action with BAD_REQUEST ($default)',
     });
-    const ping = new HandlerFunction(this, 'PingHandler', {
-      handler: 'ping',
-      description: 'Heartbeat: refreshes the connection and answers with the server time',
-      environment: connectionEnvironment,
+    const connect = new HandlerFunction(this, 'ConnectHandler', {
+      handler: 'connect',
+      description: 'Stores a new connection and subscribes it to its large groups ($connect)',
     });
-    storage.table.grantWriteData(connect);
-    storage.table.grantWriteData(disconnect);
-    messaging.timelines.grantWriteData(disconnect);
-    storage.table.grantWriteData(ping);
-
+    const disconnect = new HandlerFunction(this, 'DisconnectHandler', {
+      handler: 'disconnect',
+      description: 'Removes a closed connection and records last seen ($disconnect)',
+    });
     this.gateway = new WebSocketGateway(this, 'Gateway', {
       stageName: config.stageName,
       authorizer: auth.authorizer,
@@ -59,8 +52,51 @@ export class ImStack extends Stack {
       disconnectHandler: disconnect,
       defaultHandler: fallback,
     });
+
+    const environment: Record<string, string> = {
+      CONNECTIONS_TABLE: storage.table.tableName,
+      CONNECTIONS_BY_USER_INDEX: ConnectionStorage.BY_USER_INDEX,
+      TIMELINES_TABLE: messaging.timelines.tableName,
+      CONVERSATIONS_TABLE: messaging.conversations.tableName,
+      MEMBERSHIPS_TABLE: messaging.memberships.tableName,
+      MEMBERSHIPS_BY_GROUP_INDEX: MessagingStorage.BY_GROUP_INDEX,
+      CLAIMS_TABLE: messaging.claims.tableName,
+      GROUP_LISTENERS_TABLE: messaging.groupListeners.tableName,
+      MANAGEMENT_API_URL: this.gateway.managementEndpoint,
+      // A retry may take over an unfinished send only once its first attempt surely ended.
+      SEND_ATTEMPT_MAX_MS: String(SEND_TIMEOUT.toMilliseconds() + 5_000),
+      LARGE_GROUP_THRESHOLD: String(config.largeGroupThreshold),
+      MAX_GROUP_MEMBERS: String(config.maxGroupMembers),
+    };
+
+    const fanOut = new GroupFanOut(this, 'FanOut', {
+      environment,
+      tables,
+      grantPush: (fn) => this.gateway.grantPush(fn),
+      maxConcurrency: 10,
+    });
+    const actionEnvironment = { ...environment, FAN_OUT_QUEUE_URL: fanOut.queue.queueUrl };
+
+    // The connection handlers exist before the gateway whose URL the environment names.
+    for (const fn of [connect, disconnect]) {
+      for (const [name, value] of Object.entries(actionEnvironment)) fn.addEnvironment(name, value);
+    }
+    storage.table.grantWriteData(connect);
+    messaging.memberships.grantReadData(connect);
+    messaging.groupListeners.grantWriteData(connect);
+    storage.table.grantWriteData(disconnect);
+    messaging.timelines.grantWriteData(disconnect);
+    messaging.groupListeners.grantWriteData(disconnect);
+
+    const ping = new HandlerFunction(this, 'PingHandler', {
+      handler: 'ping',
+      description: 'Heartbeat: refreshes the connection and answers with the server time',
+      environment: { CONNECTIONS_TABLE: storage.table.tableName },
+    });
+    storage.table.grantWriteData(ping);
     this.gateway.addAction('ping', ping);
-    new ActionFunctions(this, 'Actions', { connections: storage.table, messaging, gateway: this.gateway });
+
+    new ActionFunctions(this, 'Actions', { tables, fanOutQueue: fanOut.queue, gateway: this.gateway, environment: actionEnvironment });
 
     new CfnOutput(this, 'WebSocketUrl', { value: this.gateway.stage.url, description: 'wss:// URL for clients' });
     new CfnOutput(this, 'ManagementEndpoint', {
@@ -70,5 +106,7 @@ export class ImStack extends Stack {
     new CfnOutput(this, 'ConnectionsTableName', { value: storage.table.tableName });
     new CfnOutput(this, 'TimelinesTableName', { value: messaging.timelines.tableName });
     new CfnOutput(this, 'ConversationsTableName', { value: messaging.conversations.tableName });
+    new CfnOutput(this, 'FanOutQueueName', { value: fanOut.queue.queueName });
+    new CfnOutput(this, 'FanOutDeadLetterQueueName', { value: fanOut.deadLetterQueue.queueName });
   }
 }

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { removeConnection } from '../shared/connections/connection-store.js';
+import { stopListening } from '../shared/groups/listen-on-connect.js';
 import { callerOf } from '../shared/runtime/caller.js';
 import { storageFromEnv } from '../shared/runtime/messaging-context.js';
 import { logger } from '../shared/runtime/observability.js';
@@ -13,10 +14,11 @@ export async function handler(event: APIGatewayProxyWebsocketEventV2, context: C
   logger.addContext(context);
   const storage = storageFromEnv();
   const caller = callerOf(event.requestContext as Parameters<typeof callerOf>[0]);
-  await Promise.all([
+  const [removed] = await Promise.all([
     removeConnection({ db: storage.db, tableName: storage.tables.connections }, caller.connectionId),
     recordLastSeen(storage, caller.userId, Date.now()),
   ]);
+  if (removed?.largeGroups) await stopListening(storage, caller.connectionId, removed.largeGroups);
   logger.info('disconnected', { userId: caller.userId, connectionId: caller.connectionId });
   return { statusCode: 200 };
 }

@@ -1,14 +1,16 @@
 import * as z from 'zod';
-import { noCheckpoint } from '../shared/messaging/checkpoints.js';
-import { conversationIdSchema, peerOf } from '../shared/messaging/conversation-id.js';
+import { readGroupHead } from '../shared/groups/group-head.js';
+import { sendGroupMessage } from '../shared/groups/send-group-message.js';
+import { runtimeCheckpoint } from '../shared/messaging/checkpoints.js';
+import { type ConversationRef, conversationIdSchema, directConversationId, parseConversationId, peerOf } from '../shared/messaging/conversation-id.js';
 import { bodySchema } from '../shared/messaging/message.js';
 import { requireMember } from '../shared/messaging/membership-check.js';
 import { sendDirectMessage } from '../shared/messaging/send-direct-message.js';
-import { ProtocolError } from '../shared/protocol/errors.js';
+import { badRequest, forbidden } from '../shared/protocol/errors.js';
 import { requestIdSchema, userIdSchema } from '../shared/protocol/identifiers.js';
 import { actionHandler } from '../shared/runtime/action-handler.js';
 import { requiredEnv } from '../shared/runtime/env.js';
-import { pusherFromEnv, storageFromEnv } from '../shared/runtime/messaging-context.js';
+import { jobQueueFromEnv, pusherFromEnv, storageFromEnv } from '../shared/runtime/messaging-context.js';
 import { logger, metrics, MetricUnit } from '../shared/runtime/observability.js';
 
 const sendSchema = z
@@ -33,19 +35,25 @@ export const handler = actionHandler({
   schema: sendSchema,
   async run(input, { caller }) {
     const storage = storageFromEnv();
-    let to = input.to;
-    if (input.conversationId !== undefined) {
-      const conversation = await requireMember(storage, caller.userId, input.conversationId);
-      if (conversation.kind !== 'direct') throw new ProtocolError('NOT_FOUND', 'group messaging is not available yet');
-      to = peerOf(conversation, caller.userId);
+    const deps = { storage, pusher: pusherFromEnv(), clock: Date.now, attemptMs, checkpoint: runtimeCheckpoint() };
+    let conversation: ConversationRef;
+    if (input.to !== undefined) {
+      if (input.to === caller.userId) throw badRequest('to: cannot send a direct message to yourself');
+      conversation = parseConversationId(directConversationId(caller.userId, input.to))!;
+    } else {
+      conversation = await requireMember(storage, caller.userId, input.conversationId!);
     }
-    const reply = await sendDirectMessage(
-      { storage, pusher: pusherFromEnv(), clock: Date.now, attemptMs, checkpoint: noCheckpoint },
-      { sender: caller, clientMsgId: input.clientMsgId, to: to!, body: input.body },
-    );
+    const common = { sender: caller, clientMsgId: input.clientMsgId, body: input.body };
+    let reply;
+    if (conversation.kind === 'direct') {
+      reply = await sendDirectMessage(deps, { ...common, conversation, recipient: peerOf(conversation, caller.userId) });
+    } else {
+      const head = await readGroupHead(storage, conversation.id);
+      if (!head) throw forbidden('not a member of this conversation');
+      reply = await sendGroupMessage({ ...deps, queue: jobQueueFromEnv() }, { ...common, head });
+    }
     metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
     logger.info('message sent', { msgId: reply.msgId, conversationId: reply.conversationId, conversationSeq: reply.conversationSeq });
     return reply;
   },
 });
-

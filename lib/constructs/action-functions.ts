@@ -1,25 +1,29 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ConnectionStorage } from './connection-storage.js';
 import { HandlerFunction } from './handler-function.js';
-import type { MessagingStorage } from './messaging-storage.js';
 import type { WebSocketGateway } from './websocket-gateway.js';
 
+export type TableName = 'connections' | 'timelines' | 'conversations' | 'memberships' | 'claims' | 'groupListeners';
+
 export interface ActionFunctionsProps {
-  connections: ITableV2;
-  messaging: MessagingStorage;
+  tables: Record<TableName, ITableV2>;
+  fanOutQueue: IQueue;
   gateway: WebSocketGateway;
+  environment: Record<string, string>;
 }
 
 type Access = 'read' | 'write' | 'readWrite';
 
 interface ActionSpec {
-  action: string;
+  /** The routes this function serves (usually one). */
+  actions: string[];
   handler: string;
   description: string;
-  tables: Partial<Record<'connections' | 'timelines' | 'conversations' | 'memberships' | 'sendClaims', Access>>;
+  tables: Partial<Record<TableName, Access>>;
   push?: boolean;
+  enqueue?: boolean;
   timeout?: Duration;
 }
 
@@ -28,103 +32,107 @@ export const SEND_TIMEOUT = Duration.seconds(10);
 
 /**
  * One function per protocol action, each wired to its two-way route and granted only the tables
- * (and the push permission) it uses.
+ * (and the push or enqueue permission) it uses.
  */
 const ACTIONS: ActionSpec[] = [
   {
-    action: 'send',
+    actions: ['send'],
     handler: 'send',
     description: 'send: stores and delivers a message',
-    tables: { connections: 'readWrite', timelines: 'readWrite', conversations: 'readWrite', memberships: 'readWrite', sendClaims: 'readWrite' },
+    tables: { connections: 'readWrite', timelines: 'readWrite', conversations: 'readWrite', memberships: 'readWrite', claims: 'readWrite' },
     push: true,
+    enqueue: true,
     timeout: SEND_TIMEOUT,
   },
   {
-    action: 'sync',
+    actions: ['sync'],
     handler: 'sync',
     description: 'sync: reads the caller timeline after a seq',
     // Writes only to close seqs abandoned by crashed writers.
     tables: { timelines: 'readWrite', conversations: 'read' },
   },
   {
-    action: 'conversations',
+    actions: ['conversations'],
     handler: 'conversations',
     description: 'conversations: lists conversations with unread counts',
     tables: { memberships: 'read', conversations: 'read' },
   },
   {
-    action: 'history',
+    actions: ['history'],
     handler: 'history',
     description: 'history: pages back through a conversation',
     tables: { memberships: 'read', conversations: 'read' },
   },
   {
-    action: 'syncConversation',
+    actions: ['syncConversation'],
     handler: 'sync-conversation',
     description: 'syncConversation: catches up a conversation after a cseq',
     tables: { memberships: 'read', conversations: 'read' },
   },
   {
-    action: 'read',
+    actions: ['read'],
     handler: 'read',
     description: 'read: moves a read position and notifies',
-    tables: { connections: 'readWrite', memberships: 'read', conversations: 'readWrite' },
+    tables: { connections: 'readWrite', memberships: 'readWrite', conversations: 'readWrite' },
     push: true,
   },
   {
-    action: 'typing',
+    actions: ['readReceipts'],
+    handler: 'read-receipts',
+    description: 'readReceipts: how many group members read up to a message',
+    tables: { memberships: 'read', conversations: 'read' },
+  },
+  {
+    actions: ['typing'],
     handler: 'typing',
     description: 'typing: relays a typing signal',
-    tables: { connections: 'readWrite', memberships: 'read' },
+    tables: { connections: 'readWrite', memberships: 'read', conversations: 'read' },
     push: true,
   },
   {
-    action: 'presence',
+    actions: ['presence'],
     handler: 'presence',
     description: 'presence: reports who is online',
     tables: { connections: 'read', timelines: 'read' },
   },
+  {
+    actions: ['createGroup', 'addMembers', 'removeMembers', 'leaveGroup'],
+    handler: 'group-membership',
+    description: 'createGroup, addMembers, removeMembers, leaveGroup: changes a group and tells its members',
+    // Timelines and claims: the actor's own system item is written before the reply.
+    tables: { connections: 'readWrite', conversations: 'readWrite', memberships: 'readWrite', groupListeners: 'readWrite', timelines: 'readWrite', claims: 'readWrite' },
+    push: true,
+    enqueue: true,
+  },
 ];
+
+const functionId = (handler: string): string =>
+  `${handler.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase())}Handler`;
 
 export class ActionFunctions extends Construct {
   readonly functions = new Map<string, HandlerFunction>();
 
   constructor(scope: Construct, id: string, props: ActionFunctionsProps) {
     super(scope, id);
-    const tables = {
-      connections: props.connections,
-      timelines: props.messaging.timelines,
-      conversations: props.messaging.conversations,
-      memberships: props.messaging.memberships,
-      sendClaims: props.messaging.sendClaims,
-    };
-    const environment = {
-      CONNECTIONS_TABLE: tables.connections.tableName,
-      CONNECTIONS_BY_USER_INDEX: ConnectionStorage.BY_USER_INDEX,
-      TIMELINES_TABLE: tables.timelines.tableName,
-      CONVERSATIONS_TABLE: tables.conversations.tableName,
-      MEMBERSHIPS_TABLE: tables.memberships.tableName,
-      SEND_CLAIMS_TABLE: tables.sendClaims.tableName,
-      MANAGEMENT_API_URL: props.gateway.managementEndpoint,
-      // A retry may take over an unfinished send only once its first attempt surely ended.
-      SEND_ATTEMPT_MAX_MS: String(SEND_TIMEOUT.toMilliseconds() + 5_000),
-    };
     for (const spec of ACTIONS) {
-      const fn = new HandlerFunction(this, `${spec.action[0]!.toUpperCase()}${spec.action.slice(1)}Handler`, {
+      const fn = new HandlerFunction(this, functionId(spec.handler), {
         handler: spec.handler,
         description: spec.description,
-        environment,
+        environment: props.environment,
         ...(spec.timeout ? { timeout: spec.timeout } : {}),
       });
-      for (const [name, access] of Object.entries(spec.tables) as [keyof typeof tables, Access][]) {
-        const table = tables[name];
+      for (const [name, access] of Object.entries(spec.tables) as [TableName, Access][]) {
+        const table = props.tables[name];
         if (access === 'read') table.grantReadData(fn);
         else if (access === 'write') table.grantWriteData(fn);
         else table.grantReadWriteData(fn);
       }
       if (spec.push) props.gateway.grantPush(fn);
-      props.gateway.addAction(spec.action, fn);
-      this.functions.set(spec.action, fn);
+      if (spec.enqueue) props.fanOutQueue.grantSendMessages(fn);
+      for (const action of spec.actions) {
+        props.gateway.addAction(action, fn);
+        this.functions.set(action, fn);
+      }
     }
   }
 }

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 export interface MessagingStorageProps {
@@ -11,14 +11,19 @@ export interface MessagingStorageProps {
  * - Timelines: per-user mailbox, `userId` + `seq`; item seq 0 is the user's atomic counter.
  * - Conversations: per-conversation log, `conversationId` + `cseq`; item cseq 0 is its head
  *   (read positions, last own message per member).
- * - Memberships: which conversations a user is in, `userId` + `conversationId`.
- * - SendClaims: one item per (sender, clientMsgId) so a retried `send` never stores twice.
+ * - Memberships: which conversations a user is in, `userId` + `conversationId`; the sparse
+ *   `byGroup` index lists a group's members with their read positions (fan-out, receipts).
+ * - Claims: one item per (sender, clientMsgId) so a retried `send` never stores twice, and one
+ *   per (recipient, group message) so a redelivered fan-out job never delivers twice.
+ * - GroupListeners: the live connections of each large group's members (read fan-out pushes).
  */
 export class MessagingStorage extends Construct {
   readonly timelines: TableV2;
   readonly conversations: TableV2;
   readonly memberships: TableV2;
-  readonly sendClaims: TableV2;
+  readonly claims: TableV2;
+  readonly groupListeners: TableV2;
+  static readonly BY_GROUP_INDEX = 'byGroup';
 
   constructor(scope: Construct, id: string, props: MessagingStorageProps) {
     super(scope, id);
@@ -41,10 +46,26 @@ export class MessagingStorage extends Construct {
       ...common,
       partitionKey: { name: 'userId', type: AttributeType.STRING },
       sortKey: { name: 'conversationId', type: AttributeType.STRING },
+      globalSecondaryIndexes: [
+        {
+          // Only group memberships carry `groupId`, so direct conversations cost the index nothing.
+          indexName: MessagingStorage.BY_GROUP_INDEX,
+          partitionKey: { name: 'groupId', type: AttributeType.STRING },
+          sortKey: { name: 'userId', type: AttributeType.STRING },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: ['role', 'readUpTo', 'ownLast'],
+        },
+      ],
     });
-    this.sendClaims = new TableV2(this, 'SendClaims', {
+    this.claims = new TableV2(this, 'Claims', {
       ...common,
       partitionKey: { name: 'claimId', type: AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    this.groupListeners = new TableV2(this, 'GroupListeners', {
+      ...common,
+      partitionKey: { name: 'conversationId', type: AttributeType.STRING },
+      sortKey: { name: 'connectionId', type: AttributeType.STRING },
       timeToLiveAttribute: 'expiresAt',
     });
   }

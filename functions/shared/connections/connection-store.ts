@@ -16,6 +16,8 @@ export interface ConnectionRecord {
   lastSeenAt: number;
   /** Epoch seconds (DynamoDB TTL). */
   expiresAt: number;
+  /** Large groups this connection listens to, so `$disconnect` can unsubscribe it. */
+  largeGroups?: string[];
 }
 
 export interface ConnectionStoreDeps {
@@ -37,8 +39,10 @@ export async function saveConnection(
   await deps.db.send(new PutCommand({ TableName: deps.tableName, Item: record }));
 }
 
-export async function removeConnection(deps: ConnectionStoreDeps, connectionId: string): Promise<void> {
-  await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: { connectionId } }));
+/** Deletes the record; returns what it held (undefined if it was gone already). */
+export async function removeConnection(deps: ConnectionStoreDeps, connectionId: string): Promise<ConnectionRecord | undefined> {
+  const result = await deps.db.send(new DeleteCommand({ TableName: deps.tableName, Key: { connectionId }, ReturnValues: 'ALL_OLD' }));
+  return result.Attributes as ConnectionRecord | undefined;
 }
 
 /** Records a heartbeat. Does nothing for a connection that was already removed. */

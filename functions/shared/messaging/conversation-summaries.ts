@@ -1,10 +1,12 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { type GroupHead, groupHeadOf } from '../groups/group-head.js';
+import { allGroupMembers, effectiveReadUpTo, type GroupMembership } from '../groups/group-members.js';
 import type { Storage } from '../storage/tables.js';
 import { type ConversationRef, parseConversationId } from './conversation-id.js';
 import { type DirectHead, directReadState, emptyDirectHead } from './direct-conversation-head.js';
 import type { Message } from './message.js';
 import { fromMessageRecord, type MessageRecord } from './message-store.js';
-import { listMemberships } from './membership-store.js';
+import { listMemberships, type MembershipRecord } from './membership-store.js';
 
 export interface ConversationSummary {
   conversationId: string;
@@ -12,6 +14,10 @@ export interface ConversationSummary {
   peer?: string;
   title?: string;
   members?: string[];
+  memberCount?: number;
+  /** Large groups (read fan-out): catch up with `syncConversation` up to `latestSeq`. */
+  large?: boolean;
+  latestSeq?: number;
   lastMessage?: Message;
   unread: number;
   readUpTo: number;
@@ -21,6 +27,15 @@ export interface ConversationList {
   items: ConversationSummary[];
   totalUnread: number;
 }
+
+/** Read positions just written by the caller, which an eventually consistent read may not show yet. */
+export interface FreshReads {
+  directHeads?: Map<string, DirectHead>;
+  groupReads?: Map<string, number>;
+}
+
+/** Groups up to this size list their members in `conversations`; bigger ones give `memberCount`. */
+const LISTED_MEMBERS = 100;
 
 type Key = { conversationId: string; cseq: number };
 
@@ -38,49 +53,92 @@ async function batchGet(storage: Storage, keys: Key[]): Promise<Record<string, u
   return found;
 }
 
+interface Entry {
+  membership: MembershipRecord;
+  ref: ConversationRef;
+  summary: ConversationSummary;
+  latest: number;
+}
+
+function directEntry(membership: MembershipRecord, ref: Extract<ConversationRef, { kind: 'direct' }>, head: DirectHead, userId: string): Entry {
+  const state = directReadState(head, ref, userId);
+  const summary: ConversationSummary = { conversationId: ref.id, kind: 'direct', unread: state.unread, readUpTo: state.readUpTo };
+  if (membership.peer) summary.peer = membership.peer;
+  return { membership, ref, summary, latest: state.latest };
+}
+
+function groupEntry(membership: MembershipRecord, ref: ConversationRef, head: GroupHead, freshRead: number | undefined): Entry {
+  const row = membership as unknown as GroupMembership;
+  const readUpTo = Math.min(head.lastCseq, Math.max(effectiveReadUpTo(row), freshRead ?? 0));
+  const summary: ConversationSummary = {
+    conversationId: ref.id,
+    kind: 'group',
+    title: head.title,
+    memberCount: head.memberCount,
+    unread: Math.max(0, head.lastCseq - readUpTo),
+    readUpTo,
+  };
+  if (head.large) {
+    summary.large = true;
+    summary.latestSeq = head.lastCseq;
+  }
+  return { membership, ref, summary, latest: head.lastCseq };
+}
+
 /**
  * `conversations`: every conversation of the user with its unread count, read position and last
- * message. Unread is derived from each conversation's head at read time and `totalUnread` is the
- * sum of the very numbers returned, so the two can never disagree. Costs one query plus two batch
- * reads per 100 conversations.
+ * message. Unread is derived at read time (direct: from the conversation head; groups: the head's
+ * last cseq against the member's own read position), and `totalUnread` is the sum of the very
+ * numbers returned, so the two can never disagree.
  */
-export async function listConversations(storage: Storage, userId: string, overrides: Map<string, DirectHead> = new Map()): Promise<ConversationList> {
+export async function listConversations(storage: Storage, userId: string, fresh: FreshReads = {}): Promise<ConversationList> {
   const memberships = await listMemberships(storage, userId);
-  const refs = memberships
-    .map((membership) => ({ membership, ref: parseConversationId(membership.conversationId) }))
-    .filter((entry): entry is { membership: typeof entry.membership; ref: ConversationRef } => entry.ref !== undefined);
-
-  const heads = new Map<string, DirectHead>();
-  for (const item of await batchGet(storage, refs.map(({ ref }) => ({ conversationId: ref.id, cseq: 0 })))) {
-    heads.set(String(item.conversationId), {
-      ownLo: Number(item.ownLo ?? 0),
-      ownHi: Number(item.ownHi ?? 0),
-      readLo: Number(item.readLo ?? 0),
-      readHi: Number(item.readHi ?? 0),
-      listed: item.listed === true,
-    });
-  }
-  for (const [conversationId, head] of overrides) heads.set(conversationId, head);
-
-  const states = refs.flatMap(({ membership, ref }) => {
-    if (ref.kind !== 'direct') return [];
-    const state = directReadState(heads.get(ref.id) ?? emptyDirectHead(), ref, userId);
-    return [{ membership, ref, state }];
+  const refs = memberships.flatMap((membership) => {
+    const ref = parseConversationId(membership.conversationId);
+    return ref ? [{ membership, ref }] : [];
   });
+
+  const heads = new Map<string, Record<string, unknown>>();
+  for (const item of await batchGet(storage, refs.map(({ ref }) => ({ conversationId: ref.id, cseq: 0 })))) {
+    heads.set(String(item.conversationId), item);
+  }
+  const entries: Entry[] = refs.flatMap(({ membership, ref }) => {
+    const head = heads.get(ref.id);
+    if (ref.kind === 'direct') {
+      const direct = fresh.directHeads?.get(ref.id) ?? (head ? toDirectHead(head) : emptyDirectHead());
+      return [directEntry(membership, ref, direct, userId)];
+    }
+    return head ? [groupEntry(membership, ref, groupHeadOf(head), fresh.groupReads?.get(ref.id))] : [];
+  });
+
+  const lastKeys = entries.filter((entry) => entry.latest > 0).map((entry) => ({ conversationId: entry.ref.id, cseq: entry.latest }));
   const lastMessages = new Map<string, Message>();
-  const lastKeys = states.filter(({ state }) => state.latest > 0).map(({ ref, state }) => ({ conversationId: ref.id, cseq: state.latest }));
   for (const item of await batchGet(storage, lastKeys)) {
     const message = fromMessageRecord(item as unknown as MessageRecord);
     lastMessages.set(message.conversationId, message);
   }
+  await Promise.all(
+    entries
+      .filter((entry) => entry.summary.kind === 'group' && !entry.summary.large && (entry.summary.memberCount ?? 0) <= LISTED_MEMBERS)
+      .map(async (entry) => {
+        entry.summary.members = (await allGroupMembers(storage, entry.ref.id)).map((member) => member.userId);
+      }),
+  );
 
-  const items: ConversationSummary[] = states.map(({ membership, ref, state }) => {
-    const summary: ConversationSummary = { conversationId: ref.id, kind: 'direct', unread: state.unread, readUpTo: state.readUpTo };
-    if (membership.peer) summary.peer = membership.peer;
-    const lastMessage = lastMessages.get(ref.id);
-    if (lastMessage) summary.lastMessage = lastMessage;
-    return summary;
+  const items = entries.map((entry) => {
+    const lastMessage = lastMessages.get(entry.ref.id);
+    return lastMessage ? { ...entry.summary, lastMessage } : entry.summary;
   });
-  items.sort((a, b) => (b.lastMessage?.ts ?? 0) - (a.lastMessage?.ts ?? 0));
+  items.sort((a, b) => (b.lastMessage?.ts ?? b.memberCount ?? 0) - (a.lastMessage?.ts ?? a.memberCount ?? 0));
   return { items, totalUnread: items.reduce((sum, item) => sum + item.unread, 0) };
+}
+
+function toDirectHead(item: Record<string, unknown>): DirectHead {
+  return {
+    ownLo: Number(item.ownLo ?? 0),
+    ownHi: Number(item.ownHi ?? 0),
+    readLo: Number(item.readLo ?? 0),
+    readHi: Number(item.readHi ?? 0),
+    listed: item.listed === true,
+  };
 }

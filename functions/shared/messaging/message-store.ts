@@ -19,6 +19,8 @@ export interface MessageRecord {
   senderSeq?: number;
   /** Direct messages: the recipient's timeline seq. */
   recipientSeq?: number;
+  /** Group messages: how this one is delivered, fixed when it is stored. */
+  fanOut?: 'write' | 'read';
 }
 
 export type MessageDraft = Omit<MessageRecord, 'cseq'>;

@@ -1,12 +1,15 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, itemOfConditionFailure, type Storage } from '../storage/tables.js';
 
-/** The reply of `send` (PROTOCOL.md). */
+/**
+ * The reply of `send` (PROTOCOL.md). `seq` is the sender's own timeline item; a large group's
+ * message is stored only in its conversation (read fan-out), so there it is null.
+ */
 export interface SendReply {
   msgId: string;
   conversationId: string;
   conversationSeq: number;
-  seq: number;
+  seq: number | null;
   ts: number;
 }
 
@@ -38,7 +41,7 @@ export async function claimSend(storage: Storage, claim: Omit<SendClaim, 'expire
   try {
     await storage.db.send(
       new PutCommand({
-        TableName: storage.tables.sendClaims,
+        TableName: storage.tables.claims,
         Item: item,
         ConditionExpression: 'attribute_not_exists(claimId)',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -61,7 +64,7 @@ export async function takeOverClaim(storage: Storage, claimId: string, now: numb
   try {
     await storage.db.send(
       new UpdateCommand({
-        TableName: storage.tables.sendClaims,
+        TableName: storage.tables.claims,
         Key: { claimId },
         UpdateExpression: 'SET takenOverAt = :now',
         ConditionExpression: 'attribute_not_exists(takenOverAt) OR takenOverAt < :expired',
@@ -78,7 +81,7 @@ export async function takeOverClaim(storage: Storage, claimId: string, now: numb
 export async function saveReply(storage: Storage, claimId: string, reply: SendReply): Promise<void> {
   await storage.db.send(
     new UpdateCommand({
-      TableName: storage.tables.sendClaims,
+      TableName: storage.tables.claims,
       Key: { claimId },
       UpdateExpression: 'SET reply = :reply',
       ExpressionAttributeValues: { ':reply': reply },

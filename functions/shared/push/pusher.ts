@@ -9,7 +9,8 @@ import { connectionsOf, type UserConnection } from './connection-directory.js';
 export interface Pusher {
   /** Pushes `event` to every live connection of `userIds`, except `exceptConnectionId`. */
   pushToUsers(userIds: readonly string[], event: ServerEvent<unknown>, options?: { exceptConnectionId?: string }): Promise<void>;
-  pushToConnections(connections: readonly UserConnection[], event: ServerEvent<unknown>): Promise<void>;
+  /** Pushes to these connections; resolves with the ids that turned out to be gone (410). */
+  pushToConnections(connections: readonly Pick<UserConnection, 'connectionId'>[], event: ServerEvent<unknown>): Promise<{ gone: string[] }>;
 }
 
 export interface PusherDeps {
@@ -26,8 +27,9 @@ export function createPusher(deps: PusherDeps): Pusher {
   const client = new ApiGatewayManagementApiClient({ endpoint: deps.managementEndpoint });
   const encoder = new TextEncoder();
 
-  const pushToConnections = async (connections: readonly UserConnection[], event: ServerEvent<unknown>): Promise<void> => {
-    if (connections.length === 0) return;
+  const pushToConnections = async (connections: readonly Pick<UserConnection, 'connectionId'>[], event: ServerEvent<unknown>): Promise<{ gone: string[] }> => {
+    const gone: string[] = [];
+    if (connections.length === 0) return { gone };
     const data = encoder.encode(JSON.stringify(event));
     await Promise.all(
       connections.map(async (connection) => {
@@ -37,6 +39,7 @@ export function createPusher(deps: PusherDeps): Pusher {
         } catch (error) {
           const name = (error as { name?: string }).name;
           if (name === 'GoneException') {
+            gone.push(connection.connectionId);
             metrics.addMetric('PushesGone', MetricUnit.Count, 1);
             await removeConnection({ db: deps.storage.db, tableName: deps.storage.tables.connections }, connection.connectionId);
           } else {
@@ -46,6 +49,7 @@ export function createPusher(deps: PusherDeps): Pusher {
         }
       }),
     );
+    return { gone };
   };
 
   return {

@@ -9,7 +9,9 @@ export interface Tables {
   timelines: string;
   conversations: string;
   memberships: string;
-  sendClaims: string;
+  membershipsByGroup: string;
+  claims: string;
+  groupListeners: string;
 }
 
 /** Data access dependencies handed to domain functions (a client and the table names). */
@@ -27,7 +29,9 @@ export function tablesFromEnv(): Tables {
     timelines: optional('TIMELINES_TABLE'),
     conversations: optional('CONVERSATIONS_TABLE'),
     memberships: optional('MEMBERSHIPS_TABLE'),
-    sendClaims: optional('SEND_CLAIMS_TABLE'),
+    membershipsByGroup: optional('MEMBERSHIPS_BY_GROUP_INDEX') || 'byGroup',
+    claims: optional('CLAIMS_TABLE'),
+    groupListeners: optional('GROUP_LISTENERS_TABLE'),
   };
 }
 

@@ -93,8 +93,11 @@ export async function appendToTimeline(
   record: Omit<TimelineRecord, 'seq'>,
   now: number,
   allocatedSeq?: number,
+  /** Called between allocating and writing: the step boundary fault injection aims at. */
+  afterAllocate?: () => Promise<void>,
 ): Promise<number> {
   let seq = allocatedSeq ?? (await allocateSeq(storage, record.userId, now));
+  await afterAllocate?.();
   for (;;) {
     if ((await putAtSeq(storage, { ...record, seq } as TimelineRecord)) === 'written') return seq;
     seq = await allocateSeq(storage, record.userId, now);

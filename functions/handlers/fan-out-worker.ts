@@ -1,0 +1,41 @@
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { FanOutJob } from '../shared/groups/fan-out-jobs.js';
+import { runFanOutJobToEnd } from '../shared/groups/fan-out-delivery.js';
+import { runtimeCheckpoint } from '../shared/messaging/checkpoints.js';
+import { jobQueueFromEnv, pusherFromEnv, storageFromEnv } from '../shared/runtime/messaging-context.js';
+import { logger, metrics, MetricUnit } from '../shared/runtime/observability.js';
+
+const processor = new SqsFifoPartialProcessorAsync();
+
+async function handleRecord(record: SQSRecord): Promise<void> {
+  const job = JSON.parse(record.body) as FanOutJob;
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
+  try {
+    await runFanOutJobToEnd(
+      { storage: storageFromEnv(), pusher: pusherFromEnv(), queue: jobQueueFromEnv(), clock: Date.now, checkpoint: runtimeCheckpoint() },
+      job,
+    );
+    metrics.addMetric('FanOutJobsDone', MetricUnit.Count, 1);
+    const sentAt = Number(record.attributes.SentTimestamp);
+    if (sentAt > 0) metrics.addMetric('FanOutLagMs', MetricUnit.Milliseconds, Date.now() - sentAt);
+  } catch (error) {
+    metrics.addMetric('FanOutJobsFailed', MetricUnit.Count, 1);
+    logger.warn('fan-out job failed; SQS will deliver it again', { kind: job.kind, conversationId: job.conversationId, receiveCount, error: (error as Error).message });
+    throw error;
+  }
+}
+
+/**
+ * Fan-out worker (SQS FIFO event source, partial batch responses). A failed job fails only itself
+ * and the later jobs of its own message group (which must stay behind it, in order); every other
+ * group of the batch goes on.
+ */
+export async function handler(event: SQSEvent, context: Context) {
+  logger.addContext(context);
+  try {
+    return await processPartialResponse(event, handleRecord, processor, { context, skipGroupOnError: true });
+  } finally {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  }
+}

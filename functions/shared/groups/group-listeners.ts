@@ -1,0 +1,51 @@
+import { BatchWriteCommand, DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Storage } from '../storage/tables.js';
+
+/**
+ * A live connection of a large group's member: read fan-out pushes `groupMessage` to these
+ * instead of looking up every member. API Gateway closes every connection within 2 hours, so a
+ * listener never needs to outlive that; one whose `$disconnect` was lost answers 410 on its first
+ * push and is removed then.
+ */
+export interface GroupListener {
+  conversationId: string;
+  connectionId: string;
+  userId: string;
+  expiresAt: number;
+}
+
+export const LISTENER_TTL_SECONDS = 2 * 60 * 60 + 10 * 60;
+
+export async function addListeners(storage: Storage, listeners: GroupListener[]): Promise<void> {
+  for (let index = 0; index < listeners.length; index += 25) {
+    const batch = listeners.slice(index, index + 25).map((Item) => ({ PutRequest: { Item } }));
+    let pending: Record<string, unknown>[] = batch;
+    while (pending.length > 0) {
+      const result = await storage.db.send(new BatchWriteCommand({ RequestItems: { [storage.tables.groupListeners]: pending } }));
+      pending = (result.UnprocessedItems?.[storage.tables.groupListeners] ?? []) as Record<string, unknown>[];
+    }
+  }
+}
+
+export async function removeListener(storage: Storage, conversationId: string, connectionId: string): Promise<void> {
+  await storage.db.send(new DeleteCommand({ TableName: storage.tables.groupListeners, Key: { conversationId, connectionId } }));
+}
+
+export async function listenersPage(
+  storage: Storage,
+  conversationId: string,
+  cursor: Record<string, unknown> | undefined,
+  limit: number,
+): Promise<{ listeners: GroupListener[]; cursor?: Record<string, unknown> }> {
+  const result = await storage.db.send(
+    new QueryCommand({
+      TableName: storage.tables.groupListeners,
+      KeyConditionExpression: 'conversationId = :c',
+      ExpressionAttributeValues: { ':c': conversationId },
+      ExclusiveStartKey: cursor,
+      Limit: limit,
+    }),
+  );
+  const listeners = (result.Items ?? []) as GroupListener[];
+  return result.LastEvaluatedKey ? { listeners, cursor: result.LastEvaluatedKey } : { listeners };
+}

@@ -1,0 +1,79 @@
+import type { Pusher } from '../push/pusher.js';
+import { allocateSeq } from '../timeline/timeline-store.js';
+import { deliverTimelineItem } from '../messaging/deliver-timeline-item.js';
+import type { Body } from '../messaging/message.js';
+import { appendMessage, fromMessageRecord } from '../messaging/message-store.js';
+import { type Delivery, type SendDeps, sendMessage, type SendReply } from '../messaging/send-message.js';
+import { enqueueJobs, type JobQueue, type MessageJob, notifyEnvelope, partitionedJobs } from './fan-out-jobs.js';
+import type { GroupHead } from './group-head.js';
+import { recordGroupMessage } from './group-head.js';
+import { allGroupMembers, recordOwnMessage } from './group-members.js';
+
+export interface SendGroupDeps extends SendDeps {
+  pusher: Pusher;
+  queue: JobQueue;
+}
+
+export interface SendGroupInput {
+  sender: { userId: string; connectionId: string };
+  clientMsgId: string;
+  head: GroupHead;
+  body: Body;
+}
+
+/**
+ * `send` to a group. The handler stores the message once, in the conversation (the commit point),
+ * and, for write fan-out, the sender's own timeline item; it replies as soon as that is durable.
+ * Delivery to the other members happens in the fan-out workers: one job per recipient partition
+ * for write fan-out, one notification job for a large group (read fan-out), whose members catch
+ * up with `syncConversation`.
+ */
+export function sendGroupMessage(deps: SendGroupDeps, input: SendGroupInput): Promise<SendReply> {
+  const { storage } = deps;
+  const sender = input.sender.userId;
+  const conversationId = input.head.conversationId;
+
+  const deliver: Delivery = async (claim, stored) => {
+    const now = deps.clock();
+    let record = stored;
+    if (!record) {
+      const fanOut = input.head.large ? 'read' : 'write';
+      const senderSeq = fanOut === 'write' ? await allocateSeq(storage, sender, now) : undefined;
+      await deps.checkpoint('send:seqs-allocated');
+      record = await appendMessage(storage, {
+        conversationId,
+        msgId: claim.msgId,
+        from: sender,
+        body: input.body,
+        ts: claim.ts,
+        clientMsgId: input.clientMsgId,
+        fanOut,
+        ...(senderSeq !== undefined ? { senderSeq } : {}),
+      });
+      await deps.checkpoint('send:message-stored');
+    }
+    const recovering = stored !== undefined;
+    const message = fromMessageRecord(record);
+    const [senderSeq] = await Promise.all([
+      record.fanOut === 'write' ? deliverTimelineItem(storage, sender, message, record.senderSeq!, now, recovering) : Promise.resolve(null),
+      recordOwnMessage(storage, sender, conversationId, record.cseq),
+      recordGroupMessage(storage, conversationId, record.cseq),
+    ]);
+    await deps.checkpoint('send:timelines-written');
+
+    if (record.fanOut === 'write') {
+      const members = await allGroupMembers(storage, conversationId);
+      const recipients = members.map((member) => member.userId).filter((userId) => userId !== sender);
+      const base: Omit<MessageJob, 'recipients'> = { kind: 'message', conversationId, message };
+      await enqueueJobs(deps.queue, partitionedJobs<MessageJob>(base, recipients, message.msgId));
+      await deps.checkpoint('send:enqueued');
+      await deps.pusher.pushToUsers([sender], { event: 'message', data: { seq: senderSeq, type: 'message', message } }, { exceptConnectionId: input.sender.connectionId });
+    } else {
+      await enqueueJobs(deps.queue, [notifyEnvelope({ kind: 'notify', conversationId, message, exceptConnectionId: input.sender.connectionId })]);
+      await deps.checkpoint('send:enqueued');
+    }
+    return { msgId: message.msgId, conversationId, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts };
+  };
+
+  return sendMessage(deps, { sender, clientMsgId: input.clientMsgId, conversationId }, deliver);
+}
