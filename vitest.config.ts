@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'client/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     // Integration tests run real services (DynamoDB Local, worker-thread Lambdas): timeouts are
     // generous bounds against hangs, never performance assertions.

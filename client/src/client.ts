@@ -1,0 +1,626 @@
+import { ConnectionManager, type ConnectionState, type ConnectionStateChange } from './connection.js';
+import { ConversationStore, type ConversationState } from './conversations.js';
+import { Emitter, type Listener } from './emitter.js';
+import { ImError } from './errors.js';
+import { host } from './host.js';
+import { randomId } from './ids.js';
+import { LargeGroups } from './large-groups.js';
+import type { Link } from './link.js';
+import { MessageCache } from './message-cache.js';
+import { browserNetworkMonitor } from './network.js';
+import { DEFAULTS, type ImClientOptions } from './options.js';
+import { Outbox, type OutboxEntry, type SendInput } from './outbox.js';
+import { PersistedValue } from './persisted-value.js';
+import { PresenceStore } from './presence.js';
+import {
+  type ActionMap,
+  type ActionName,
+  type EventFrame,
+  type HistoryResult,
+  isMessageItem,
+  type Message,
+  type MessageItem,
+  parseFrame,
+  type PresenceEvent,
+  type PresenceInfo,
+  type ReadEvent,
+  type ReadResult,
+  type SendResult,
+  type SyncConversationResult,
+  type TimelineItem,
+} from './protocol.js';
+import { RecentSet } from './recent-set.js';
+import { RequestManager, type RequestOptions } from './requests.js';
+import { MemoryStorage, type JsonValue, type StorageAdapter } from './storage.js';
+import { Timeline } from './timeline.js';
+import { defaultTimers, Sleeper, Timer, type Timers } from './timers.js';
+import { TypingTracker } from './typing.js';
+
+/** Every event an {@link ImClient} emits, and its payload. */
+export interface ImClientEvents {
+  /** The connection changed state. */
+  connectionState: ConnectionStateChange;
+  /** A message of the user's timeline, exactly once and in seq order (own sent messages included). */
+  message: MessageItem;
+  /** Every timeline item applied except `void` ones (messages, membership changes, ...). */
+  timelineItem: TimelineItem;
+  /** A large-group message, exactly once and in conversationSeq order per group. */
+  groupMessage: Message;
+  /** A member read up to `upTo` (this user on another device, or a read receipt). */
+  read: ReadEvent;
+  /** Who is typing in a conversation changed (an indicator lasts `typingTtlMs`). */
+  typing: { conversationId: string; userIds: string[] };
+  presence: PresenceEvent;
+  /** The conversation list (unread, readUpTo, lastMessage, receipts) changed. */
+  conversationsChanged: ConversationState[];
+  /** The outbox changed (queued, sending, retrying, removed). */
+  outbox: OutboxEntry[];
+  /** An outbox message was acknowledged; also for messages queued before a reload. */
+  sent: { clientMsgId: string; reply: SendResult; message: Message };
+  /** An outbox message failed permanently and left the outbox. */
+  sendFailed: { clientMsgId: string; entry: OutboxEntry; error: ImError };
+  /** A sync finished with nothing more to fetch. */
+  synced: { lastSeq: number };
+  /** Every server event as received, including ones this SDK does not know. */
+  serverEvent: EventFrame;
+  /** Something went wrong that the client handles by itself (reported for logging). */
+  error: Error;
+}
+
+/**
+ * A client of the serverless-im protocol v1. See README.md.
+ *
+ * ```ts
+ * const client = new ImClient({ url, userId, token: () => fetchToken(), WebSocket });
+ * client.on('message', ({ message }) => render(message));
+ * await client.start();
+ * await client.send({ to: 'bob', body: { kind: 'text', text: 'hi' } });
+ * ```
+ */
+export class ImClient {
+  readonly userId: string;
+  private readonly emitter: Emitter<ImClientEvents>;
+  private readonly timers: Timers;
+  private readonly store: StorageAdapter;
+  private readonly sleeper: Sleeper;
+  private readonly requests: RequestManager;
+  private readonly connection: ConnectionManager;
+  private readonly timeline: Timeline;
+  private readonly largeGroups: LargeGroups;
+  private readonly outboxQueue: Outbox;
+  private readonly conversationStore: ConversationStore;
+  private readonly cache: MessageCache;
+  private readonly typingTracker: TypingTracker;
+  private readonly presenceStore: PresenceStore;
+  private readonly persisted: PersistedValue<JsonValue>[] = [];
+  private readonly refreshTimer: Timer;
+  /** Messages already emitted: one can reach us both in the timeline and as a large-group message. */
+  private readonly emitted = new RecentSet(5_000);
+  private readonly connectedWaiters: (() => void)[] = [];
+  private readonly settings: Required<Pick<ImClientOptions, 'autoLoadConversations' | 'pingTimeoutMs' | 'requestTimeoutMs'>>;
+  private loading: Promise<void> | undefined;
+  private refreshing: Promise<unknown> | undefined;
+  private refreshAgain = false;
+  private running = false;
+
+  constructor(options: ImClientOptions) {
+    if (!options.url) throw new TypeError('ImClient: options.url is required');
+    if (!options.userId) throw new TypeError('ImClient: options.userId is required');
+    if (typeof options.token !== 'function') throw new TypeError('ImClient: options.token must be a function returning a token');
+    const WebSocket = options.WebSocket ?? host().WebSocket;
+    if (!WebSocket) throw new TypeError('ImClient: no WebSocket in this environment; pass options.WebSocket (in Node: the `ws` package)');
+
+    this.userId = options.userId;
+    this.timers = options.timers ?? defaultTimers;
+    this.store = options.storage ?? new MemoryStorage();
+    this.sleeper = new Sleeper(this.timers);
+    this.refreshTimer = new Timer(this.timers);
+    const random = options.random ?? Math.random;
+    const generateId = options.generateId ?? (() => randomId());
+    const prefix = options.storageKeyPrefix ?? `im:${options.userId}:`;
+    const reportError = (error: unknown): void => this.reportError(error);
+    this.settings = {
+      autoLoadConversations: options.autoLoadConversations ?? DEFAULTS.autoLoadConversations,
+      pingTimeoutMs: options.pingTimeoutMs ?? DEFAULTS.pingTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+    };
+    this.emitter = new Emitter<ImClientEvents>((error, event) => {
+      if (event !== 'error' && this.emitter.listenerCount('error') > 0) this.emitter.emit('error', asError(error));
+      else host().console?.error?.('ImClient: a listener threw', error);
+    });
+
+    let requestCounter = 0;
+    const requestPrefix = randomId(6);
+    this.requests = new RequestManager({
+      timers: this.timers,
+      defaultTimeoutMs: this.settings.requestTimeoutMs,
+      whenDisconnected: options.whenDisconnected ?? DEFAULTS.whenDisconnected,
+      currentLink: () => this.connection.link,
+      newRequestId: () => `${requestPrefix}-${++requestCounter}`,
+    });
+
+    const network = options.network === false ? undefined : (options.network ?? browserNetworkMonitor());
+    this.connection = new ConnectionManager(
+      {
+        url: options.url,
+        token: options.token,
+        deviceId: options.deviceId,
+        WebSocket,
+        timers: this.timers,
+        random,
+        reconnect: { ...DEFAULTS.reconnect, ...options.reconnect },
+        connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+        pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
+        maxConnectionAgeMs: options.maxConnectionAgeMs ?? DEFAULTS.maxConnectionAgeMs,
+        drainTimeoutMs: this.settings.requestTimeoutMs,
+        network,
+      },
+      {
+        frame: (link, text) => this.onFrame(link, text),
+        opened: () => this.onConnected(),
+        closed: (link) => this.requests.linkClosed(link),
+        ping: async () => {
+          await this.call('ping', {}, { whenDisconnected: 'fail', timeoutMs: this.settings.pingTimeoutMs });
+        },
+        whenIdle: (link) => this.requests.whenIdle(link),
+        stateChanged: (change) => this.onStateChanged(change),
+        error: reportError,
+      },
+    );
+
+    const persisted = <T extends JsonValue>(key: string): PersistedValue<T> => {
+      const value = new PersistedValue<T>(this.store, prefix + key, reportError);
+      this.persisted.push(value as unknown as PersistedValue<JsonValue>);
+      return value;
+    };
+    const connected = (): boolean => this.connection.link !== undefined;
+    const pageSize = options.syncPageSize ?? DEFAULTS.syncPageSize;
+    const stallDelay = options.syncStallDelay ?? DEFAULTS.syncStallDelay;
+
+    this.conversationStore = new ConversationStore(this.userId, (list) => this.emitter.emit('conversationsChanged', list));
+    this.cache = new MessageCache(this.store, (conversationId) => `${prefix}messages:${conversationId}`, options.messageCacheSize ?? DEFAULTS.messageCacheSize, reportError);
+    this.typingTracker = new TypingTracker(
+      this.timers,
+      options.typingTtlMs ?? DEFAULTS.typingTtlMs,
+      options.typingThrottleMs ?? DEFAULTS.typingThrottleMs,
+      (conversationId, userIds) => this.emitter.emit('typing', { conversationId, userIds }),
+    );
+    this.presenceStore = new PresenceStore(() => this.timers.now());
+
+    this.timeline = new Timeline({
+      lastSeq: persisted<number>('lastSeq'),
+      sync: (after, limit) => this.call('sync', { after, limit }, { whenDisconnected: 'fail' }),
+      connected,
+      sleeper: this.sleeper,
+      pageSize,
+      stallDelay,
+      apply: (item) => this.applyTimelineItem(item),
+      caughtUp: (lastSeq) => this.emitter.emit('synced', { lastSeq }),
+      error: reportError,
+    });
+
+    this.largeGroups = new LargeGroups({
+      cursors: persisted<Record<string, number>>('groupCursors'),
+      syncConversation: (conversationId, after, limit) =>
+        this.call('syncConversation', { conversationId, after, limit }, { whenDisconnected: 'fail' }),
+      connected,
+      sleeper: this.sleeper,
+      pageSize,
+      stallDelay,
+      initialBackfill: options.largeGroupBackfill ?? DEFAULTS.largeGroupBackfill,
+      apply: (message) => this.applyGroupMessage(message),
+      error: reportError,
+    });
+
+    const retry = { ...DEFAULTS.sendRetry, ...options.sendRetry };
+    this.outboxQueue = new Outbox({
+      entries: persisted<JsonValue[]>('outbox'),
+      send: (entry, timeoutMs) =>
+        this.call(
+          'send',
+          { clientMsgId: entry.clientMsgId, to: entry.to, conversationId: entry.conversationId, body: entry.body },
+          { whenDisconnected: 'fail', timeoutMs },
+        ),
+      connected,
+      sleeper: this.sleeper,
+      random,
+      now: () => this.timers.now(),
+      retry,
+      newClientMsgId: generateId,
+      changed: (entries) => this.emitter.emit('outbox', entries),
+      sent: (entry, reply) => this.onSent(entry, reply),
+      failed: (entry, error) => this.emitter.emit('sendFailed', { clientMsgId: entry.clientMsgId, entry, error }),
+    });
+  }
+
+  // ---- Events -------------------------------------------------------------------------------
+
+  on<K extends keyof ImClientEvents>(event: K, listener: Listener<ImClientEvents[K]>): () => void {
+    return this.emitter.on(event, listener);
+  }
+
+  once<K extends keyof ImClientEvents>(event: K, listener: Listener<ImClientEvents[K]>): () => void {
+    return this.emitter.once(event, listener);
+  }
+
+  off<K extends keyof ImClientEvents>(event: K, listener: Listener<ImClientEvents[K]>): void {
+    this.emitter.off(event, listener);
+  }
+
+  // ---- Lifecycle ----------------------------------------------------------------------------
+
+  /**
+   * Loads the persisted state (lastSeq, outbox, large-group cursors) and starts connecting.
+   * Resolves once the state is loaded, without waiting for the connection (see `whenConnected`).
+   * After a reload, messages left in the outbox are resent with their clientMsgId.
+   */
+  async start(): Promise<void> {
+    await this.load();
+    if (this.running) return;
+    this.running = true;
+    this.connection.start();
+  }
+
+  /**
+   * Closes the connection and stops every timer. Outstanding requests reject with DISCONNECTED,
+   * and so do `send` promises; their messages stay in the (persisted) outbox and are resent on the
+   * next `start`. Resolves once everything is written to the store. `start` may be called again.
+   */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.connection.stop();
+    this.requests.rejectAll('the client stopped');
+    this.outboxQueue.stop();
+    this.timeline.stop();
+    this.largeGroups.stop();
+    this.sleeper.wakeAll();
+    this.typingTracker.clear();
+    this.refreshTimer.cancel();
+    await this.flush();
+  }
+
+  /** Waits until everything changed so far is written to the store. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.persisted.map((value) => value.flush()), this.cache.flush()]);
+  }
+
+  /** Drops the current connection, if any, and connects again at once. */
+  reconnect(): void {
+    this.connection.reconnectNow();
+  }
+
+  get connectionState(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** True when a connection is open and takes requests. */
+  get connected(): boolean {
+    return this.connection.link !== undefined;
+  }
+
+  /** Resolves when a connection is open (at once if one is). */
+  whenConnected(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve) => this.connectedWaiters.push(resolve));
+  }
+
+  // ---- Requests -----------------------------------------------------------------------------
+
+  /**
+   * Any action, correlated by `id`. Rejects with {@link ImError}: the server's code, TIMEOUT (no
+   * reply in time) or DISCONNECTED (not connected in time, or the connection closed first).
+   * Prefer `send` for messages: it goes through the outbox.
+   */
+  request<A extends ActionName>(action: A, params: ActionMap[A]['params'], options?: RequestOptions): Promise<ActionMap[A]['result']>;
+  request<T = unknown>(action: string, params?: Record<string, unknown>, options?: RequestOptions): Promise<T>;
+  request(action: string, params: object = {}, options: RequestOptions = {}): Promise<unknown> {
+    return this.requests.request(action, params, options);
+  }
+
+  ping(options?: RequestOptions): Promise<{ ts: number }> {
+    return this.call('ping', {}, options);
+  }
+
+  // ---- Messages -----------------------------------------------------------------------------
+
+  /**
+   * Sends a message through the outbox: persisted first, transmitted in order once connected,
+   * retried with the same clientMsgId until acknowledged. Resolves with the server's reply;
+   * rejects on a permanent error (BAD_REQUEST, FORBIDDEN, NOT_FOUND, TOO_LARGE, CONFLICT for
+   * another conversation), or with DISCONNECTED if the client is stopped first (the message then
+   * stays in the outbox).
+   */
+  async send(input: SendInput): Promise<SendResult> {
+    await this.load();
+    return this.outboxQueue.add(input);
+  }
+
+  /** Messages not yet acknowledged, oldest first. */
+  get outbox(): OutboxEntry[] {
+    return this.outboxQueue.list();
+  }
+
+  /** The highest contiguous timeline seq applied. */
+  get lastSeq(): number {
+    return this.timeline.lastSeq;
+  }
+
+  /** Pulls the timeline from `lastSeq` until the server has nothing more (also runs after every connect and on gaps). */
+  sync(): Promise<void> {
+    return this.timeline.sync();
+  }
+
+  /** The latest cached messages of a conversation, oldest first. */
+  cachedMessages(conversationId: string): Promise<Message[]> {
+    return this.cache.get(conversationId);
+  }
+
+  history(conversationId: string, options: { before?: number; limit?: number } = {}): Promise<HistoryResult> {
+    return this.call('history', { conversationId, before: options.before, limit: options.limit });
+  }
+
+  /** One page of a conversation after `after` (for large groups the client does this itself). */
+  syncConversation(conversationId: string, after: number, limit?: number): Promise<SyncConversationResult> {
+    return this.call('syncConversation', { conversationId, after, limit });
+  }
+
+  /** Highest contiguous conversationSeq held per large group. */
+  largeGroupCursors(): Record<string, number> {
+    return this.largeGroups.cursors();
+  }
+
+  // ---- Conversations ------------------------------------------------------------------------
+
+  /** Loads the conversation list from the server (also done after every connect by default). */
+  async loadConversations(): Promise<ConversationState[]> {
+    const generation = this.conversationStore.beginSnapshot();
+    const result = await this.call('conversations', {});
+    this.conversationStore.applySnapshot(generation, result.items);
+    for (const item of result.items) {
+      if (item.large) void this.largeGroups.noteLatest(item.conversationId, item.latestSeq ?? item.lastMessage?.conversationSeq ?? 0);
+    }
+    return this.conversationStore.list();
+  }
+
+  /** The conversation list as currently known, newest activity first. */
+  get conversations(): ConversationState[] {
+    return this.conversationStore.list();
+  }
+
+  conversation(conversationId: string): ConversationState | undefined {
+    return this.conversationStore.get(conversationId);
+  }
+
+  get totalUnread(): number {
+    return this.conversationStore.totalUnread;
+  }
+
+  /**
+   * Marks a conversation read up to `upTo` (default: its last message) with the `read` action.
+   * The local state updates at once; resolves with the server's counts.
+   */
+  async markRead(conversationId: string, upTo?: number): Promise<ReadResult> {
+    const known = this.conversationStore.get(conversationId);
+    const target = upTo ?? Math.max(known?.lastMessage?.conversationSeq ?? 0, known?.latestSeq ?? 0);
+    if (target < 1) return { unread: known?.unread ?? 0, totalUnread: this.totalUnread };
+    this.conversationStore.markRead(conversationId, target);
+    const result = await this.call('read', { conversationId, upTo: target });
+    this.refreshIfStale();
+    return result;
+  }
+
+  // ---- Typing and presence ------------------------------------------------------------------
+
+  /** Signals that this user is typing; throttled, and skipped while disconnected. */
+  async typing(conversationId: string): Promise<void> {
+    if (!this.connected || !this.typingTracker.shouldSend(conversationId)) return;
+    await this.call('typing', { conversationId }, { whenDisconnected: 'fail' });
+  }
+
+  /** Users typing in a conversation now. */
+  typingUsers(conversationId: string): string[] {
+    return this.typingTracker.users(conversationId);
+  }
+
+  /** Asks who of `users` is online (1-100 users); also updates `presenceOf`. */
+  async presence(users: string[]): Promise<Record<string, PresenceInfo>> {
+    const result = await this.call('presence', { users });
+    this.presenceStore.fromReply(result.users);
+    return result.users;
+  }
+
+  /** Last known presence of a user (from `presence` replies and events). */
+  presenceOf(userId: string): PresenceInfo | undefined {
+    return this.presenceStore.get(userId);
+  }
+
+  // ---- Groups (request wrappers) ------------------------------------------------------------
+
+  createGroup(title: string, members: string[]): Promise<{ conversationId: string }> {
+    return this.call('createGroup', { title, members });
+  }
+
+  addMembers(conversationId: string, members: string[]): Promise<{ members: string[] }> {
+    return this.call('addMembers', { conversationId, members });
+  }
+
+  removeMembers(conversationId: string, members: string[]): Promise<{ members: string[] }> {
+    return this.call('removeMembers', { conversationId, members });
+  }
+
+  leaveGroup(conversationId: string): Promise<Record<string, never>> {
+    return this.call('leaveGroup', { conversationId });
+  }
+
+  // ---- Internals ----------------------------------------------------------------------------
+
+  /** A protocol action with its reply type. */
+  private call<A extends ActionName>(action: A, params: object, options?: RequestOptions): Promise<ActionMap[A]['result']> {
+    return this.requests.request<ActionMap[A]['result']>(action, params, options);
+  }
+
+  private load(): Promise<void> {
+    this.loading ??= (async () => {
+      await Promise.all([this.timeline.load(), this.largeGroups.load(), this.outboxQueue.load()]);
+    })();
+    return this.loading;
+  }
+
+  private onStateChanged(change: ConnectionStateChange): void {
+    this.emitter.emit('connectionState', change);
+    if (change.state === 'connected') for (const resolve of this.connectedWaiters.splice(0)) resolve();
+  }
+
+  /** After every (re)connect: pull what was missed, resend the outbox, refresh the list. */
+  private onConnected(): void {
+    const link = this.connection.link;
+    if (link) this.requests.flushQueued(link);
+    void this.timeline.sync();
+    this.outboxQueue.kick();
+    this.largeGroups.catchUpAll();
+    if (this.settings.autoLoadConversations) void this.refreshConversations();
+  }
+
+  private onFrame(_link: Link, text: string): void {
+    const parsed = parseFrame(text);
+    if (parsed.kind === 'reply') {
+      if (!this.requests.handleReply(parsed.frame) && !parsed.frame.ok) {
+        this.reportError(ImError.fromReply(parsed.frame.error));
+      }
+    } else if (parsed.kind === 'event') {
+      this.onEvent(parsed.frame);
+    } else if (parsed.frame && typeof parsed.frame === 'object' && typeof (parsed.frame as { message?: unknown }).message === 'string') {
+      // API Gateway's own error frames ({"message": "Internal server error", ...}) carry no id.
+      this.reportError(new ImError('INTERNAL', `gateway: ${(parsed.frame as { message: string }).message}`));
+    }
+  }
+
+  private onEvent(frame: EventFrame): void {
+    this.emitter.emit('serverEvent', frame);
+    const data = frame.data as Record<string, unknown> | null | undefined;
+    if (!data || typeof data !== 'object') return;
+    switch (frame.event) {
+      case 'message':
+        if (typeof data.seq === 'number') this.timeline.offer(data as unknown as TimelineItem);
+        break;
+      case 'groupMessage':
+        if (isMessage(data)) this.largeGroups.offer(data);
+        break;
+      case 'read':
+        if (typeof data.conversationId === 'string' && typeof data.userId === 'string' && typeof data.upTo === 'number') {
+          const event = data as unknown as ReadEvent;
+          this.conversationStore.applyRead(event);
+          this.emitter.emit('read', event);
+          this.refreshIfStale();
+        }
+        break;
+      case 'typing':
+        if (typeof data.conversationId === 'string' && typeof data.userId === 'string' && data.userId !== this.userId) {
+          this.typingTracker.started(data.conversationId, data.userId);
+        }
+        break;
+      case 'presence':
+        if (typeof data.userId === 'string' && typeof data.online === 'boolean') {
+          const event = data as unknown as PresenceEvent;
+          this.presenceStore.fromEvent(event);
+          this.emitter.emit('presence', event);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  private applyTimelineItem(item: TimelineItem): void {
+    if (item.type === 'void') return;
+    if (isMessageItem(item)) {
+      const message = item.message;
+      const first = this.emitted.add(message.msgId);
+      this.applyMessage(message);
+      // A large group's message in our timeline (e.g. our own): it moves that group's cursor too,
+      // without a second event.
+      if (this.largeGroups.isTracked(message.conversationId)) this.largeGroups.offer(message);
+      if (!first) return;
+      this.emitter.emit('message', item);
+    } else {
+      // Membership changes and other system items: the list may have changed.
+      this.refreshConversationsSoon();
+    }
+    this.emitter.emit('timelineItem', item);
+  }
+
+  private applyGroupMessage(message: Message): void {
+    if (!this.emitted.add(message.msgId)) return;
+    this.applyMessage(message);
+    this.emitter.emit('groupMessage', message);
+  }
+
+  private applyMessage(message: Message): void {
+    if (this.conversationStore.applyMessage(message)) this.refreshConversationsSoon();
+    this.cache.add(message);
+    this.typingTracker.stopped(message.conversationId, message.from);
+    this.refreshIfStale();
+  }
+
+  private onSent(entry: OutboxEntry, reply: SendResult): void {
+    const message: Message = {
+      msgId: reply.msgId,
+      conversationId: reply.conversationId,
+      conversationSeq: reply.conversationSeq,
+      from: this.userId,
+      body: entry.body,
+      ts: reply.ts,
+      clientMsgId: entry.clientMsgId,
+    };
+    // The server does not push our own message to the sending connection: the reply says where
+    // it sits in our timeline (a gap before it triggers a sync).
+    if (typeof reply.seq === 'number') this.timeline.offer({ seq: reply.seq, type: 'message', message });
+    else if (this.largeGroups.isTracked(reply.conversationId) || this.conversationStore.get(reply.conversationId)?.large) this.largeGroups.offer(message);
+    this.emitter.emit('sent', { clientMsgId: entry.clientMsgId, reply, message });
+  }
+
+  private refreshIfStale(): void {
+    if (this.conversationStore.staleSince !== undefined) this.refreshConversationsSoon();
+  }
+
+  /** Reloads the list shortly (coalescing bursts), when connected. */
+  private refreshConversationsSoon(): void {
+    if (this.refreshTimer.active || !this.running) return;
+    this.refreshTimer.start(200, () => void this.refreshConversations());
+  }
+
+  private refreshConversations(): Promise<unknown> {
+    this.refreshTimer.cancel();
+    if (!this.connected) return Promise.resolve();
+    if (this.refreshing) {
+      // The load in flight may predate the change: load once more after it.
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = this.loadConversations()
+      .catch((error: unknown) => {
+        if (!(error instanceof ImError && error.code === 'DISCONNECTED')) this.reportError(error);
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+        if (this.refreshAgain) {
+          this.refreshAgain = false;
+          this.refreshConversationsSoon();
+        }
+      });
+    return this.refreshing;
+  }
+
+  private reportError(error: unknown): void {
+    if (this.emitter.listenerCount('error') > 0) this.emitter.emit('error', asError(error));
+  }
+}
+
+const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));
+
+function isMessage(value: Record<string, unknown>): value is Record<string, unknown> & Message {
+  return typeof value.conversationId === 'string' && typeof value.conversationSeq === 'number' && typeof value.from === 'string';
+}
+
+/** Creates a client (same as `new ImClient(options)`). */
+export const createClient = (options: ImClientOptions): ImClient => new ImClient(options);

@@ -1,0 +1,192 @@
+import { type ConversationKind, type ConversationSummary, describeConversationId, type Message } from './protocol.js';
+
+/** A conversation as the client keeps it up to date. */
+export interface ConversationState {
+  conversationId: string;
+  kind: ConversationKind;
+  peer?: string;
+  title?: string;
+  members?: string[];
+  large?: boolean;
+  /** Large groups: the latest conversationSeq known. */
+  latestSeq?: number;
+  lastMessage?: Message;
+  /** Messages from others after `readUpTo`. */
+  unread: number;
+  /** This user's read position (conversationSeq), across all their devices. */
+  readUpTo: number;
+  /** Read receipts: how far each other member has read, as far as this client has seen. */
+  readBy: Record<string, number>;
+}
+
+interface Entry {
+  state: Omit<ConversationState, 'unread'>;
+  /**
+   * Unread is kept exact without knowing every message: `baseline` is the server's count for
+   * messages up to `head` (the last conversationSeq in the latest snapshot); `extra` holds the
+   * conversationSeqs of unread messages from others after `head` seen since.
+   */
+  baseline: number;
+  head: number;
+  extra: Set<number>;
+  /** Snapshot generation that last saw or touched this conversation. */
+  generation: number;
+}
+
+/**
+ * The conversation list: loaded with `conversations`, then kept current from incoming messages
+ * (unread, lastMessage; own messages mark read), `read` events (own devices move `readUpTo`,
+ * peers fill `readBy`) and local `read` calls. `totalUnread` is always the sum of `unread`.
+ */
+export class ConversationStore {
+  private readonly entries = new Map<string, Entry>();
+  private generation = 0;
+  private notifyScheduled = false;
+  /** Set when an update could not be kept exact: the client should reload the list. */
+  staleSince: number | undefined;
+
+  constructor(
+    private readonly userId: string,
+    private readonly changed: (list: ConversationState[]) => void,
+  ) {}
+
+  /** Newest activity first. */
+  list(): ConversationState[] {
+    return [...this.entries.values()]
+      .map((entry) => this.view(entry))
+      .sort((a, b) => (b.lastMessage?.ts ?? 0) - (a.lastMessage?.ts ?? 0) || a.conversationId.localeCompare(b.conversationId));
+  }
+
+  get(conversationId: string): ConversationState | undefined {
+    const entry = this.entries.get(conversationId);
+    return entry ? this.view(entry) : undefined;
+  }
+
+  has(conversationId: string): boolean {
+    return this.entries.has(conversationId);
+  }
+
+  get totalUnread(): number {
+    let total = 0;
+    for (const entry of this.entries.values()) total += unreadOf(entry);
+    return total;
+  }
+
+  /** Marks the start of a `conversations` request; pass the result to `applySnapshot`. */
+  beginSnapshot(): number {
+    return ++this.generation;
+  }
+
+  /** Replaces the list with the server's; conversations first seen after the request started are kept. */
+  applySnapshot(generation: number, items: ConversationSummary[]): void {
+    const seen = new Set<string>();
+    for (const item of items) {
+      seen.add(item.conversationId);
+      const entry = this.entry(item.conversationId);
+      const state = entry.state;
+      state.kind = item.kind;
+      for (const key of ['peer', 'title', 'members', 'large', 'latestSeq'] as const) {
+        if (item[key] !== undefined) (state as Record<string, unknown>)[key] = item[key];
+        else if (key !== 'latestSeq') delete state[key];
+      }
+      if (item.lastMessage && (!state.lastMessage || item.lastMessage.conversationSeq >= state.lastMessage.conversationSeq)) state.lastMessage = item.lastMessage;
+      if (item.latestSeq !== undefined) state.latestSeq = Math.max(state.latestSeq ?? 0, item.latestSeq);
+      state.readUpTo = Math.max(state.readUpTo, item.readUpTo);
+      entry.head = Math.max(item.lastMessage?.conversationSeq ?? 0, item.latestSeq ?? 0);
+      entry.baseline = item.unread;
+      entry.extra = new Set([...entry.extra].filter((seq) => seq > entry.head && seq > state.readUpTo));
+      entry.generation = generation;
+    }
+    for (const [conversationId, entry] of this.entries) {
+      if (!seen.has(conversationId) && entry.generation < generation) this.entries.delete(conversationId);
+    }
+    if (generation === this.generation) this.staleSince = undefined;
+    this.notify();
+  }
+
+  /** A message reached this client (timeline or large group). Returns true if the list needs a reload to learn about its conversation. */
+  applyMessage(message: Message): boolean {
+    const isNew = !this.entries.has(message.conversationId);
+    const entry = this.entry(message.conversationId);
+    const state = entry.state;
+    if (!state.lastMessage || message.conversationSeq >= state.lastMessage.conversationSeq) state.lastMessage = message;
+    if (state.large) state.latestSeq = Math.max(state.latestSeq ?? 0, message.conversationSeq);
+    if (message.from === this.userId) {
+      // Sending marks the sender's conversation read up to that message.
+      this.moveRead(entry, message.conversationSeq);
+    } else {
+      state.readBy[message.from] = Math.max(state.readBy[message.from] ?? 0, message.conversationSeq);
+      if (message.conversationSeq > state.readUpTo && message.conversationSeq > entry.head) entry.extra.add(message.conversationSeq);
+    }
+    this.notify();
+    return isNew && state.kind === 'group';
+  }
+
+  /** A `read` event: this user on another device, or another member (a read receipt). */
+  applyRead(event: { conversationId: string; userId: string; upTo: number }): void {
+    const entry = this.entries.get(event.conversationId);
+    if (!entry) return;
+    if (event.userId === this.userId) this.moveRead(entry, event.upTo);
+    else entry.state.readBy[event.userId] = Math.max(entry.state.readBy[event.userId] ?? 0, event.upTo);
+    this.notify();
+  }
+
+  /** This client read up to `upTo` (optimistically, before the server's reply). */
+  markRead(conversationId: string, upTo: number): void {
+    const entry = this.entries.get(conversationId);
+    if (!entry) return;
+    this.moveRead(entry, upTo);
+    this.notify();
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.notify();
+  }
+
+  private moveRead(entry: Entry, upTo: number): void {
+    if (upTo <= entry.state.readUpTo) return;
+    entry.state.readUpTo = upTo;
+    for (const seq of entry.extra) if (seq <= upTo) entry.extra.delete(seq);
+    if (upTo >= entry.head) entry.baseline = 0;
+    else if (entry.baseline > 0) {
+      // Some of the snapshot's unread messages are now read; how many is not known here.
+      entry.baseline = Math.min(entry.baseline, entry.head - upTo);
+      this.staleSince ??= this.generation;
+    }
+  }
+
+  private entry(conversationId: string): Entry {
+    let entry = this.entries.get(conversationId);
+    if (!entry) {
+      const described = describeConversationId(conversationId);
+      const peer = described.members?.find((member) => member !== this.userId);
+      entry = {
+        state: { conversationId, kind: described.kind, ...(peer ? { peer } : {}), readUpTo: 0, readBy: {} },
+        baseline: 0,
+        head: 0,
+        extra: new Set(),
+        generation: this.generation,
+      };
+      this.entries.set(conversationId, entry);
+    }
+    entry.generation = Math.max(entry.generation, this.generation);
+    return entry;
+  }
+
+  private view(entry: Entry): ConversationState {
+    return { ...entry.state, readBy: { ...entry.state.readBy }, ...(entry.state.members ? { members: [...entry.state.members] } : {}), unread: unreadOf(entry) };
+  }
+
+  /** One change event per burst of updates. */
+  private notify(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    void Promise.resolve().then(() => {
+      this.notifyScheduled = false;
+      this.changed(this.list());
+    });
+  }
+}
+
+const unreadOf = (entry: Entry): number => entry.baseline + entry.extra.size;

@@ -1,0 +1,15 @@
+export { ImClient, createClient, type ImClientEvents } from './client.js';
+export type { ImClientOptions } from './options.js';
+export { ImError, isImError, type ImErrorCode, type ServerErrorCode } from './errors.js';
+export type { ConnectionState, ConnectionStateChange, ReconnectOptions, TokenProvider } from './connection.js';
+export type { ConversationState } from './conversations.js';
+export type { OutboxEntry, OutboxRetryOptions, OutboxStatus, SendInput } from './outbox.js';
+export type { RequestOptions, WhenDisconnected } from './requests.js';
+export { MemoryStorage, type JsonValue, type StorageAdapter } from './storage.js';
+export { LocalStorageAdapter, type KeyValueBackend } from './local-storage.js';
+export { browserNetworkMonitor, type NetworkMonitor } from './network.js';
+export type { Timers } from './timers.js';
+export { ReadyState, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
+export { Backoff, type BackoffOptions } from './backoff.js';
+export type { Listener } from './emitter.js';
+export * from './protocol.js';

@@ -1,0 +1,80 @@
+import type { ReconnectOptions, TokenProvider } from './connection.js';
+import type { NetworkMonitor } from './network.js';
+import type { OutboxRetryOptions } from './outbox.js';
+import type { WhenDisconnected } from './requests.js';
+import type { StorageAdapter } from './storage.js';
+import type { Timers } from './timers.js';
+import type { WebSocketConstructor } from './websocket.js';
+
+export interface ImClientOptions {
+  /** The WebSocket endpoint, e.g. `wss://abc.execute-api.eu-west-1.amazonaws.com/prod` or `ws://localhost:3000`. */
+  url: string;
+  /** The signed-in user (the token's `sub`): tells own messages from others'. */
+  userId: string;
+  /** Returns a JWT for the next connection; called before every (re)connect, so it may refresh. */
+  token: TokenProvider;
+  /** This device (1-64 chars of [A-Za-z0-9_-]); the server's default is `default`. */
+  deviceId?: string;
+  /** The WebSocket class; default `globalThis.WebSocket` (browsers, React Native, Node 22+). In Node 20 pass `ws`. */
+  WebSocket?: WebSocketConstructor;
+  /** Where lastSeq, the outbox, large-group cursors and the message cache live. Default: memory. */
+  storage?: StorageAdapter;
+  /** Prefix of every storage key. Default `im:<userId>:`. */
+  storageKeyPrefix?: string;
+  /** Clock and timers (tests). Default: the host's. */
+  timers?: Timers;
+  /** Random numbers in [0, 1) for backoff jitter (tests). Default Math.random. */
+  random?: () => number;
+  /** Generates clientMsgIds and request ids. Default: 22 random chars of [A-Za-z0-9]. */
+  generateId?: () => string;
+  /** Online/offline signal. Default: the browser's `online`/`offline` events where they exist; `false` disables. */
+  network?: NetworkMonitor | false;
+  /** Reconnect backoff (full jitter): defaults base 1 s, max 30 s, reset after 10 s of healthy connection. */
+  reconnect?: Partial<ReconnectOptions>;
+  /** Give up on a connection attempt not open after this long. Default 15 s. */
+  connectTimeoutMs?: number;
+  /** Application `ping` interval, below API Gateway's 10-minute idle timeout. Default 4.5 min. */
+  pingIntervalMs?: number;
+  /** A ping unanswered this long marks the connection dead. Default 15 s. */
+  pingTimeoutMs?: number;
+  /** Replace a connection this old by a fresh one (API Gateway ends them at 2 h). Default 110 min. */
+  maxConnectionAgeMs?: number;
+  /** Default bound of a request, call to reply. Default 15 s. */
+  requestTimeoutMs?: number;
+  /** Requests made while disconnected: `wait` (default, within their timeout) or `fail` at once. The outbox always waits. */
+  whenDisconnected?: WhenDisconnected;
+  /** Outbox retries: defaults base 500 ms, max 30 s, 20 s per attempt, 20 CONFLICT-in-progress retries. */
+  sendRetry?: Partial<OutboxRetryOptions>;
+  /** `sync` / `syncConversation` page size (1-200). Default 100. */
+  syncPageSize?: number;
+  /** Wait after a sync page that made no progress: base 250 ms doubling to 5 s. */
+  syncStallDelay?: { baseMs: number; maxMs: number };
+  /** Messages cached per conversation. Default 100; 0 disables the cache. */
+  messageCacheSize?: number;
+  /** A typing indicator lasts this long without renewal. Default 5 s. */
+  typingTtlMs?: number;
+  /** At most one own `typing` signal per conversation per this interval. Default 3 s. */
+  typingThrottleMs?: number;
+  /** Load the conversation list after every (re)connect. Default true. */
+  autoLoadConversations?: boolean;
+  /** Messages fetched for a large group seen for the first time. Default 50. */
+  largeGroupBackfill?: number;
+}
+
+export const DEFAULTS = {
+  reconnect: { baseDelayMs: 1_000, maxDelayMs: 30_000, healthyAfterMs: 10_000 },
+  connectTimeoutMs: 15_000,
+  pingIntervalMs: 270_000,
+  pingTimeoutMs: 15_000,
+  maxConnectionAgeMs: 110 * 60_000,
+  requestTimeoutMs: 15_000,
+  whenDisconnected: 'wait' as WhenDisconnected,
+  sendRetry: { baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 20_000, maxConflictRetries: 20 },
+  syncPageSize: 100,
+  syncStallDelay: { baseMs: 250, maxMs: 5_000 },
+  messageCacheSize: 100,
+  typingTtlMs: 5_000,
+  typingThrottleMs: 3_000,
+  autoLoadConversations: true,
+  largeGroupBackfill: 50,
+};

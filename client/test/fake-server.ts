@@ -1,0 +1,557 @@
+import type { Body, ConversationSummary, Message, TimelineItem } from '../src/protocol.js';
+import type { WebSocketConstructor, WebSocketLike } from '../src/websocket.js';
+
+/**
+ * An in-process fake of the backend for unit tests: a WebSocket class with the same interface the
+ * SDK uses (no network; everything is delivered asynchronously through microtasks, or timers
+ * when replies are delayed), and a small in-memory implementation of protocol v1 (per-user
+ * timelines with contiguous seq, send idempotent per clientMsgId, sync, conversations, read,
+ * history, syncConversation, typing, presence, ping, large groups), plus hooks to inject faults.
+ */
+
+type Json = Record<string, unknown>;
+
+interface Conversation {
+  id: string;
+  kind: 'direct' | 'group';
+  members: string[];
+  title?: string;
+  large: boolean;
+  messages: Message[];
+  reads: Map<string, number>;
+}
+
+interface UserState {
+  timeline: TimelineItem[];
+  claims: Map<string, { conversationId: string; reply: Json }>;
+  lastSeen: number | null;
+}
+
+interface Fault {
+  action: string;
+  count: number;
+  kind: 'error' | 'swallow' | 'delay';
+  code?: string;
+  delayMs?: number;
+  message?: string;
+  /** swallow: process the request (store it) before dropping the reply. */
+  process?: boolean;
+}
+
+const ALLOWED_FIELDS: Record<string, string[]> = {
+  send: ['clientMsgId', 'to', 'conversationId', 'body'],
+  sync: ['after', 'limit'],
+  conversations: [],
+  history: ['conversationId', 'before', 'limit'],
+  syncConversation: ['conversationId', 'after', 'limit'],
+  read: ['conversationId', 'upTo'],
+  createGroup: ['title', 'members'],
+  addMembers: ['conversationId', 'members'],
+  removeMembers: ['conversationId', 'members'],
+  leaveGroup: ['conversationId'],
+  typing: ['conversationId'],
+  presence: ['users'],
+  ping: [],
+};
+
+class ProtocolError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const directId = (a: string, b: string): string => (a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`);
+
+export class FakeSocket implements WebSocketLike {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSING = 2;
+  static readonly CLOSED = 3;
+
+  readyState = 0;
+  onopen: ((event: any) => void) | null = null;
+  onmessage: ((event: any) => void) | null = null;
+  onclose: ((event: any) => void) | null = null;
+  onerror: ((event: any) => void) | null = null;
+
+  readonly user: string | undefined;
+  readonly device: string;
+  readonly token: string;
+  /** Frames this socket sent (parsed). */
+  readonly sent: Json[] = [];
+  /** Half-open: frames vanish in both directions. */
+  blackholed = false;
+  losesPushes = false;
+  closeCode: number | undefined;
+
+  constructor(
+    private readonly server: FakeServer,
+    readonly url: string,
+  ) {
+    const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+    const params = new Map<string, string>();
+    for (const pair of query.split('&')) {
+      const [key, value] = pair.split('=');
+      if (key) params.set(decodeURIComponent(key), decodeURIComponent(value ?? ''));
+    }
+    this.token = params.get('token') ?? '';
+    this.device = params.get('device') ?? 'default';
+    this.user = this.token.startsWith('token-') ? this.token.slice('token-'.length) : undefined;
+    server.handshakes.push({ url, token: this.token, device: this.device, user: this.user, at: Date.now() });
+    void Promise.resolve().then(() => server.accept(this));
+  }
+
+  send(data: string): void {
+    if (this.readyState === 0) throw new Error('InvalidStateError: still connecting');
+    if (this.readyState !== 1) return;
+    let frame: Json;
+    try {
+      frame = JSON.parse(data) as Json;
+    } catch {
+      frame = { raw: data };
+    }
+    this.sent.push(frame);
+    if (this.blackholed) return;
+    void Promise.resolve().then(() => this.server.receive(this, frame, data));
+  }
+
+  close(code?: number, reason?: string): void {
+    if (this.readyState >= 2) return;
+    this.readyState = 2;
+    void Promise.resolve().then(() => this.finish(code ?? 1005, reason ?? '', true));
+  }
+
+  /** @internal */
+  deliver(text: string): void {
+    if (this.readyState !== 1 || this.blackholed) return;
+    void Promise.resolve().then(() => {
+      if (this.readyState === 1 && !this.blackholed) this.onmessage?.({ data: text });
+    });
+  }
+
+  /** @internal */
+  finish(code: number, reason: string, wasClean: boolean): void {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this.closeCode = code;
+    this.server.disconnected(this);
+    this.onclose?.({ code, reason, wasClean });
+  }
+}
+
+export class FakeServer {
+  /** The WebSocket class to inject into the SDK. */
+  readonly WebSocket: WebSocketConstructor;
+  readonly handshakes: { url: string; token: string; device: string; user: string | undefined; at: number }[] = [];
+  /** Every request frame received, in order, with the user who sent it. */
+  readonly requests: { user: string; frame: Json }[] = [];
+  readonly sockets: FakeSocket[] = [];
+  private readonly live = new Set<FakeSocket>();
+  private readonly users = new Map<string, UserState>();
+  private readonly conversations = new Map<string, Conversation>();
+  private readonly faults: Fault[] = [];
+  private refusals = 0;
+  private handshakeHeld = false;
+  private readonly heldHandshakes: FakeSocket[] = [];
+  private readonly syncStalls = new Map<string, number>();
+  private groupCounter = 0;
+  /** What happened, in order: `recv <action> <clientMsgId?>` and `reply <action> <clientMsgId?> <ok|CODE>` (when delivered). */
+  readonly trace: string[] = [];
+  /** Large groups: also give the sender a timeline item for its own message (as the backend does). */
+  largeGroupSenderTimeline = false;
+  /** Replies (not pushes) wait this long, through setTimeout (fake timers apply). */
+  replyDelayMs = 0;
+
+  constructor() {
+    const server = this;
+    this.WebSocket = class extends FakeSocket {
+      constructor(url: string) {
+        super(server, url);
+        server.sockets.push(this);
+      }
+    };
+  }
+
+  static token(user: string): string {
+    return `token-${user}`;
+  }
+
+  // ---- Fault injection ------------------------------------------------------------------------
+
+  /** The next `count` handshakes are refused with HTTP 401 (as the `ws` package reports it). */
+  refuseHandshakes(count = Number.POSITIVE_INFINITY): void {
+    this.refusals = count;
+  }
+
+  /** Handshakes stay pending (the socket never opens) until `releaseHandshakes`. */
+  holdHandshakes(): void {
+    this.handshakeHeld = true;
+  }
+
+  releaseHandshakes(): void {
+    this.handshakeHeld = false;
+    for (const socket of this.heldHandshakes.splice(0)) this.accept(socket);
+  }
+
+  /** The next `count` requests of `action` are answered with an error and change nothing. */
+  failNext(action: string, code: string, count = 1, message = `injected ${code}`): void {
+    this.faults.push({ action, count, kind: 'error', code, message });
+  }
+
+  /** The next `count` requests of `action` get no reply; with `process` they take effect first. */
+  swallowNext(action: string, count = 1, process = true): void {
+    this.faults.push({ action, count, kind: 'swallow', process });
+  }
+
+  /** The replies to the next `count` requests of `action` wait `ms` (through setTimeout). */
+  delayNext(action: string, ms: number, count = 1): void {
+    this.faults.push({ action, count, kind: 'delay', delayMs: ms });
+  }
+
+  /** The next `count` syncs of `user` answer "hasMore, no items" (the server waiting behind a seq). */
+  stallSync(user: string, count: number): void {
+    this.syncStalls.set(user, count);
+  }
+
+  /** Pushes to every connection of `user` vanish (a half-dead connection); replies still arrive. */
+  losePushesTo(user: string, lose = true): void {
+    for (const socket of this.connectionsOf(user)) socket.losesPushes = lose;
+  }
+
+  /** The server closes connections of `user` (all, or one), e.g. 1001 at the 2-hour limit or 1006 for a network drop. */
+  drop(target: string | FakeSocket, code = 1006): void {
+    const sockets = typeof target === 'string' ? this.connectionsOf(target) : [target];
+    for (const socket of sockets) socket.finish(code, '', false);
+  }
+
+  /** The connection goes half-open: nothing arrives in either direction, and no close is seen. */
+  blackhole(socket: FakeSocket): void {
+    socket.blackholed = true;
+  }
+
+  // ---- Inspection and direct manipulation -----------------------------------------------------
+
+  connectionsOf(user: string): FakeSocket[] {
+    return [...this.live].filter((socket) => socket.user === user);
+  }
+
+  get liveConnections(): FakeSocket[] {
+    return [...this.live];
+  }
+
+  timeline(user: string): TimelineItem[] {
+    return this.user(user).timeline.map((item) => structuredClone(item));
+  }
+
+  messages(conversationId: string): Message[] {
+    return (this.conversations.get(conversationId)?.messages ?? []).map((message) => structuredClone(message));
+  }
+
+  /** The `send` frames received (what the SDK transmitted), optionally of one user. */
+  sendFrames(user?: string): Json[] {
+    return this.requests.filter((entry) => entry.frame.action === 'send' && (user === undefined || entry.user === user)).map((entry) => entry.frame);
+  }
+
+  /** A seq whose writer crashed: a `void` item (pushed like any item). */
+  appendVoid(user: string): number {
+    const state = this.user(user);
+    const item: TimelineItem = { seq: state.timeline.length + 1, type: 'void' };
+    state.timeline.push(item);
+    this.push(user, { event: 'message', data: item });
+    return item.seq;
+  }
+
+  /** `from` sends a message as if from a device that is not connected here. */
+  sendAs(from: string, destination: { to: string } | { conversationId: string }, text: string, clientMsgId = `srv-${Math.random().toString(36).slice(2)}`): Json {
+    return this.handleSend(from, undefined, { clientMsgId, ...destination, body: { kind: 'text', text } });
+  }
+
+  /** A group above the large-group threshold: messages stored once, members notified with `groupMessage`. */
+  createLargeGroup(members: string[], title = 'large'): string {
+    const id = `g:large${String(++this.groupCounter).padStart(4, '0')}`;
+    this.conversations.set(id, { id, kind: 'group', members: [...members], title, large: true, messages: [], reads: new Map() });
+    return id;
+  }
+
+  /** Pushes an arbitrary event to every connection of `user`. */
+  pushEvent(user: string, event: string, data: unknown): void {
+    this.push(user, { event, data });
+  }
+
+  // ---- Transport ------------------------------------------------------------------------------
+
+  /** @internal */
+  accept(socket: FakeSocket): void {
+    if (socket.readyState !== 0) return;
+    if (this.handshakeHeld) {
+      this.heldHandshakes.push(socket);
+      return;
+    }
+    if (this.refusals > 0 || socket.user === undefined) {
+      if (this.refusals > 0) this.refusals--;
+      socket.onerror?.({ type: 'error', message: 'Unexpected server response: 401' });
+      socket.finish(1006, '', false);
+      return;
+    }
+    socket.readyState = 1;
+    this.live.add(socket);
+    this.user(socket.user);
+    socket.onopen?.({ type: 'open' });
+  }
+
+  /** @internal */
+  disconnected(socket: FakeSocket): void {
+    if (this.live.delete(socket) && socket.user) this.user(socket.user).lastSeen = Date.now();
+  }
+
+  /** @internal */
+  receive(socket: FakeSocket, frame: Json, raw: string): void {
+    if (socket.readyState !== 1 || !socket.user) return;
+    const user = socket.user;
+    this.requests.push({ user, frame });
+    const label = `${String(frame.action)}${typeof frame.clientMsgId === 'string' ? ` ${frame.clientMsgId}` : ''}`;
+    this.trace.push(`recv ${label}`);
+    const id = typeof frame.id === 'string' ? frame.id : null;
+    const action = typeof frame.action === 'string' ? frame.action : '';
+    const delay = this.faults.find((candidate) => candidate.kind === 'delay' && candidate.action === action && candidate.count > 0);
+    if (delay) delay.count--;
+    const fault = this.faults.find((candidate) => candidate.kind !== 'delay' && candidate.action === action && candidate.count > 0);
+    if (fault) fault.count--;
+    if (fault?.kind === 'error') {
+      this.reply(socket, { id, ok: false, error: { code: fault.code, message: fault.message } }, delay?.delayMs, label);
+      return;
+    }
+    let reply: Json;
+    if (fault?.kind === 'swallow' && !fault.process) return;
+    try {
+      if (!id || id.length > 64) throw new ProtocolError('BAD_REQUEST', 'id: required, 1-64 chars');
+      const allowed = ALLOWED_FIELDS[action];
+      if (!allowed) throw new ProtocolError('BAD_REQUEST', `unknown action ${JSON.stringify(action || raw)}`);
+      for (const key of Object.keys(frame)) {
+        if (key !== 'action' && key !== 'id' && !allowed.includes(key)) throw new ProtocolError('BAD_REQUEST', `${key}: unknown field`);
+      }
+      reply = { id, ok: true, data: this.handle(user, socket, action, frame) };
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      reply = { id, ok: false, error: { code: error.code, message: error.message } };
+    }
+    if (fault?.kind === 'swallow') return;
+    this.reply(socket, reply, delay?.delayMs, label);
+  }
+
+  private reply(socket: FakeSocket, reply: Json, delayMs = this.replyDelayMs, label = ''): void {
+    const text = JSON.stringify(reply);
+    const outcome = reply.ok ? 'ok' : String((reply.error as { code?: string }).code);
+    const deliver = (): void => {
+      this.trace.push(`reply ${label} ${outcome}`);
+      socket.deliver(text);
+    };
+    if (delayMs > 0) setTimeout(deliver, delayMs);
+    else deliver();
+  }
+
+  private push(user: string, event: Json, except?: FakeSocket): void {
+    const text = JSON.stringify(event);
+    for (const socket of this.connectionsOf(user)) if (socket !== except && !socket.losesPushes) socket.deliver(text);
+  }
+
+  private user(userId: string): UserState {
+    let state = this.users.get(userId);
+    if (!state) this.users.set(userId, (state = { timeline: [], claims: new Map(), lastSeen: null }));
+    return state;
+  }
+
+  // ---- Protocol -------------------------------------------------------------------------------
+
+  private handle(user: string, socket: FakeSocket, action: string, frame: Json): unknown {
+    switch (action) {
+      case 'send':
+        return this.handleSend(user, socket, frame);
+      case 'sync': {
+        const after = integer(frame.after, 'after', 0);
+        const limit = frame.limit === undefined ? 100 : integer(frame.limit, 'limit', 1, 200);
+        const timeline = this.user(user).timeline;
+        const stalls = this.syncStalls.get(user) ?? 0;
+        if (stalls > 0) {
+          this.syncStalls.set(user, stalls - 1);
+          return { items: [], latest: timeline.length, hasMore: true };
+        }
+        const items = timeline.filter((item) => item.seq > after).slice(0, limit);
+        const last = items.at(-1)?.seq ?? after;
+        return { items, latest: timeline.length, hasMore: last < timeline.length };
+      }
+      case 'conversations': {
+        const items: ConversationSummary[] = [];
+        for (const conversation of this.conversations.values()) {
+          if (!conversation.members.includes(user)) continue;
+          if (conversation.kind === 'direct' && conversation.messages.length === 0) continue;
+          const readUpTo = conversation.reads.get(user) ?? 0;
+          const unread = conversation.messages.filter((message) => message.from !== user && message.conversationSeq > readUpTo).length;
+          const summary: ConversationSummary = { conversationId: conversation.id, kind: conversation.kind, unread, readUpTo };
+          if (conversation.kind === 'direct') summary.peer = conversation.members.find((member) => member !== user)!;
+          else {
+            summary.title = conversation.title ?? '';
+            summary.members = [...conversation.members];
+          }
+          const last = conversation.messages.at(-1);
+          if (last) summary.lastMessage = last;
+          if (conversation.large) {
+            summary.large = true;
+            summary.latestSeq = conversation.messages.length;
+          }
+          items.push(summary);
+        }
+        return { items, totalUnread: items.reduce((sum, item) => sum + item.unread, 0) };
+      }
+      case 'read': {
+        const conversation = this.member(user, frame.conversationId);
+        const upTo = Math.min(integer(frame.upTo, 'upTo', 1), conversation.messages.length);
+        if (upTo > (conversation.reads.get(user) ?? 0)) {
+          conversation.reads.set(user, upTo);
+          const event = { event: 'read', data: { conversationId: conversation.id, userId: user, upTo } };
+          for (const member of conversation.members) this.push(member, event, socket);
+        }
+        const readUpTo = conversation.reads.get(user) ?? 0;
+        const unread = conversation.messages.filter((message) => message.from !== user && message.conversationSeq > readUpTo).length;
+        const all = this.handle(user, socket, 'conversations', {}) as { totalUnread: number };
+        return { unread, totalUnread: all.totalUnread };
+      }
+      case 'history': {
+        const conversation = this.member(user, frame.conversationId);
+        const before = frame.before === undefined ? Number.MAX_SAFE_INTEGER : integer(frame.before, 'before', 1);
+        const limit = frame.limit === undefined ? 50 : integer(frame.limit, 'limit', 1, 100);
+        const older = conversation.messages.filter((message) => message.conversationSeq < before).reverse();
+        return { items: older.slice(0, limit), hasMore: older.length > limit };
+      }
+      case 'syncConversation': {
+        const conversation = this.member(user, frame.conversationId);
+        const after = integer(frame.after, 'after', 0);
+        const limit = frame.limit === undefined ? 100 : integer(frame.limit, 'limit', 1, 200);
+        const items = conversation.messages.filter((message) => message.conversationSeq > after).slice(0, limit);
+        const last = items.at(-1)?.conversationSeq ?? after;
+        return { items, latest: conversation.messages.length, hasMore: last < conversation.messages.length };
+      }
+      case 'typing': {
+        const conversation = this.member(user, frame.conversationId);
+        for (const member of conversation.members) {
+          if (member !== user) this.push(member, { event: 'typing', data: { conversationId: conversation.id, userId: user } });
+        }
+        return {};
+      }
+      case 'presence': {
+        const users = frame.users;
+        if (!Array.isArray(users) || users.length < 1 || users.length > 100) throw new ProtocolError('BAD_REQUEST', 'users: 1-100 user ids');
+        const result: Record<string, { online: boolean; lastSeen: number | null }> = {};
+        for (const id of users as string[]) {
+          const online = this.connectionsOf(id).length > 0;
+          result[id] = { online, lastSeen: online ? Date.now() : (this.users.get(id)?.lastSeen ?? null) };
+        }
+        return { users: result };
+      }
+      case 'ping':
+        return { ts: Date.now() };
+      case 'createGroup': {
+        const members = [...new Set([user, ...((frame.members as string[]) ?? [])])];
+        const id = `g:group${String(++this.groupCounter).padStart(4, '0')}`;
+        this.conversations.set(id, { id, kind: 'group', members, title: String(frame.title), large: false, messages: [], reads: new Map() });
+        for (const member of members) this.appendSystem(member, { kind: 'joined', conversationId: id });
+        return { conversationId: id };
+      }
+      case 'addMembers':
+      case 'removeMembers': {
+        const conversation = this.member(user, frame.conversationId);
+        const changed = (frame.members as string[]) ?? [];
+        if (action === 'addMembers') conversation.members = [...new Set([...conversation.members, ...changed])];
+        else conversation.members = conversation.members.filter((member) => !changed.includes(member));
+        return { members: [...conversation.members] };
+      }
+      case 'leaveGroup': {
+        const conversation = this.member(user, frame.conversationId);
+        conversation.members = conversation.members.filter((member) => member !== user);
+        return {};
+      }
+      default:
+        throw new ProtocolError('BAD_REQUEST', `unknown action ${action}`);
+    }
+  }
+
+  private handleSend(user: string, socket: FakeSocket | undefined, frame: Json): Json {
+    const clientMsgId = frame.clientMsgId;
+    if (typeof clientMsgId !== 'string' || clientMsgId.length < 1 || clientMsgId.length > 64) throw new ProtocolError('BAD_REQUEST', 'clientMsgId: 1-64 chars');
+    if ((frame.to === undefined) === (frame.conversationId === undefined)) throw new ProtocolError('BAD_REQUEST', 'exactly one of "to" and "conversationId" is required');
+    const body = frame.body as Body | undefined;
+    if (!body || (body.kind !== 'text' && body.kind !== 'custom')) throw new ProtocolError('BAD_REQUEST', 'body: invalid');
+    if (body.kind === 'text') {
+      if (typeof body.text !== 'string' || body.text.length < 1) throw new ProtocolError('BAD_REQUEST', 'body.text: 1..4000 chars');
+      if (body.text.length > 4000) throw new ProtocolError('TOO_LARGE', 'body.text: over 4000 chars');
+    }
+    let conversation: Conversation;
+    if (typeof frame.to === 'string') {
+      if (frame.to === user) throw new ProtocolError('BAD_REQUEST', 'to: cannot send a direct message to yourself');
+      const id = directId(user, frame.to);
+      conversation = this.conversations.get(id) ?? { id, kind: 'direct', members: [user, frame.to].sort(), large: false, messages: [], reads: new Map() };
+      this.conversations.set(id, conversation);
+    } else {
+      conversation = this.member(user, frame.conversationId);
+    }
+    const state = this.user(user);
+    const claim = state.claims.get(clientMsgId);
+    if (claim) {
+      if (claim.conversationId !== conversation.id) throw new ProtocolError('CONFLICT', 'clientMsgId: already used for a message to another conversation');
+      return claim.reply;
+    }
+    const message: Message = {
+      msgId: `m${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`,
+      conversationId: conversation.id,
+      conversationSeq: conversation.messages.length + 1,
+      from: user,
+      body,
+      ts: Date.now(),
+      clientMsgId,
+    };
+    conversation.messages.push(message);
+    conversation.reads.set(user, message.conversationSeq);
+    const reply: Json = { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, ts: message.ts };
+    if (conversation.large) {
+      for (const member of conversation.members) this.push(member, { event: 'groupMessage', data: message }, socket);
+      if (this.largeGroupSenderTimeline) {
+        const timeline = this.user(user).timeline;
+        const item: TimelineItem = { seq: timeline.length + 1, type: 'message', message };
+        timeline.push(item);
+        reply.seq = item.seq;
+        this.push(user, { event: 'message', data: item }, socket);
+      }
+    } else {
+      for (const member of conversation.members) {
+        const timeline = this.user(member).timeline;
+        const item: TimelineItem = { seq: timeline.length + 1, type: 'message', message };
+        timeline.push(item);
+        if (member === user) reply.seq = item.seq;
+        this.push(member, { event: 'message', data: item }, socket);
+      }
+    }
+    state.claims.set(clientMsgId, { conversationId: conversation.id, reply });
+    return reply;
+  }
+
+  private appendSystem(user: string, system: Json): void {
+    const timeline = this.user(user).timeline;
+    const item: TimelineItem = { seq: timeline.length + 1, type: 'system', system };
+    timeline.push(item);
+    this.push(user, { event: 'message', data: item });
+  }
+
+  private member(user: string, conversationId: unknown): Conversation {
+    const conversation = typeof conversationId === 'string' ? this.conversations.get(conversationId) : undefined;
+    if (!conversation || !conversation.members.includes(user)) throw new ProtocolError('FORBIDDEN', 'not a member of this conversation');
+    return conversation;
+  }
+}
+
+function integer(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new ProtocolError('BAD_REQUEST', `${field}: integer ${min}..${max}`);
+  return value;
+}

@@ -1,0 +1,77 @@
+import { vi } from 'vitest';
+import { ImClient } from '../src/client.js';
+import type { ImClientEvents } from '../src/client.js';
+import type { ImClientOptions } from '../src/options.js';
+import { FakeServer } from './fake-server.js';
+
+export const text = (value: string) => ({ kind: 'text' as const, text: value });
+
+/** Lets async work run while virtual time moves forward in small steps, until `check` holds. */
+export async function until(check: () => boolean, maxVirtualMs = 120_000, stepMs = 10): Promise<void> {
+  for (let elapsed = 0; elapsed <= maxVirtualMs; elapsed += stepMs) {
+    if (check()) return;
+    await vi.advanceTimersByTimeAsync(stepMs);
+  }
+  if (!check()) throw new Error(`condition not met within ${maxVirtualMs} virtual ms`);
+}
+
+/** Runs pending microtasks and zero-delay timers. */
+export const settle = () => vi.advanceTimersByTimeAsync(0);
+
+export interface Recorded {
+  events: { [K in keyof ImClientEvents]?: ImClientEvents[K][] };
+}
+
+/** A client wired to a fake server, recording every event it emits. */
+export function makeClient(server: FakeServer, user: string, options: Partial<ImClientOptions> = {}) {
+  const tokenCalls: number[] = [];
+  const client = new ImClient({
+    url: 'ws://fake.test/prod',
+    userId: user,
+    token: async () => {
+      tokenCalls.push(Date.now());
+      return FakeServer.token(user);
+    },
+    WebSocket: server.WebSocket,
+    network: false,
+    random: () => 0.5,
+    ...options,
+  });
+  const events: Recorded['events'] = {};
+  const names: (keyof ImClientEvents)[] = [
+    'connectionState',
+    'message',
+    'timelineItem',
+    'groupMessage',
+    'read',
+    'typing',
+    'presence',
+    'conversationsChanged',
+    'outbox',
+    'sent',
+    'sendFailed',
+    'synced',
+    'serverEvent',
+    'error',
+  ];
+  for (const name of names) {
+    const record = (payload: unknown): void => {
+      ((events[name] ??= []) as unknown[]).push(payload);
+    };
+    client.on(name, record as never);
+  }
+  const texts = () => (events.message ?? []).map((item) => (item.message.body.kind === 'text' ? item.message.body.text : '?'));
+  const seqs = () => (events.message ?? []).map((item) => item.seq);
+  return { client, events, tokenCalls, texts, seqs };
+}
+
+/** Awaits a promise while letting virtual time run (for promises that need timers to settle). */
+export async function done<T>(promise: Promise<T>, maxVirtualMs = 120_000): Promise<T> {
+  let finished = false;
+  promise.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  await until(() => finished, maxVirtualMs);
+  return promise;
+}
