@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
+import { CapacityLedger } from '../../local-cloud/front-door/capacity-ledger.js';
+import { waitForQueuesIdle } from '../support/fan-out-idle.js';
 import { connectAs, startTestCloud } from '../support/test-cloud.js';
 import { isContiguousFrom, messagesOf, syncAll, type TimelineItemFrame } from '../support/timeline-reader.js';
 import type { TestClient } from '../support/ws-client.js';
@@ -170,6 +172,22 @@ describe('group chats with write fan-out through SQS', () => {
     // Carol's own leave is written before her reply; the others' changes reach her through the queue.
     expect(carolView.map((item) => item.system?.event).filter(Boolean).sort()).toEqual(['memberLeft', 'membersAdded', 'membersRemoved']);
     expect((await o.request('conversations')).data.items.find((item: any) => item.conversationId === conversationId).members).toEqual([alice, dave, owner].sort());
+  });
+
+  it('costs at most 3 write units per recipient, whatever the group size', async () => {
+    const members = [...Array(25).keys()].map((index) => unique(`c${index}`));
+    const sender = await connect(members[0]!);
+    const conversationId = (await sender.request('createGroup', { title: 'cost', members: members.slice(1) })).data.conversationId;
+    await waitForQueuesIdle(cloud);
+    const mark = cloud.dynamoFrontDoor.ledger.mark();
+    expect((await sender.request('send', { clientMsgId: 'cost', conversationId, body: text('how much?') })).ok).toBe(true);
+    await waitForQueuesIdle(cloud);
+    const entries = cloud.dynamoFrontDoor.ledger.since(mark);
+    const worker = CapacityLedger.total(entries.filter((entry) => entry.caller.includes('FanOutWorker')));
+    const handler = CapacityLedger.total(entries.filter((entry) => !entry.caller.includes('FanOutWorker')));
+    console.log('group message (25 members)', { handler, worker, perRecipient: worker.write / 24 });
+    expect(worker.write / 24).toBeLessThanOrEqual(3);
+    expect(handler.scans + worker.scans).toBe(0);
   });
 
   it('counts read receipts and sends read events to the author', async () => {
