@@ -1,5 +1,5 @@
 import type { Pusher } from '../push/pusher.js';
-import { allocateSeq } from '../timeline/timeline-store.js';
+import { countSend } from '../limits/send-window.js';
 import { deliverTimelineItem } from '../messaging/deliver-timeline-item.js';
 import type { Body } from '../messaging/message.js';
 import { appendMessage, fromMessageRecord } from '../messaging/message-store.js';
@@ -38,7 +38,8 @@ export function sendGroupMessage(deps: SendGroupDeps, input: SendGroupInput): Pr
     let record = stored;
     if (!record) {
       const fanOut = input.head.large ? 'read' : 'write';
-      const senderSeq = fanOut === 'write' ? await allocateSeq(storage, sender, now) : undefined;
+      // Counts the send against the per-user limit, allocating the sender's seq when there is one.
+      const senderSeq = await countSend(storage, sender, now, fanOut === 'write');
       await deps.checkpoint('send:seqs-allocated');
       record = await appendMessage(storage, {
         conversationId,

@@ -1,4 +1,4 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, itemOfConditionFailure, type Storage } from '../storage/tables.js';
 
 /**
@@ -87,4 +87,12 @@ export async function saveReply(storage: Storage, claimId: string, reply: SendRe
       ExpressionAttributeValues: { ':reply': reply },
     }),
   );
+}
+
+/**
+ * Gives a clientMsgId back when its send was refused before anything was stored (rate limit), so
+ * the client's retry is a fresh first attempt instead of waiting out the first one.
+ */
+export async function releaseClaim(storage: Storage, claimId: string): Promise<void> {
+  await storage.db.send(new DeleteCommand({ TableName: storage.tables.claims, Key: { claimId } }));
 }

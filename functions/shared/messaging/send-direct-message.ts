@@ -1,5 +1,6 @@
 import { connectionsOf } from '../push/connection-directory.js';
 import type { Pusher } from '../push/pusher.js';
+import { countSend } from '../limits/send-window.js';
 import { allocateSeq } from '../timeline/timeline-store.js';
 import type { ConversationRef } from './conversation-id.js';
 import { deliverTimelineItem } from './deliver-timeline-item.js';
@@ -40,7 +41,10 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
     liveConnections.catch(() => undefined);
     let record = stored;
     if (!record) {
-      const [senderSeq, recipientSeq] = await Promise.all([allocateSeq(storage, sender, now), allocateSeq(storage, recipient, now)]);
+      // The sender's allocation also counts the send against the per-user limit; it goes first,
+      // so a refused send allocates nothing in the recipient's timeline.
+      const senderSeq = (await countSend(storage, sender, now, true))!;
+      const recipientSeq = await allocateSeq(storage, recipient, now);
       await deps.checkpoint('send:seqs-allocated');
       record = await appendMessage(storage, {
         conversationId: conversation.id,

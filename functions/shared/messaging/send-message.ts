@@ -3,7 +3,7 @@ import type { Storage } from '../storage/tables.js';
 import type { Checkpoint } from './checkpoints.js';
 import { newMessageId } from './ids.js';
 import { findSentMessage, type MessageRecord } from './message-store.js';
-import { claimIdOf, claimSend, type SendClaim, type SendReply, saveReply, takeOverClaim } from './send-claims.js';
+import { claimIdOf, claimSend, releaseClaim, type SendClaim, type SendReply, saveReply, takeOverClaim } from './send-claims.js';
 
 export interface SendDeps {
   storage: Storage;
@@ -47,7 +47,12 @@ export async function sendMessage(
   });
   if (claimed.status === 'claimed') {
     await deps.checkpoint('send:claimed');
-    return deliver(claimed.claim);
+    try {
+      return await deliver(claimed.claim);
+    } catch (error) {
+      if (error instanceof ProtocolError && error.code === 'RATE_LIMITED') await releaseClaim(deps.storage, claimed.claim.claimId);
+      throw error;
+    }
   }
   const claim = claimed.claim;
   if (claim.reply) return claim.reply;

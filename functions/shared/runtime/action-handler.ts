@@ -3,6 +3,7 @@ import type * as z from 'zod';
 import { ProtocolError } from '../protocol/errors.js';
 import { parseFrame, protocolErrorOf, requestIdOf } from '../protocol/frame.js';
 import { errorReply, okReply, type Reply } from '../protocol/replies.js';
+import { TokenBuckets } from '../limits/token-bucket.js';
 import { type Caller, callerOf } from './caller.js';
 import { logger, metrics, MetricUnit } from './observability.js';
 
@@ -25,6 +26,9 @@ type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
 
 const respond = (reply: Reply<unknown>): APIGatewayProxyResultV2 => ({ statusCode: 200, body: JSON.stringify(reply) });
 
+/** Per connection, in this instance's memory: a burst of 30 requests, then 10 per second. */
+const perConnection = new TokenBuckets(Number(process.env.RATE_LIMIT_BURST ?? 30), Number(process.env.RATE_LIMIT_PER_SECOND ?? 10));
+
 /**
  * Wraps one protocol action as a Lambda handler for a two-way route: parse and validate the
  * frame at the edge, run the domain code, and answer through the route response. Client
@@ -42,6 +46,9 @@ export function actionHandler<Schema extends z.ZodType<{ id: string }>, Result>(
       const caller = callerOf(event.requestContext);
       logger.appendKeys({ userId: caller.userId });
       frame = parseFrame(event.body);
+      if (!perConnection.take(caller.connectionId, Date.now())) {
+        throw new ProtocolError('RATE_LIMITED', 'too many requests on this connection; slow down');
+      }
       const parsed = definition.schema.safeParse(frame);
       if (!parsed.success) throw protocolErrorOf(parsed.error);
       const data = await definition.run(parsed.data, { caller, receivedAt: event.requestContext.requestTimeEpoch });
