@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { externalEndpointsFromEnv } from './endpoints-from-env.js';
 import { startLocalCloud } from './local-cloud.js';
+import { webChatHandler } from '../web/serve-web.js';
 
 /** `npm start`: the whole stack on this machine, offline, until Ctrl-C. */
 const { values } = parseArgs({
@@ -19,6 +20,8 @@ const cloud = await startLocalCloud({
   ...(dataDir ? { dataDir } : {}),
   ...(values.template ? { templatePath: values.template } : {}),
   ...externalEndpointsFromEnv(),
+  // The web chat page (built into web/dist by `npm start`'s build:web step).
+  httpHandler: webChatHandler(),
   onFunctionLog: values.quiet ? undefined : (functionName, line) => console.log(`[${functionName}] ${line}`),
 });
 

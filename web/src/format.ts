@@ -1,0 +1,54 @@
+import type { Body, ConversationState, Message } from '../../client/src/index.js';
+
+/** Same rule as the server's USER_ID_PATTERN. */
+export const USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+export const bodyText = (body: Body): string => (body.kind === 'text' ? body.text : `[${body.type}]`);
+
+export function conversationName(conversation: Pick<ConversationState, 'conversationId' | 'kind' | 'peer' | 'title'>): string {
+  if (conversation.kind === 'direct') return conversation.peer ?? conversation.conversationId;
+  return conversation.title ?? 'Group';
+}
+
+export function preview(message: Message | undefined, me: string, kind: string): string {
+  if (!message) return 'No messages yet';
+  const text = bodyText(message.body);
+  if (message.from === me) return `You: ${text}`;
+  return kind === 'group' ? `${message.from}: ${text}` : text;
+}
+
+export function time(ts: number): string {
+  const date = new Date(ts);
+  const now = new Date();
+  const sameDay = date.toDateString() === now.toDateString();
+  return sameDay
+    ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    : date.toLocaleDateString([], { month: 'short', day: 'numeric' });
+}
+
+/** A membership change (`system` timeline item) as a line of text. */
+export function systemText(system: Record<string, unknown>, me: string): string {
+  const who = (user: unknown): string => (user === me ? 'You' : typeof user === 'string' ? user : 'Someone');
+  const list = (value: unknown): string => (Array.isArray(value) ? value.map((user) => (user === me ? 'you' : String(user))).join(', ') : 'members');
+  switch (system.event) {
+    case 'groupCreated':
+      return `${who(system.by)} created the group${typeof system.title === 'string' ? ` “${system.title}”` : ''}`;
+    case 'membersAdded':
+      return `${who(system.by)} added ${list(system.members)}`;
+    case 'membersRemoved':
+      return `${who(system.by)} removed ${list(system.members)}`;
+    case 'memberLeft':
+      return `${list(system.members)} left`;
+    case 'groupBecameLarge':
+      return 'The group became large';
+    default:
+      return `Group changed (${String(system.event)})`;
+  }
+}
+
+/** Parses "bob, carol dave" into user ids; throws on an invalid one. */
+export function parseUsers(text: string): string[] {
+  const users = text.split(/[\s,]+/).filter(Boolean);
+  for (const user of users) if (!USER_ID.test(user)) throw new Error(`"${user}" is not a valid user name`);
+  return [...new Set(users)];
+}
