@@ -6,8 +6,10 @@ import { ConnectionStorage } from './constructs/connection-storage.js';
 import { GroupFanOut } from './constructs/group-fan-out.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { MessagingStorage } from './constructs/messaging-storage.js';
+import { Monitoring } from './constructs/monitoring.js';
 import { TokenAuth } from './constructs/token-auth.js';
 import { WebSocketGateway } from './constructs/websocket-gateway.js';
+import { acknowledgeFindings } from './nag-acknowledgements.js';
 
 export interface ImStackProps extends StackProps {
   config: ImConfig;
@@ -16,14 +18,17 @@ export interface ImStackProps extends StackProps {
 /** The whole instant-messaging backend: one stack, deployed with `cdk deploy`. */
 export class ImStack extends Stack {
   readonly gateway: WebSocketGateway;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: ImStackProps) {
     super(scope, id, props);
     const { config } = props;
 
-    const storage = new ConnectionStorage(this, 'Storage', { retainData: config.retainData });
-    const messaging = new MessagingStorage(this, 'Messaging', { retainData: config.retainData });
-    const auth = new TokenAuth(this, 'Auth', { config: config.auth });
+    const { logRetentionDays } = config;
+    const tableOptions = { retainData: config.retainData, deletionProtection: config.deletionProtection };
+    const storage = new ConnectionStorage(this, 'Storage', tableOptions);
+    const messaging = new MessagingStorage(this, 'Messaging', tableOptions);
+    const auth = new TokenAuth(this, 'Auth', { config: config.auth, logRetentionDays });
     const tables: Record<TableName, MessagingStorage['timelines']> = {
       connections: storage.table,
       timelines: messaging.timelines,
@@ -36,14 +41,17 @@ export class ImStack extends Stack {
     const fallback = new HandlerFunction(this, 'DefaultHandler', {
       handler: 'default-route',
       description: 'Answers frames that match no action with BAD_REQUEST ($default)',
+      logRetentionDays,
     });
     const connect = new HandlerFunction(this, 'ConnectHandler', {
       handler: 'connect',
       description: 'Stores a new connection and subscribes it to its large groups ($connect)',
+      logRetentionDays,
     });
     const disconnect = new HandlerFunction(this, 'DisconnectHandler', {
       handler: 'disconnect',
       description: 'Removes a closed connection and records last seen ($disconnect)',
+      logRetentionDays,
     });
     this.gateway = new WebSocketGateway(this, 'Gateway', {
       stageName: config.stageName,
@@ -51,6 +59,9 @@ export class ImStack extends Stack {
       connectHandler: connect,
       disconnectHandler: disconnect,
       defaultHandler: fallback,
+      throttle: config.throttle,
+      logRetentionDays,
+      manageAccountLogsRole: config.manageAccountLogsRole,
     });
 
     const environment: Record<string, string> = {
@@ -73,7 +84,9 @@ export class ImStack extends Stack {
       environment,
       tables,
       grantPush: (fn) => this.gateway.grantPush(fn),
-      maxConcurrency: 10,
+      maxConcurrency: config.fanOutMaxConcurrency,
+      retentionDays: config.fanOutRetentionDays,
+      logRetentionDays,
     });
     const actionEnvironment = { ...environment, FAN_OUT_QUEUE_URL: fanOut.queue.queueUrl };
 
@@ -92,11 +105,37 @@ export class ImStack extends Stack {
       handler: 'ping',
       description: 'Heartbeat: refreshes the connection and answers with the server time',
       environment: { CONNECTIONS_TABLE: storage.table.tableName },
+      logRetentionDays,
     });
     storage.table.grantWriteData(ping);
     this.gateway.addAction('ping', ping);
 
-    new ActionFunctions(this, 'Actions', { tables, fanOutQueue: fanOut.queue, gateway: this.gateway, environment: actionEnvironment });
+    new ActionFunctions(this, 'Actions', {
+      tables,
+      fanOutQueue: fanOut.queue,
+      gateway: this.gateway,
+      environment: actionEnvironment,
+      logRetentionDays,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      api: this.gateway.api,
+      stageName: config.stageName,
+      fanOutQueue: fanOut.queue,
+      fanOutDeadLetterQueue: fanOut.deadLetterQueue,
+      fanOutWorker: fanOut.worker,
+      authorizer: auth.function,
+      tables: {
+        Connections: storage.table,
+        Timelines: messaging.timelines,
+        Conversations: messaging.conversations,
+        Memberships: messaging.memberships,
+        Claims: messaging.claims,
+        GroupListeners: messaging.groupListeners,
+      },
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
+    acknowledgeFindings(this);
 
     new CfnOutput(this, 'WebSocketUrl', { value: this.gateway.stage.url, description: 'wss:// URL for clients' });
     new CfnOutput(this, 'ManagementEndpoint', {
@@ -106,7 +145,25 @@ export class ImStack extends Stack {
     new CfnOutput(this, 'ConnectionsTableName', { value: storage.table.tableName });
     new CfnOutput(this, 'TimelinesTableName', { value: messaging.timelines.tableName });
     new CfnOutput(this, 'ConversationsTableName', { value: messaging.conversations.tableName });
+    new CfnOutput(this, 'MembershipsTableName', { value: messaging.memberships.tableName });
+    new CfnOutput(this, 'ClaimsTableName', { value: messaging.claims.tableName });
+    new CfnOutput(this, 'GroupListenersTableName', { value: messaging.groupListeners.tableName });
     new CfnOutput(this, 'FanOutQueueName', { value: fanOut.queue.queueName });
     new CfnOutput(this, 'FanOutDeadLetterQueueName', { value: fanOut.deadLetterQueue.queueName });
+    new CfnOutput(this, 'FanOutDeadLetterQueueArn', {
+      value: fanOut.deadLetterQueue.queueArn,
+      description: 'Source of a redrive (aws sqs start-message-move-task --source-arn ...)',
+    });
+    new CfnOutput(this, 'AccessLogGroupName', { value: this.gateway.accessLogs.logGroupName });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.monitoring.dashboard.dashboardName}`,
+    });
+    if (auth.signingSecret) {
+      new CfnOutput(this, 'SigningSecretArn', {
+        value: auth.signingSecret.secretArn,
+        description: 'HS256 key that signs client JWTs (scripts/mint-token.ts reads it)',
+      });
+    }
+    if (this.monitoring.topic) new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
   }
 }

@@ -12,6 +12,8 @@ export interface ActionFunctionsProps {
   fanOutQueue: IQueue;
   gateway: WebSocketGateway;
   environment: Record<string, string>;
+  /** Days each function's logs are kept. */
+  logRetentionDays?: number;
 }
 
 type Access = 'read' | 'write' | 'readWrite';
@@ -42,12 +44,14 @@ const ACTIONS: ActionSpec[] = [
     tables: { connections: 'readWrite', timelines: 'readWrite', conversations: 'readWrite', memberships: 'readWrite', claims: 'readWrite' },
     push: true,
     enqueue: true,
+    // 256 MB, 10 s: about ten DynamoDB calls and the pushes; the timeout also bounds retry takeover.
     timeout: SEND_TIMEOUT,
   },
   {
     actions: ['sync'],
     handler: 'sync',
     description: 'sync: reads the caller timeline after a seq',
+    // 256 MB, 10 s: one page query (at most 1 MB), the reply JSON is the only CPU work.
     // Writes only to close seqs abandoned by crashed writers.
     tables: { timelines: 'readWrite', conversations: 'read' },
   },
@@ -55,24 +59,28 @@ const ACTIONS: ActionSpec[] = [
     actions: ['conversations'],
     handler: 'conversations',
     description: 'conversations: lists conversations with unread counts',
+    // 256 MB, 10 s: one query and two batch gets per page.
     tables: { memberships: 'read', conversations: 'read' },
   },
   {
     actions: ['history'],
     handler: 'history',
     description: 'history: pages back through a conversation',
+    // 256 MB, 10 s: one membership get and one page query.
     tables: { memberships: 'read', conversations: 'read' },
   },
   {
     actions: ['syncConversation'],
     handler: 'sync-conversation',
     description: 'syncConversation: catches up a conversation after a cseq',
+    // 256 MB, 10 s: two queries.
     tables: { memberships: 'read', conversations: 'read' },
   },
   {
     actions: ['read'],
     handler: 'read',
     description: 'read: moves a read position and notifies',
+    // 256 MB, 10 s: a conditional update, the list reads and a few pushes.
     tables: { connections: 'readWrite', memberships: 'readWrite', conversations: 'readWrite' },
     push: true,
   },
@@ -80,12 +88,14 @@ const ACTIONS: ActionSpec[] = [
     actions: ['readReceipts'],
     handler: 'read-receipts',
     description: 'readReceipts: how many group members read up to a message',
+    // 256 MB, 10 s: pages the byGroup index (keys and read positions only).
     tables: { memberships: 'read', conversations: 'read' },
   },
   {
     actions: ['typing'],
     handler: 'typing',
     description: 'typing: relays a typing signal',
+    // 256 MB, 10 s: a membership check and a few pushes; nothing is stored.
     tables: { connections: 'readWrite', memberships: 'read', conversations: 'read' },
     push: true,
   },
@@ -93,12 +103,14 @@ const ACTIONS: ActionSpec[] = [
     actions: ['presence'],
     handler: 'presence',
     description: 'presence: reports who is online',
+    // 256 MB, 10 s: one index query per user asked about and one batch get.
     tables: { connections: 'read', timelines: 'read' },
   },
   {
     actions: ['createGroup', 'addMembers', 'removeMembers', 'leaveGroup'],
     handler: 'group-membership',
     description: 'createGroup, addMembers, removeMembers, leaveGroup: changes a group and tells its members',
+    // 256 MB, 10 s: batch writes of the changed memberships and the actor's item; other members' items go through the queue.
     // Timelines and claims: the actor's own system item is written before the reply.
     tables: { connections: 'readWrite', conversations: 'readWrite', memberships: 'readWrite', groupListeners: 'readWrite', timelines: 'readWrite', claims: 'readWrite' },
     push: true,
@@ -119,6 +131,7 @@ export class ActionFunctions extends Construct {
         handler: spec.handler,
         description: spec.description,
         environment: props.environment,
+        ...(props.logRetentionDays !== undefined ? { logRetentionDays: props.logRetentionDays } : {}),
         ...(spec.timeout ? { timeout: spec.timeout } : {}),
       });
       for (const [name, access] of Object.entries(spec.tables) as [TableName, Access][]) {

@@ -4,6 +4,8 @@ import { Construct } from 'constructs';
 
 export interface ConnectionStorageProps {
   retainData: boolean;
+  /** DynamoDB deletion protection: the table cannot be deleted (by anyone) until it is turned off. */
+  deletionProtection?: boolean;
 }
 
 /**
@@ -22,6 +24,7 @@ export class ConnectionStorage extends Construct {
       billing: Billing.onDemand(),
       timeToLiveAttribute: 'expiresAt',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection ?? false,
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       globalSecondaryIndexes: [
         {

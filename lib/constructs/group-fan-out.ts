@@ -11,6 +11,10 @@ export interface GroupFanOutProps {
   /** Grants the worker the right to push through the API's Management API. */
   grantPush(fn: HandlerFunction): void;
   maxConcurrency: number;
+  /** How long a job waits on the queue before SQS drops it, in days (1 to 14). */
+  retentionDays?: number;
+  /** Days the worker's logs are kept. */
+  logRetentionDays?: number;
 }
 
 /** The fan-out worker's timeout: one job writes at most a few hundred timeline items. */
@@ -31,6 +35,7 @@ export class GroupFanOut extends Construct {
     super(scope, id);
     this.deadLetterQueue = new Queue(this, 'DeadLetters', {
       fifo: true,
+      // The longest SQS allows: time to notice (the DLQ alarm), fix and redrive.
       retentionPeriod: Duration.days(14),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -42,7 +47,7 @@ export class GroupFanOut extends Construct {
       fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
       // AWS's guidance for Lambda consumers: at least six times the function timeout.
       visibilityTimeout: Duration.seconds(FAN_OUT_WORKER_TIMEOUT.toSeconds() * 6),
-      retentionPeriod: Duration.days(4),
+      retentionPeriod: Duration.days(props.retentionDays ?? 4),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
@@ -50,9 +55,11 @@ export class GroupFanOut extends Construct {
     this.worker = new HandlerFunction(this, 'Worker', {
       handler: 'fan-out-worker',
       description: 'Delivers group messages and membership changes into members\u2019 timelines',
+      // 512 MB: a batch of 10 jobs writes hundreds of items in parallel; more memory, more CPU for the SDK.
       memorySize: 512,
       timeout: FAN_OUT_WORKER_TIMEOUT,
       environment: props.environment,
+      ...(props.logRetentionDays !== undefined ? { logRetentionDays: props.logRetentionDays } : {}),
     });
     this.worker.addEventSource(
       new SqsEventSource(this.queue, {

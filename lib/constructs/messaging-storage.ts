@@ -4,6 +4,8 @@ import { Construct } from 'constructs';
 
 export interface MessagingStorageProps {
   retainData: boolean;
+  /** DynamoDB deletion protection: the table cannot be deleted (by anyone) until it is turned off. */
+  deletionProtection?: boolean;
 }
 
 /**
@@ -30,6 +32,7 @@ export class MessagingStorage extends Construct {
     const common: Omit<TablePropsV2, 'partitionKey'> = {
       billing: Billing.onDemand(),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.deletionProtection ?? false,
       removalPolicy: props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     };
     this.timelines = new TableV2(this, 'Timelines', {

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -7,6 +7,8 @@ import { HandlerFunction } from './handler-function.js';
 
 export interface TokenAuthProps {
   config: AuthConfig;
+  /** Days the authorizer's logs are kept. */
+  logRetentionDays?: number;
 }
 
 /**
@@ -33,6 +35,11 @@ export class TokenAuth extends Construct {
         description: 'HS256 key that signs and verifies client JWTs',
         generateSecretString: { passwordLength: 64, excludePunctuation: true },
       });
+      Validations.of(this.signingSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The HS256 key is shared with the token issuer, which must switch keys at the same moment; an automatic rotation would sign out every client at a random time. Rotate by hand (docs/operations.md, "Rotating the signing key"), or use OIDC mode, whose keys rotate through the JWKS.',
+      });
     } else {
       environment.JWKS_URL = config.jwksUrl;
     }
@@ -41,8 +48,10 @@ export class TokenAuth extends Construct {
       description: 'Verifies the client JWT on $connect',
       // Signature checks are CPU work: more memory buys a faster CPU share for the handshake.
       memorySize: 512,
+      // 5 s: a verification is milliseconds; a JWKS fetch or secret read on a cold start stays well under it.
       timeout: Duration.seconds(5),
       environment,
+      ...(props.logRetentionDays !== undefined ? { logRetentionDays: props.logRetentionDays } : {}),
     });
     if (this.signingSecret) {
       this.function.addEnvironment('JWT_SECRET_ARN', this.signingSecret.secretArn);

@@ -1,8 +1,11 @@
-import { Stack } from 'aws-cdk-lib';
-import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnElement, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
+import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IWebSocketRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Grant, ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 export interface WebSocketGatewayProps {
@@ -11,7 +14,44 @@ export interface WebSocketGatewayProps {
   connectHandler: IFunction;
   disconnectHandler: IFunction;
   defaultHandler: IFunction;
+  /** Stage throttling, applied to every route: steady requests per second and burst. */
+  throttle: { rateLimit: number; burstLimit: number };
+  /** Days the access logs are kept. */
+  logRetentionDays: number;
+  /**
+   * Sets the account's API Gateway CloudWatch Logs role (needed for WebSocket access logs). On by
+   * default; turn off where the account already has one (`-c apiGatewayLogsRole=false`).
+   */
+  manageAccountLogsRole?: boolean;
 }
+
+/** How cdk-nag writes a value in a finding id: a literal as is, a pseudo parameter as `<AWS::Region>`. */
+const nagName = (value: string, pseudo: string): string => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+
+/**
+ * One JSON object per line in the access log, with the WebSocket `$context` variables that
+ * answer "what happened to this frame": who, which route, what the integration and authorizer said.
+ */
+export const ACCESS_LOG_FIELDS: Record<string, string> = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTime: '$context.requestTimeEpoch',
+  connectionId: '$context.connectionId',
+  eventType: '$context.eventType',
+  routeKey: '$context.routeKey',
+  messageId: '$context.messageId',
+  status: '$context.status',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integration.latency',
+  integrationError: '$context.integration.error',
+  authorizerStatus: '$context.authorizer.status',
+  authorizerError: '$context.authorizer.error',
+  errorMessage: '$context.error.message',
+  errorResponseType: '$context.error.responseType',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  principalId: '$context.authorizer.principalId',
+};
 
 /**
  * The API Gateway WebSocket API: routes chosen by `$request.body.action`, `$connect` behind the
@@ -21,6 +61,7 @@ export interface WebSocketGatewayProps {
 export class WebSocketGateway extends Construct {
   readonly api: WebSocketApi;
   readonly stage: WebSocketStage;
+  readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: WebSocketGatewayProps) {
     super(scope, id);
@@ -39,19 +80,60 @@ export class WebSocketGateway extends Construct {
         returnResponse: true,
       },
     });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetentionDays as RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.stage = new WebSocketStage(this, 'Stage', {
       webSocketApi: this.api,
       stageName: props.stageName,
       autoDeploy: true,
+      // Bounds what a misbehaving client (or an attack) can cost: API Gateway answers 429 beyond it.
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    if (props.manageAccountLogsRole ?? true) {
+      // WebSocket APIs write access logs with the account's API Gateway role (unlike HTTP APIs).
+      // It is an account-and-region setting: kept when the stack goes, other APIs may rely on it.
+      const logsRole = new Role(this, 'CloudWatchLogsRole', {
+        assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+        description: 'Lets API Gateway write access logs to CloudWatch Logs (account setting)',
+        managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+      });
+      logsRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      const account = new CfnAccount(this, 'Account', { cloudWatchRoleArn: logsRole.roleArn });
+      account.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      this.stage.node.addDependency(account);
+      Validations.of(logsRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: 'AWS\u2019s own policy for exactly this role (API Gateway account logging); it grants only CloudWatch Logs writes.',
+      });
+    }
+
+    for (const key of ['$disconnect', '$default']) this.acknowledgeConnectionAuth(this.api.node.tryFindChild(`${key}-Route`));
+  }
+
+  /** Routes after `$connect` are authorized by the connection: AWS offers no per-route authorizer for them. */
+  private acknowledgeConnectionAuth(route: Construct | undefined): void {
+    if (!route) return;
+    Validations.of(route).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'WebSocket routes other than $connect cannot have an authorizer: the connection was authorized on $connect (JWT), and the caller identity reaches every route from requestContext.authorizer.',
     });
   }
 
   /** Adds a two-way route for a protocol action handled by `handler`. */
   addAction(action: string, handler: IFunction): void {
-    this.api.addRoute(action, {
+    const route = this.api.addRoute(action, {
       integration: new WebSocketLambdaIntegration(`${action}Integration`, handler),
       returnResponse: true,
     });
+    this.acknowledgeConnectionAuth(route);
   }
 
   /** The HTTPS endpoint of the Management API (`@connections`) for this stage. */
@@ -59,8 +141,25 @@ export class WebSocketGateway extends Construct {
     return `https://${this.api.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${this.stage.stageName}`;
   }
 
-  /** Lets a function push to and drop connections of this stage, and nothing else. */
+  /** The `@connections` POST ARN of this stage: what a push needs, nothing more. */
+  get pushArn(): string {
+    const apiArn = Stack.of(this).formatArn({ service: 'execute-api', resource: this.api.apiId });
+    return `${apiArn}/${this.stage.stageName}/POST/@connections/*`;
+  }
+
+  /**
+   * Lets a function push to connections of this stage, and nothing else: POST only (the handlers
+   * never GET or DELETE a connection), on this API and stage. The trailing `*` is the connection id.
+   */
   grantPush(handler: IFunction): void {
-    this.stage.grantManagementApiAccess(handler);
+    Grant.addToPrincipal({ grantee: handler, actions: ['execute-api:ManageConnections'], resourceArns: [this.pushArn] });
+    const stack = Stack.of(this);
+    const apiLogicalId = stack.getLogicalId(this.api.node.defaultChild as CfnElement);
+    if (handler.role) {
+      Validations.of(handler.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:${nagName(stack.partition, 'AWS::Partition')}:execute-api:${nagName(stack.region, 'AWS::Region')}:${nagName(stack.account, 'AWS::AccountId')}:<${apiLogicalId}>/${this.stage.stageName}/POST/@connections/*]`,
+        reason: 'The * is the connection id, known only at run time: the grant is POST on @connections of this API and stage only.',
+      });
+    }
   }
 }
