@@ -4,7 +4,7 @@ import { groupSettingsFromEnv } from '../shared/groups/group-settings.js';
 import { conversationIdSchema } from '../shared/messaging/conversation-id.js';
 import { requestIdSchema, userIdSchema } from '../shared/protocol/identifiers.js';
 import { actionHandler } from '../shared/runtime/action-handler.js';
-import { jobQueueFromEnv, storageFromEnv } from '../shared/runtime/messaging-context.js';
+import { jobQueueFromEnv, pusherFromEnv, storageFromEnv } from '../shared/runtime/messaging-context.js';
 
 const settings = groupSettingsFromEnv();
 // Counted after validation so that TOO_LARGE, not BAD_REQUEST, answers an over-long list.
@@ -17,7 +17,7 @@ const schema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('leaveGroup'), id: requestIdSchema, conversationId: conversationIdSchema }),
 ]);
 
-const deps = (): MembershipDeps => ({ storage: storageFromEnv(), queue: jobQueueFromEnv(), settings, clock: Date.now });
+const deps = (): MembershipDeps => ({ storage: storageFromEnv(), queue: jobQueueFromEnv(), pusher: pusherFromEnv(), settings, clock: Date.now });
 
 /** `createGroup`, `addMembers`, `removeMembers`, `leaveGroup`: one function, one schema per action. */
 export const handler = actionHandler({

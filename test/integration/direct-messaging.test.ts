@@ -1,29 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalCloud } from '../../local-cloud/local-cloud.js';
-import { connectAs, startTestCloud } from '../support/test-cloud.js';
+import { connectTo, deployedTarget, type ProtocolTarget, RUN_ID, startProtocolTarget } from '../support/protocol-target.js';
 import { isContiguousFrom, messagesOf, syncAll } from '../support/timeline-reader.js';
 import type { TestClient } from '../support/ws-client.js';
 
 const text = (value: string) => ({ kind: 'text', text: value });
 let counter = 0;
 /** A user id of its own for each test, so tests share one cloud without seeing each other. */
-const user = (name: string) => `${name}-${process.pid}-${++counter}`;
+const user = (name: string) => `${name}-${RUN_ID}-${++counter}`;
 
 describe('direct messaging (PROTOCOL.md v1)', () => {
-  let cloud: LocalCloud;
+  let target: ProtocolTarget;
   const clients: TestClient[] = [];
   const connect = async (userId: string, device?: string) => {
-    const client = await connectAs(cloud, userId, device);
+    const client = await connectTo(target, userId, device);
     clients.push(client);
     return client;
   };
 
   beforeAll(async () => {
-    cloud = await startTestCloud();
+    target = await startProtocolTarget();
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));
-    await cloud?.stop();
+    await target?.stop();
   });
 
   it('delivers every message to an offline recipient, in order, when it connects and syncs', async () => {
@@ -137,7 +136,9 @@ describe('direct messaging (PROTOCOL.md v1)', () => {
     expect(messagesOf(await syncAll(a)).map((message) => message.clientMsgId)).toEqual(['same', 'raced']);
   });
 
-  it('recovers a push lost on a half-dead connection through the gap check and sync', async () => {
+  // Needs the local gateway's fault hook to make a connection half-dead.
+  it.skipIf(deployedTarget())('recovers a push lost on a half-dead connection through the gap check and sync', async () => {
+    const cloud = target.local!;
     const [alice, bob] = [user('alice'), user('bob')];
     const a = await connect(alice);
     const others = new Set(cloud.gateway.connectionIds());

@@ -14,6 +14,11 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = externalEndpointsFromEnv();
+  if (process.env.IM_WS_URL) {
+    // Against a deployed stack nothing runs locally.
+    project.provide('dynamoDbEndpoint', '');
+    return async () => undefined;
+  }
   if (external.dynamoDbEndpoint) {
     project.provide('dynamoDbEndpoint', external.dynamoDbEndpoint);
     return async () => undefined;

@@ -60,12 +60,12 @@ export class TestClient {
   }
 
   /** Sends a request and resolves with its reply (ok or not). */
-  request(action: string, params: Record<string, unknown> = {}, timeoutMs = 20_000): Promise<ReplyFrame> {
+  request(action: string, params: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<ReplyFrame> {
     const id = `r${this.nextId++}`;
     return this.requestWithId(id, { action, id, ...params }, timeoutMs);
   }
 
-  requestWithId(id: string, frame: unknown, timeoutMs = 20_000): Promise<ReplyFrame> {
+  requestWithId(id: string, frame: unknown, timeoutMs = 60_000): Promise<ReplyFrame> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(id);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { forbidden, ProtocolError } from '../protocol/errors.js';
 import { connectionsOf } from '../push/connection-directory.js';
+import type { Pusher } from '../push/pusher.js';
 import type { Storage } from '../storage/tables.js';
 import { newGroupId } from '../messaging/ids.js';
 import { getMembership } from '../messaging/membership-store.js';
@@ -16,6 +17,7 @@ import { systemRecord } from '../timeline/timeline-records.js';
 export interface MembershipDeps {
   storage: Storage;
   queue: JobQueue;
+  pusher: Pusher;
   settings: GroupSettings;
   clock: () => number;
 }
@@ -46,7 +48,8 @@ function systemJobBase(conversationId: string, ts: number, event: MembershipEven
  */
 async function announce(deps: MembershipDeps, base: Omit<SystemJob, 'recipients'>, recipients: Iterable<string>, actor: string): Promise<void> {
   const others = [...new Set(recipients)].filter((userId) => userId !== actor);
-  await deliverOnce(deps.storage, systemRecord(actor, base.eventId, base.ts, base.system), deps.clock());
+  const seq = await deliverOnce(deps.storage, systemRecord(actor, base.eventId, base.ts, base.system), deps.clock());
+  await deps.pusher.pushToUsers([actor], { event: 'message', data: { seq, type: 'system', system: base.system } });
   await enqueueJobs(deps.queue, partitionedJobs<SystemJob>(base, others, base.eventId));
 }
 

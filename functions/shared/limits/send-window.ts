@@ -3,7 +3,7 @@ import { ProtocolError } from '../protocol/errors.js';
 import { isConditionalCheckFailed, itemOfConditionFailure, type Storage } from '../storage/tables.js';
 
 /** Sends a user may make per minute, all devices together (SEND_LIMIT_PER_MINUTE overrides). */
-export const SEND_LIMIT_PER_MINUTE = Number(process.env.SEND_LIMIT_PER_MINUTE ?? 120);
+export const SEND_LIMIT_PER_MINUTE = Number(process.env.SEND_LIMIT_PER_MINUTE ?? 60);
 
 export const rateLimited = (): ProtocolError => new ProtocolError('RATE_LIMITED', 'too many messages; retry in a moment');
 

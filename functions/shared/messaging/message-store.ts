@@ -79,6 +79,9 @@ export async function appendMessage(storage: Storage, draft: MessageDraft): Prom
       return record;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+      // Writers that lost a race back off by a random amount (full jitter), so a burst into one
+      // conversation spreads out instead of colliding on every next cseq again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
       last = await latestCseq(storage, draft.conversationId, true);
     }
   }

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalCloud } from '../../local-cloud/local-cloud.js';
+import { NO_RATE_LIMITS } from '../reliability/harness.js';
+import { waitForQueuesIdle } from '../support/fan-out-idle.js';
+import { connectAs, startTestCloud } from '../support/test-cloud.js';
+import { syncAll } from '../support/timeline-reader.js';
+import type { ReplyFrame, TestClient } from '../support/ws-client.js';
+
+/**
+ * Invariant 4: a user reads only their own timeline and the conversations they belong to. The
+ * matrix: every action that takes a conversationId, for a user outside the conversation, a member
+ * who was removed, and (removeMembers) a member who is not the owner, on a group and on a direct
+ * conversation; refusals are FORBIDDEN, identical whether or not the conversation exists, leak no
+ * body, title or member id, and change nothing. Plus the size limits (TOO_LARGE).
+ */
+
+const MAX_GROUP_MEMBERS = 5;
+const SECRET_BODY = 'the-launch-code-is-0000';
+const SECRET_TITLE = 'project-nightingale';
+const text = (value: string) => ({ kind: 'text', text: value });
+const tag = `${process.pid}-${Date.now().toString(36)}`;
+const id = (name: string) => `${name}-${tag}`;
+
+describe('authorization matrix and limits', () => {
+  let cloud: LocalCloud;
+  const clients: TestClient[] = [];
+  const connect = async (userId: string) => {
+    const client = await connectAs(cloud, userId);
+    clients.push(client);
+    return client;
+  };
+  const [owner, alice, bob, removed, outsider] = ['owner', 'alice', 'bob', 'removed', 'outsider'].map(id) as [string, string, string, string, string];
+  let o: TestClient;
+  let a: TestClient;
+  let b: TestClient;
+  let r: TestClient;
+  let x: TestClient;
+  let group = '';
+  let direct = '';
+
+  beforeAll(async () => {
+    cloud = await startTestCloud({ functionEnvironment: { MAX_GROUP_MEMBERS: String(MAX_GROUP_MEMBERS), ...NO_RATE_LIMITS } });
+    [o, a, b, r, x] = await Promise.all([owner, alice, bob, removed, outsider].map(connect)) as [TestClient, TestClient, TestClient, TestClient, TestClient];
+    const created = await o.request('createGroup', { title: SECRET_TITLE, members: [alice, bob, removed] });
+    expect(created.ok, JSON.stringify(created)).toBe(true);
+    group = created.data.conversationId;
+    expect((await o.request('send', { clientMsgId: 'g1', conversationId: group, body: text(SECRET_BODY) })).ok).toBe(true);
+    expect((await o.request('removeMembers', { conversationId: group, members: [removed] })).ok).toBe(true);
+    const sent = await a.request('send', { clientMsgId: 'd1', to: bob, body: text(SECRET_BODY) });
+    direct = sent.data.conversationId;
+    await waitForQueuesIdle(cloud);
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    await cloud?.stop();
+  });
+
+  const conversationActions = (conversationId: string): [string, Record<string, unknown>][] => [
+    ['send', { conversationId, clientMsgId: `sneak-${Math.random()}`, body: text('let me in') }],
+    ['history', { conversationId }],
+    ['history', { conversationId, before: 2, limit: 1 }],
+    ['syncConversation', { conversationId, after: 0 }],
+    ['read', { conversationId, upTo: 1 }],
+    ['readReceipts', { conversationId, conversationSeq: 1 }],
+    ['typing', { conversationId }],
+    ['addMembers', { conversationId, members: [outsider] }],
+    ['removeMembers', { conversationId, members: [bob] }],
+    ['leaveGroup', { conversationId }],
+  ];
+
+  const expectCleanRefusal = (reply: ReplyFrame, what: string) => {
+    expect(reply.ok, `${what}: ${JSON.stringify(reply)}`).toBe(false);
+    expect(reply.error?.code, `${what}: ${JSON.stringify(reply)}`).toBe('FORBIDDEN');
+    const textOfReply = JSON.stringify(reply);
+    for (const secret of [SECRET_BODY, SECRET_TITLE, owner, alice, bob, removed]) expect(textOfReply, `${what} leaks ${secret}`).not.toContain(secret);
+  };
+
+  const snapshot = async () => {
+    const [timelines, lists, history] = await Promise.all([
+      Promise.all([o, a, b, r, x].map((client) => syncAll(client))),
+      Promise.all([o, a, b, r, x].map((client) => client.request('conversations'))),
+      o.request('history', { conversationId: group }),
+    ]);
+    return JSON.stringify({ timelines, lists: lists.map((list) => list.data), history: history.data });
+  };
+
+  it('refuses an outsider and a removed member on every conversation action, for a group and a direct conversation, changing nothing', async () => {
+    const before = await snapshot();
+    const refusals: string[] = [];
+    for (const [who, client] of [['outsider', x], ['removed member', r]] as const) {
+      for (const conversationId of [group, direct]) {
+        for (const [action, params] of conversationActions(conversationId)) {
+          const reply = await client.request(action, params);
+          expectCleanRefusal(reply, `${who} ${action} ${conversationId.slice(0, 3)}`);
+          refusals.push(reply.error!.message);
+        }
+      }
+    }
+    // One text for every refusal of a conversation one is not in.
+    expect(new Set(refusals).size).toBe(1);
+    await waitForQueuesIdle(cloud);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers a conversation that does not exist exactly like one the caller is not in', async () => {
+    const missingGroup = 'g:AAAAAAAAAAAAAAAAAAAAAA';
+    const missingDirect = `dm:${id('nobody1')}:${id('nobody2')}`;
+    for (const conversationId of [missingGroup, missingDirect]) {
+      for (const [action, params] of conversationActions(conversationId)) {
+        const existing = await x.request(action, { ...params, conversationId: action === 'send' ? group : group });
+        const missing = await x.request(action, params);
+        expectCleanRefusal(missing, `missing ${action}`);
+        expect(missing.error).toEqual(existing.error);
+      }
+    }
+  });
+
+  it('lets only the owner remove others: a member who is not the owner is refused and nothing changes', async () => {
+    const before = await snapshot();
+    for (const client of [a, b]) {
+      const reply = await client.request('removeMembers', { conversationId: group, members: [owner] });
+      expect(reply.error?.code).toBe('FORBIDDEN');
+      const other = await client.request('removeMembers', { conversationId: group, members: [client === a ? bob : alice] });
+      expect(other.error?.code).toBe('FORBIDDEN');
+      expect(JSON.stringify(other)).not.toContain(SECRET_TITLE);
+    }
+    await waitForQueuesIdle(cloud);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('shows a removed member nothing sent after the removal', async () => {
+    expect((await o.request('send', { clientMsgId: 'after', conversationId: group, body: text('after removal') })).ok).toBe(true);
+    await waitForQueuesIdle(cloud);
+    const seen = (await syncAll(r)).flatMap((item) => (item.message ? [item.message.body.text] : []));
+    expect(seen).not.toContain('after removal');
+    expect((await syncAll(x)).length).toBe(0);
+  });
+
+  it('enforces the message size limits with TOO_LARGE and stores nothing for them', async () => {
+    const before = (await syncAll(b)).length;
+    expect((await a.request('send', { clientMsgId: 'big-text', to: bob, body: text('x'.repeat(4001)) })).error?.code).toBe('TOO_LARGE');
+    expect((await a.request('send', { clientMsgId: 'big-emoji', to: bob, body: text('🙂'.repeat(4001)) })).error?.code).toBe('TOO_LARGE');
+    const bigPayload = { kind: 'custom', type: 'blob', payload: { data: 'y'.repeat(16 * 1024) } };
+    expect((await a.request('send', { clientMsgId: 'big-custom', to: bob, body: bigPayload })).error?.code).toBe('TOO_LARGE');
+    expect((await syncAll(b)).length).toBe(before);
+    // At the limits it is accepted.
+    expect((await a.request('send', { clientMsgId: 'max-text', to: bob, body: text('x'.repeat(4000)) })).ok).toBe(true);
+    const atLimit = { kind: 'custom', type: 'blob', payload: 'z'.repeat(16 * 1024 - 2) };
+    const custom = await a.request('send', { clientMsgId: 'max-custom', to: bob, body: atLimit });
+    expect(custom.ok, JSON.stringify(custom)).toBe(true);
+  });
+
+  it(`enforces the group size limit (maxGroupMembers = ${MAX_GROUP_MEMBERS}) and at most 100 members per request`, async () => {
+    const others = [...Array(MAX_GROUP_MEMBERS).keys()].map((index) => id(`member${index}`));
+    const tooBig = await o.request('createGroup', { title: 'too big', members: others });
+    expect(tooBig.error?.code, JSON.stringify(tooBig)).toBe('TOO_LARGE');
+    const full = await o.request('createGroup', { title: 'full', members: others.slice(0, MAX_GROUP_MEMBERS - 1) });
+    expect(full.ok, JSON.stringify(full)).toBe(true);
+    const over = await o.request('addMembers', { conversationId: full.data.conversationId, members: [others[MAX_GROUP_MEMBERS - 1]] });
+    expect(over.error?.code).toBe('TOO_LARGE');
+    const listed = (await o.request('conversations')).data.items.find((item: any) => item.conversationId === full.data.conversationId);
+    expect(listed.members).toHaveLength(MAX_GROUP_MEMBERS);
+    const many = [...Array(101).keys()].map((index) => `u${index}`);
+    for (const [action, params] of [
+      ['createGroup', { title: 'many', members: many }],
+      ['addMembers', { conversationId: group, members: many }],
+      ['removeMembers', { conversationId: group, members: many }],
+    ] as const) {
+      expect((await o.request(action, params)).error?.code, action).toBe('TOO_LARGE');
+    }
+    expect((await o.request('presence', { users: many })).error?.code).toBe('BAD_REQUEST');
+  });
+});
