@@ -105,7 +105,7 @@ describe('group chats with write fan-out through SQS', () => {
     const group = list.items.find((item: any) => item.conversationId === conversationId);
     expect(group).toMatchObject({ kind: 'group', title: 'fifty', unread: 20, readUpTo: 0, memberCount: 50 });
     expect(group.members).toHaveLength(50);
-  });
+  }, 240_000);
 
   // Fault injection and the capacity ledger exist only in the local cloud.
   it.skipIf(deployedTarget())('loses and duplicates nothing when the worker throws for some recipients and crashes mid-batch', async () => {

@@ -81,7 +81,8 @@ describe('large groups (read fan-out)', () => {
     const caughtUp = await syncConversationAll(late, conversationId);
     expect(caughtUp.map((message) => message.body.text)).toEqual(['at 31 members', 'at 2000 members']);
     expect(messagesOf(await syncAll(late)).filter((m) => m.conversationId === conversationId)).toEqual([]);
-  });
+    // Building a 2,000-member group is a lot of work for a shared 2-core machine: a hang guard only.
+  }, 300_000);
 
   it('switches a growing group to read fan-out without losing or duplicating a message for anyone', async () => {
     const original = [...Array(10).keys()].map((index) => unique(`sw${index}`));
