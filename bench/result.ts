@@ -1,0 +1,47 @@
+import type { BaselinePoint } from './baseline-scan-broadcast.js';
+import type { Dollars, MonthlyEstimate } from './cost-model.js';
+import type { PRICES } from './prices.js';
+import type { HandlerColdStart } from './scenarios/cold-start.js';
+import type { GsiAccounting } from './scenarios/dynamodb-accounting.js';
+import type { DirectLatency, GroupReach } from './scenarios/latency.js';
+import type { MessageCosts } from './scenarios/message-costs.js';
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  measured: string;
+  pass: boolean;
+  note?: string;
+}
+
+export interface GroupDollars {
+  members: number;
+  fanOut: 'write' | 'read';
+  onlineMembers: number;
+  perMessage: Dollars;
+  perMillionMessages: number;
+  perRecipient: number;
+  /** With every member online (one more push per member; design-derived). */
+  perMillionAllOnline: number;
+}
+
+export interface BenchResult {
+  schema: 1;
+  startedAt: string;
+  finishedAt: string;
+  durationSeconds: number;
+  quick: boolean;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string; loadAverage?: { start: number[]; end: number[] } };
+  prices: typeof PRICES;
+  costs: MessageCosts;
+  groupReach: GroupReach[];
+  latency: DirectLatency;
+  coldStarts: HandlerColdStart[];
+  /** Init of the AWS SDK clients the handlers use, alone, in a fresh process (median): the share of init that is the SDK. */
+  sdkOnlyInitMs?: number;
+  baseline: { assumptions: Record<string, number>; measuredScanRru: Record<number, number>; points: BaselinePoint[]; ours: { users: number; perMessage: number; label: string }[] };
+  dollars: { direct: Dollars; directPerMillion: number; ping: Dollars; groups: GroupDollars[]; monthly: MonthlyEstimate[] };
+  targets: TargetCheck[];
+  dynamoDbLocalAccounting: GsiAccounting;
+  notes: string[];
+}

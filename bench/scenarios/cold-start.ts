@@ -1,0 +1,136 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { build } from 'esbuild';
+import { log, round } from '../support.js';
+
+export interface HandlerColdStart {
+  logicalId: string;
+  handler: string;
+  memoryMb: number;
+  /** The deployed bundle (cdk.out asset, AWS SDK external: the runtime provides it). */
+  deployedBytes: number;
+  /** Median module initialization, deployed bundle, SDK loaded from node_modules as the runtime would. */
+  deployedInitMs: number;
+  /** The same handler bundled with the AWS SDK inside. */
+  withSdkBytes: number;
+  withSdkInitMs: number;
+}
+
+interface TemplateFunction {
+  logicalId: string;
+  assetPath: string;
+  memoryMb: number;
+  environment: Record<string, string>;
+  description: string;
+}
+
+function templateFunctions(templatePath: string): TemplateFunction[] {
+  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, any> };
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Metadata?.['aws:asset:path'])
+    .map(([logicalId, resource]) => {
+      const environment: Record<string, string> = {};
+      for (const [key, value] of Object.entries<unknown>(resource.Properties?.Environment?.Variables ?? {})) {
+        // Intrinsics (table names, ARNs) become placeholders: init only needs them to be set.
+        environment[key] = typeof value === 'string' ? value : `placeholder-${key.toLowerCase()}`;
+      }
+      return { logicalId, assetPath: String(resource.Metadata['aws:asset:path']), memoryMb: Number(resource.Properties?.MemorySize ?? 128), environment, description: String(resource.Properties?.Description ?? '') };
+    });
+}
+
+/** Finds which functions/handlers/*.ts a deployed bundle was built from, by the source map's sources. */
+function handlerOf(assetDir: string, handlers: string[]): string {
+  try {
+    const map = JSON.parse(readFileSync(path.join(assetDir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    const found = map.sources.map((s) => /functions\/handlers\/([^/]+)\.ts$/.exec(s)?.[1]).find((h) => h && handlers.includes(h));
+    if (found) return found;
+  } catch {
+    /* no source map */
+  }
+  return 'unknown';
+}
+
+/** Imports a module in a fresh node process and returns the import time in ms. */
+function initTime(modulePath: string, environment: Record<string, string>): number {
+  const script = `const t=performance.now();try{await import(${JSON.stringify(modulePath)});}catch(e){console.error(String(e).slice(0,300));process.exit(3)}console.log(JSON.stringify({ms:performance.now()-t}));process.exit(0)`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', ...environment },
+    cwd: path.dirname(modulePath),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 30_000,
+  });
+  return (JSON.parse(out.trim().split('\n').at(-1)!) as { ms: number }).ms;
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Import time of the AWS SDK packages the handlers use, alone, in fresh processes (median). */
+export function measureSdkOnlyInit(root: string, runs = 5): number {
+  const dir = path.join(root, 'node_modules', '.cache', 'bench-with-sdk');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'sdk-only.mjs');
+  writeFileSync(
+    file,
+    ['client-dynamodb', 'lib-dynamodb', 'client-apigatewaymanagementapi', 'client-sqs'].map((name) => `import '@aws-sdk/${name}';`).join('\n') + '\n',
+  );
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) times.push(initTime(file, {}));
+  const result = round(median(times), 1);
+  log(`cold start reference: importing the AWS SDK clients alone takes ${result} ms`);
+  return result;
+}
+
+export async function measureColdStarts(root: string, runs = 5): Promise<HandlerColdStart[]> {
+  const templatePath = path.join(root, 'cdk.out', 'ServerlessIm.template.json');
+  const handlersDir = path.join(root, 'functions', 'handlers');
+  const handlers = (await import('node:fs')).readdirSync(handlersDir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
+  // Bundles with the SDK inside live under the project's tree so that node_modules resolves.
+  const outDir = path.join(root, 'node_modules', '.cache', 'bench-with-sdk');
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  const results: HandlerColdStart[] = [];
+  for (const fn of templateFunctions(templatePath)) {
+    const assetDir = path.join(root, 'cdk.out', fn.assetPath);
+    const deployed = path.join(assetDir, 'index.mjs');
+    const handler = handlerOf(assetDir, handlers);
+    const withSdk = path.join(outDir, `${handler}-${fn.logicalId}.mjs`);
+    // The same options as lib/constructs/handler-function.ts, without the @aws-sdk/* external.
+    await build({
+      entryPoints: [path.join(handlersDir, `${handler}.ts`)],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      minify: true,
+      sourcemap: false,
+      mainFields: ['module', 'main'],
+      outfile: withSdk,
+      logLevel: 'silent',
+      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    });
+    const deployedRuns: number[] = [];
+    const sdkRuns: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      deployedRuns.push(initTime(deployed, fn.environment));
+      sdkRuns.push(initTime(withSdk, fn.environment));
+    }
+    const result: HandlerColdStart = {
+      logicalId: fn.logicalId.replace(/[0-9A-F]{8}$/, ''),
+      handler,
+      memoryMb: fn.memoryMb,
+      deployedBytes: statSync(deployed).size,
+      deployedInitMs: round(median(deployedRuns), 1),
+      withSdkBytes: statSync(withSdk).size,
+      withSdkInitMs: round(median(sdkRuns), 1),
+    };
+    log(`cold start ${result.handler}: ${(result.deployedBytes / 1024).toFixed(0)} KB ${result.deployedInitMs} ms; with SDK ${(result.withSdkBytes / 1024).toFixed(0)} KB ${result.withSdkInitMs} ms`);
+    results.push(result);
+  }
+  writeFileSync(path.join(outDir, 'README.txt'), 'Scratch bundles of npm run bench (handlers with the AWS SDK bundled). Safe to delete.\n');
+  return results;
+}
+
+export const tmp = tmpdir;
