@@ -27,18 +27,25 @@ describe('cost of a direct message', () => {
   });
 
   it('stays within 7 write units and 2 read units, with one invocation and no scan', async () => {
-    const invocationsBefore = totalInvocations(cloud);
-    const mark = cloud.dynamoFrontDoor.ledger.mark();
-    const reply = await alice.request('send', { clientMsgId: 'measured', to: 'cost-bob', body: { kind: 'text', text: 'how much did this cost?' } });
-    expect(reply.ok).toBe(true);
-    await bob.waitForEvent('message', (item) => item.message.msgId === reply.data.msgId);
-    const entries = cloud.dynamoFrontDoor.ledger.since(mark);
-    const total = CapacityLedger.total(entries);
+    const measure = async (clientMsgId: string) => {
+      const invocationsBefore = totalInvocations(cloud);
+      const mark = cloud.dynamoFrontDoor.ledger.mark();
+      const reply = await alice.request('send', { clientMsgId, to: 'cost-bob', body: { kind: 'text', text: 'how much did this cost?' } });
+      expect(reply.ok).toBe(true);
+      await bob.waitForEvent('message', (item) => item.message.msgId === reply.data.msgId);
+      const entries = cloud.dynamoFrontDoor.ledger.since(mark);
+      return { entries, total: CapacityLedger.total(entries), invocations: totalInvocations(cloud) - invocationsBefore };
+    };
+    // The first send of each minute costs one more write (it opens the sender's rate window,
+    // docs/data-model.md): of two sends in a row at least one is a steady-state send.
+    const [first, second] = [await measure('measured-1'), await measure('measured-2')];
+    const { entries, total, invocations } = first.total.write <= second.total.write ? first : second;
+    expect(Math.max(first.total.write, second.total.write)).toBeLessThanOrEqual(8);
     console.log('direct message:', JSON.stringify(total), '\n' + entries.map((e) => `  ${e.operation} ${e.table.replace(/-[A-Z0-9]+$/, '')} r=${e.read} w=${e.write}`).join('\n'));
     expect(total.write).toBeLessThanOrEqual(7);
     expect(total.read).toBeLessThanOrEqual(2);
     expect(total.scans).toBe(0);
-    expect(totalInvocations(cloud) - invocationsBefore).toBe(1);
+    expect(invocations).toBe(1);
   });
 });
 

@@ -60,15 +60,21 @@ describe('large groups (read fan-out)', () => {
       await waitForQueuesIdle(cloud);
       return CapacityLedger.total(cloud.dynamoFrontDoor.ledger.since(mark));
     };
-    const small = await measuredSend('at 31 members');
+    // The first send of each minute costs one more write (it opens the sender's rate window),
+    // so each size is measured twice and the cheaper send compared.
+    const cheaper = async (label: string) => {
+      const [first, second] = [await measuredSend(`${label} #1`), await measuredSend(`${label} #2`)];
+      return first.write <= second.write ? first : second;
+    };
+    const small = await cheaper('at 31 members');
 
     for (let start = 30; start < members.length; start += 100) {
       const added = await owner.request('addMembers', { conversationId, members: members.slice(start, start + 100) });
       expect(added.ok, JSON.stringify(added)).toBe(true);
     }
     const list = (await owner.request('conversations')).data.items.find((item: any) => item.conversationId === conversationId);
-    expect(list).toMatchObject({ large: true, memberCount: 2000, latestSeq: 1 });
-    const big = await measuredSend('at 2000 members');
+    expect(list).toMatchObject({ large: true, memberCount: 2000, latestSeq: 2 });
+    const big = await cheaper('at 2000 members');
     console.log('large group message cost', { small, big });
     expect(big.write).toBe(small.write);
     expect(big.write).toBeLessThanOrEqual(10);
@@ -77,9 +83,9 @@ describe('large groups (read fan-out)', () => {
     // A member who was offline learns of the group from its timeline and catches up by conversationSeq.
     const late = await connect(members[1500]!);
     const summary = (await late.request('conversations')).data.items.find((item: any) => item.conversationId === conversationId);
-    expect(summary).toMatchObject({ large: true, latestSeq: 2, unread: 1 });
+    expect(summary).toMatchObject({ large: true, latestSeq: 4, unread: 2 });
     const caughtUp = await syncConversationAll(late, conversationId);
-    expect(caughtUp.map((message) => message.body.text)).toEqual(['at 31 members', 'at 2000 members']);
+    expect(caughtUp.map((message) => message.body.text)).toEqual(['at 31 members #1', 'at 31 members #2', 'at 2000 members #1', 'at 2000 members #2']);
     expect(messagesOf(await syncAll(late)).filter((m) => m.conversationId === conversationId)).toEqual([]);
     // Building a 2,000-member group is a lot of work for a shared 2-core machine: a hang guard only.
   }, 300_000);

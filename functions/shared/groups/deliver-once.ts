@@ -1,5 +1,5 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, itemOfConditionFailure, type Storage } from '../storage/tables.js';
+import { isConditionalCheckFailed, itemOfConditionFailure, type Storage, writeIfConditionHolds } from '../storage/tables.js';
 import type { TimelineRecord } from '../timeline/timeline-records.js';
 import { allocateSeq, putAtSeq, voidSeq } from '../timeline/timeline-store.js';
 
@@ -34,17 +34,17 @@ async function claimDelivery(storage: Storage, userId: string, itemKey: string, 
 }
 
 async function moveClaim(storage: Storage, userId: string, itemKey: string, from: number, to: number): Promise<void> {
-  await storage.db.send(
-    new UpdateCommand({
-      TableName: storage.tables.claims,
-      Key: { claimId: deliveryClaimId(userId, itemKey) },
-      UpdateExpression: 'SET seq = :to',
-      ConditionExpression: 'seq = :from',
-      ExpressionAttributeValues: { ':from': from, ':to': to },
-    }),
-  ).catch((error: unknown) => {
-    if (!isConditionalCheckFailed(error)) throw error;
-  });
+  await writeIfConditionHolds(() =>
+    storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.claims,
+        Key: { claimId: deliveryClaimId(userId, itemKey) },
+        UpdateExpression: 'SET seq = :to',
+        ConditionExpression: 'seq = :from',
+        ExpressionAttributeValues: { ':from': from, ':to': to },
+      }),
+    ),
+  );
 }
 
 /**

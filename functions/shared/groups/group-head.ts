@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, type Storage } from '../storage/tables.js';
+import { isConditionalCheckFailed, type Storage, writeIfConditionHolds } from '../storage/tables.js';
 
 /**
  * Item cseq 0 of a group conversation: what every member needs to know about the group. Per-member
@@ -55,8 +55,8 @@ export async function createGroupHead(storage: Storage, head: GroupHead): Promis
 
 /** Records the newest message (monotonic: a late, older cseq changes nothing). */
 export async function recordGroupMessage(storage: Storage, conversationId: string, cseq: number): Promise<void> {
-  try {
-    await storage.db.send(
+  await writeIfConditionHolds(() =>
+    storage.db.send(
       new UpdateCommand({
         TableName: storage.tables.conversations,
         Key: { conversationId, cseq: 0 },
@@ -64,10 +64,8 @@ export async function recordGroupMessage(storage: Storage, conversationId: strin
         ConditionExpression: 'attribute_exists(conversationId) AND lastCseq < :cseq',
         ExpressionAttributeValues: { ':cseq': cseq },
       }),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailed(error)) throw error;
-  }
+    ),
+  );
 }
 
 /**
@@ -115,8 +113,8 @@ export async function switchToLarge(storage: Storage, conversationId: string): P
 }
 
 export async function transferOwnership(storage: Storage, conversationId: string, from: string, to: string): Promise<void> {
-  try {
-    await storage.db.send(
+  await writeIfConditionHolds(() =>
+    storage.db.send(
       new UpdateCommand({
         TableName: storage.tables.conversations,
         Key: { conversationId, cseq: 0 },
@@ -125,8 +123,6 @@ export async function transferOwnership(storage: Storage, conversationId: string
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: { ':from': from, ':to': to },
       }),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailed(error)) throw error;
-  }
+    ),
+  );
 }

@@ -1,5 +1,5 @@
 import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, type Storage } from '../storage/tables.js';
+import { type Storage, writeIfConditionHolds } from '../storage/tables.js';
 
 /**
  * A user's row in Memberships for a group. `groupId` (= conversationId) puts it in the sparse
@@ -89,8 +89,8 @@ export async function allGroupMembers(storage: Storage, conversationId: string):
 }
 
 async function raise(storage: Storage, userId: string, conversationId: string, attribute: 'readUpTo' | 'ownLast', value: number): Promise<boolean> {
-  try {
-    await storage.db.send(
+  return writeIfConditionHolds(() =>
+    storage.db.send(
       new UpdateCommand({
         TableName: storage.tables.memberships,
         Key: { userId, conversationId },
@@ -99,12 +99,8 @@ async function raise(storage: Storage, userId: string, conversationId: string, a
         ExpressionAttributeNames: { '#a': attribute },
         ExpressionAttributeValues: { ':v': value },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Records a member's own message (monotonic). */
@@ -119,8 +115,8 @@ export const recordGroupRead = (storage: Storage, userId: string, conversationId
 export async function markMembershipsLarge(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<void> {
   await Promise.all(
     userIds.map((userId) =>
-      storage.db
-        .send(
+      writeIfConditionHolds(() =>
+        storage.db.send(
           new UpdateCommand({
             TableName: storage.tables.memberships,
             Key: { userId, conversationId },
@@ -129,17 +125,15 @@ export async function markMembershipsLarge(storage: Storage, conversationId: str
             ExpressionAttributeNames: { '#large': 'large' },
             ExpressionAttributeValues: { ':yes': true },
           }),
-        )
-        .catch((error: unknown) => {
-          if (!isConditionalCheckFailed(error)) throw error;
-        }),
+        ),
+      ),
     ),
   );
 }
 
 export async function setRole(storage: Storage, userId: string, conversationId: string, role: GroupMembership['role']): Promise<void> {
-  try {
-    await storage.db.send(
+  await writeIfConditionHolds(() =>
+    storage.db.send(
       new UpdateCommand({
         TableName: storage.tables.memberships,
         Key: { userId, conversationId },
@@ -148,8 +142,6 @@ export async function setRole(storage: Storage, userId: string, conversationId: 
         ExpressionAttributeNames: { '#role': 'role' },
         ExpressionAttributeValues: { ':role': role },
       }),
-    );
-  } catch (error) {
-    if (!isConditionalCheckFailed(error)) throw error;
-  }
+    ),
+  );
 }

@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, itemOfConditionFailure, type Storage } from '../storage/tables.js';
+import { isConditionalCheckFailed, itemOfConditionFailure, type Storage, writeIfConditionHolds } from '../storage/tables.js';
 import type { ConversationRef } from './conversation-id.js';
 
 type DirectConversation = Extract<ConversationRef, { kind: 'direct' }>;
@@ -81,8 +81,8 @@ export async function recordListed(storage: Storage, conversationId: string): Pr
  * or beyond (read is monotonic).
  */
 export async function recordRead(storage: Storage, conversation: DirectConversation, reader: string, upTo: number): Promise<boolean> {
-  try {
-    await storage.db.send(
+  return writeIfConditionHolds(() =>
+    storage.db.send(
       new UpdateCommand({
         TableName: storage.tables.conversations,
         Key: { conversationId: conversation.id, cseq: 0 },
@@ -91,12 +91,8 @@ export async function recordRead(storage: Storage, conversation: DirectConversat
         ExpressionAttributeNames: { '#read': `read${side(conversation, reader)}` },
         ExpressionAttributeValues: { ':upTo': upTo, ':kind': 'direct' },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** The read state of one member, derived from the head. */

@@ -1,5 +1,5 @@
 import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, itemOfConditionFailure, type Storage } from '../storage/tables.js';
+import { isConditionalCheckFailed, itemOfConditionFailure, type Storage, writeIfConditionHolds } from '../storage/tables.js';
 
 /**
  * The reply of `send` (PROTOCOL.md). `seq` is the sender's own timeline item; a large group's
@@ -61,8 +61,8 @@ export async function claimSend(storage: Storage, claim: Omit<SendClaim, 'expire
  * message. False when another retry took over less than `attemptMs` ago.
  */
 export async function takeOverClaim(storage: Storage, claimId: string, now: number, attemptMs: number): Promise<boolean> {
-  try {
-    await storage.db.send(
+  return writeIfConditionHolds(() =>
+    storage.db.send(
       new UpdateCommand({
         TableName: storage.tables.claims,
         Key: { claimId },
@@ -70,12 +70,8 @@ export async function takeOverClaim(storage: Storage, claimId: string, now: numb
         ConditionExpression: 'attribute_not_exists(takenOverAt) OR takenOverAt < :expired',
         ExpressionAttributeValues: { ':now': now, ':expired': now - attemptMs },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 export async function saveReply(storage: Storage, claimId: string, reply: SendReply): Promise<void> {

@@ -46,3 +46,17 @@ export function itemOfConditionFailure<T>(error: unknown): T | undefined {
   const item = (error as { Item?: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> }).Item;
   return item ? (unmarshall(item) as T) : undefined;
 }
+
+/**
+ * Runs a conditional write: true when DynamoDB applied it, false when its condition did not hold
+ * (a refused condition is an answer here, not a failure). Other errors propagate.
+ */
+export async function writeIfConditionHolds(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}

@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, type Storage } from '../storage/tables.js';
+import { type Storage, writeIfConditionHolds } from '../storage/tables.js';
 import type { TimelineRecord } from './timeline-records.js';
 
 /**
@@ -32,37 +32,31 @@ export async function allocateSeq(storage: Storage, userId: string, now: number)
  * same content again (same itemKey) succeeds, so retries are harmless.
  */
 export async function putAtSeq(storage: Storage, record: TimelineRecord): Promise<'written' | 'taken'> {
-  try {
-    await storage.db.send(
+  const written = await writeIfConditionHolds(() =>
+    storage.db.send(
       new PutCommand({
         TableName: storage.tables.timelines,
         Item: record,
         ConditionExpression: 'attribute_not_exists(seq) OR itemKey = :key',
         ExpressionAttributeValues: { ':key': record.itemKey },
       }),
-    );
-    return 'written';
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return 'taken';
-    throw error;
-  }
+    ),
+  );
+  return written ? 'written' : 'taken';
 }
 
 /** Closes an abandoned seq with a `void` item, unless its writer got there first. */
 export async function voidSeq(storage: Storage, userId: string, seq: number, now: number): Promise<'voided' | 'taken'> {
-  try {
-    await storage.db.send(
+  const voided = await writeIfConditionHolds(() =>
+    storage.db.send(
       new PutCommand({
         TableName: storage.tables.timelines,
         Item: { userId, seq, type: 'void', itemKey: `void:${seq}`, ts: now } satisfies TimelineRecord,
         ConditionExpression: 'attribute_not_exists(seq)',
       }),
-    );
-    return 'voided';
-  } catch (error) {
-    if (isConditionalCheckFailed(error)) return 'taken';
-    throw error;
-  }
+    ),
+  );
+  return voided ? 'voided' : 'taken';
 }
 
 export async function readHead(storage: Storage, userId: string): Promise<TimelineHead> {
