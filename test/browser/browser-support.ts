@@ -13,7 +13,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** Screenshots and other artifacts (git-ignored). */
 export const ARTIFACTS = path.resolve('test-results');
 /** Generous bounds against hangs: conditions are polled, never timed. */
-export const WAIT = 30_000;
+export const WAIT = 60_000;
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -93,4 +93,31 @@ export const shownTexts = (page: Page): Promise<string[]> =>
 /** Polls until `text` is shown as a delivered message in the open chat. */
 export async function waitForText(page: Page, text: string): Promise<void> {
   await expect.poll(async () => (await shownTexts(page)).includes(text), { timeout: WAIT, interval: 100 }).toBe(true);
+}
+
+/**
+ * One local cloud with the web page and one Chromium for a test file, with a context per
+ * simulated person; `start()` in beforeAll, `stop()` in afterAll.
+ */
+export function browserFixture() {
+  const contexts: BrowserContext[] = [];
+  const state: { web?: WebCloud; browser?: Browser } = {};
+  return {
+    get web(): WebCloud {
+      return state.web!;
+    },
+    async start(): Promise<void> {
+      [state.web, state.browser] = await Promise.all([startWebCloud(), launchBrowser()]);
+    },
+    async newContext(viewport = { width: 1100, height: 720 }): Promise<BrowserContext> {
+      const context = await state.browser!.newContext({ viewport });
+      contexts.push(context);
+      return context;
+    },
+    async stop(): Promise<void> {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await state.browser?.close();
+      await state.web?.stop();
+    },
+  };
 }

@@ -1,16 +1,14 @@
-import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAs } from '../support/test-cloud.js';
 import {
   conversationItem,
-  launchBrowser,
+  browserFixture,
   openConversation,
   saveScreenshot,
   sendText,
   shownTexts,
   signIn,
   startDirectChat,
-  startWebCloud,
   WAIT,
   waitForText,
   type WebCloud,
@@ -18,24 +16,15 @@ import {
 
 /** The web chat page (web/) in Chromium against a local cloud: direct chats. */
 describe('web chat: direct messages', () => {
+  const fixture = browserFixture();
+  const newContext = (viewport?: { width: number; height: number }) => fixture.newContext(viewport);
   let web: WebCloud;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const newContext = async (): Promise<BrowserContext> => {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-    contexts.push(context);
-    return context;
-  };
 
   beforeAll(async () => {
-    [web, browser] = await Promise.all([startWebCloud(), launchBrowser()]);
+    await fixture.start();
+    web = fixture.web;
   });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await web?.stop();
-  });
+  afterAll(() => fixture.stop());
 
   it('serves the page, its script and style with their content types, and nothing else', async () => {
     const base = web.cloud.httpUrl;

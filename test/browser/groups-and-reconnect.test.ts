@@ -1,17 +1,15 @@
-import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncAll, messagesOf } from '../support/timeline-reader.js';
 import { connectAs } from '../support/test-cloud.js';
 import {
   conversationItem,
-  launchBrowser,
+  browserFixture,
   openConversation,
   saveScreenshot,
   sendText,
   shownTexts,
   signIn,
   startDirectChat,
-  startWebCloud,
   WAIT,
   waitConnected,
   waitForText,
@@ -20,24 +18,15 @@ import {
 
 /** The web chat page (web/) in Chromium against a local cloud: groups, and a lost connection. */
 describe('web chat: groups and reconnects', () => {
+  const fixture = browserFixture();
+  const newContext = (viewport?: { width: number; height: number }) => fixture.newContext(viewport);
   let web: WebCloud;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const newContext = async (viewport = { width: 1100, height: 720 }): Promise<BrowserContext> => {
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    return context;
-  };
 
   beforeAll(async () => {
-    [web, browser] = await Promise.all([startWebCloud(), launchBrowser()]);
+    await fixture.start();
+    web = fixture.web;
   });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await web?.stop();
-  });
+  afterAll(() => fixture.stop());
 
   it('a group of three: messages, a member added, typing shown to the others', async () => {
     const [gina, hank, ivy] = await Promise.all([

@@ -20,7 +20,8 @@ export interface GroupHead {
   createdAt: number;
 }
 
-const toHead = (item: Record<string, unknown>): GroupHead => ({
+/** The head as stored. */
+export const groupHeadOf = (item: Record<string, unknown>): GroupHead => ({
   conversationId: String(item.conversationId),
   kind: 'group',
   title: String(item.title ?? ''),
@@ -32,15 +33,11 @@ const toHead = (item: Record<string, unknown>): GroupHead => ({
   createdAt: Number(item.createdAt ?? 0),
 });
 
-export function groupHeadOf(item: Record<string, unknown>): GroupHead {
-  return toHead(item);
-}
-
 export async function readGroupHead(storage: Storage, conversationId: string, consistent = false): Promise<GroupHead | undefined> {
   const result = await storage.db.send(
     new GetCommand({ TableName: storage.tables.conversations, Key: { conversationId, cseq: 0 }, ConsistentRead: consistent }),
   );
-  return result.Item ? toHead(result.Item) : undefined;
+  return result.Item ? groupHeadOf(result.Item) : undefined;
 }
 
 export async function createGroupHead(storage: Storage, head: GroupHead): Promise<void> {
@@ -84,7 +81,7 @@ export async function changeMemberCount(storage: Storage, conversationId: string
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return toHead(result.Attributes ?? {});
+    return groupHeadOf(result.Attributes ?? {});
   } catch (error) {
     if (isConditionalCheckFailed(error)) return undefined;
     throw error;
@@ -105,7 +102,7 @@ export async function switchToLarge(storage: Storage, conversationId: string): P
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return toHead(result.Attributes ?? {});
+    return groupHeadOf(result.Attributes ?? {});
   } catch (error) {
     if (isConditionalCheckFailed(error)) return undefined;
     throw error;

@@ -1,4 +1,5 @@
-import { BatchWriteCommand, DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll } from '../storage/batch.js';
 import type { Storage } from '../storage/tables.js';
 
 /**
@@ -17,14 +18,7 @@ export interface GroupListener {
 export const LISTENER_TTL_SECONDS = 2 * 60 * 60 + 10 * 60;
 
 export async function addListeners(storage: Storage, listeners: GroupListener[]): Promise<void> {
-  for (let index = 0; index < listeners.length; index += 25) {
-    const batch = listeners.slice(index, index + 25).map((Item) => ({ PutRequest: { Item } }));
-    let pending: Record<string, unknown>[] = batch;
-    while (pending.length > 0) {
-      const result = await storage.db.send(new BatchWriteCommand({ RequestItems: { [storage.tables.groupListeners]: pending } }));
-      pending = (result.UnprocessedItems?.[storage.tables.groupListeners] ?? []) as Record<string, unknown>[];
-    }
-  }
+  await batchWriteAll(storage.db, storage.tables.groupListeners, listeners.map((Item) => ({ PutRequest: { Item: { ...Item } } })));
 }
 
 export async function removeListener(storage: Storage, conversationId: string, connectionId: string): Promise<void> {

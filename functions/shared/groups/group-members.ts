@@ -1,4 +1,5 @@
-import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll } from '../storage/batch.js';
 import { type Storage, writeIfConditionHolds } from '../storage/tables.js';
 
 /**
@@ -30,24 +31,12 @@ export interface MemberState {
 /** The member's read position: everything up to their own newest message counts as read. */
 export const effectiveReadUpTo = (member: { readUpTo: number; ownLast: number }): number => Math.max(member.readUpTo, member.ownLast);
 
-async function batchWrite(storage: Storage, requests: Record<string, unknown>[]): Promise<void> {
-  let pending = requests;
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    const batch = pending.slice(0, 25);
-    const rest = pending.slice(25);
-    const result = await storage.db.send(new BatchWriteCommand({ RequestItems: { [storage.tables.memberships]: batch } }));
-    const unprocessed = (result.UnprocessedItems?.[storage.tables.memberships] ?? []) as Record<string, unknown>[];
-    if (unprocessed.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** attempt)));
-    pending = [...unprocessed, ...rest];
-  }
-}
-
 export async function putGroupMemberships(storage: Storage, rows: GroupMembership[]): Promise<void> {
-  await batchWrite(storage, rows.map((Item) => ({ PutRequest: { Item } })));
+  await batchWriteAll(storage.db, storage.tables.memberships, rows.map((Item) => ({ PutRequest: { Item: { ...Item } } })));
 }
 
 export async function deleteGroupMemberships(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<void> {
-  await batchWrite(storage, userIds.map((userId) => ({ DeleteRequest: { Key: { userId, conversationId } } })));
+  await batchWriteAll(storage.db, storage.tables.memberships, userIds.map((userId) => ({ DeleteRequest: { Key: { userId, conversationId } } })));
 }
 
 /** One page of a group's members, in user id order. */

@@ -1,9 +1,9 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { type GroupHead, groupHeadOf } from '../groups/group-head.js';
 import { allGroupMembers, effectiveReadUpTo, type GroupMembership } from '../groups/group-members.js';
+import { batchGetAll } from '../storage/batch.js';
 import type { Storage } from '../storage/tables.js';
 import { type ConversationRef, parseConversationId } from './conversation-id.js';
-import { type DirectHead, directReadState, emptyDirectHead } from './direct-conversation-head.js';
+import { type DirectHead, directHeadOf, directReadState, emptyDirectHead } from './direct-conversation-head.js';
 import type { Message } from './message.js';
 import { fromMessageRecord, type MessageRecord } from './message-store.js';
 import { listMemberships, type MembershipRecord } from './membership-store.js';
@@ -37,21 +37,7 @@ export interface FreshReads {
 /** Groups up to this size list their members in `conversations`; bigger ones give `memberCount`. */
 const LISTED_MEMBERS = 100;
 
-type Key = { conversationId: string; cseq: number };
-
-async function batchGet(storage: Storage, keys: Key[]): Promise<Record<string, unknown>[]> {
-  const found: Record<string, unknown>[] = [];
-  let pending = keys;
-  while (pending.length > 0) {
-    const batch = pending.slice(0, 100);
-    pending = pending.slice(100);
-    const result = await storage.db.send(new BatchGetCommand({ RequestItems: { [storage.tables.conversations]: { Keys: batch } } }));
-    found.push(...(result.Responses?.[storage.tables.conversations] ?? []));
-    const unprocessed = result.UnprocessedKeys?.[storage.tables.conversations]?.Keys as Key[] | undefined;
-    if (unprocessed?.length) pending = [...pending, ...unprocessed];
-  }
-  return found;
-}
+const batchGet = (storage: Storage, keys: { conversationId: string; cseq: number }[]) => batchGetAll(storage.db, storage.tables.conversations, keys);
 
 interface Entry {
   membership: MembershipRecord;
@@ -105,7 +91,7 @@ export async function listConversations(storage: Storage, userId: string, fresh:
   const entries: Entry[] = refs.flatMap(({ membership, ref }) => {
     const head = heads.get(ref.id);
     if (ref.kind === 'direct') {
-      const direct = fresh.directHeads?.get(ref.id) ?? (head ? toDirectHead(head) : emptyDirectHead());
+      const direct = fresh.directHeads?.get(ref.id) ?? (head ? directHeadOf(head) : emptyDirectHead());
       return [directEntry(membership, ref, direct, userId)];
     }
     return head ? [groupEntry(membership, ref, groupHeadOf(head), fresh.groupReads?.get(ref.id))] : [];
@@ -125,20 +111,14 @@ export async function listConversations(storage: Storage, userId: string, fresh:
       }),
   );
 
-  const items = entries.map((entry) => {
-    const lastMessage = lastMessages.get(entry.ref.id);
-    return lastMessage ? { ...entry.summary, lastMessage } : entry.summary;
-  });
-  items.sort((a, b) => (b.lastMessage?.ts ?? b.memberCount ?? 0) - (a.lastMessage?.ts ?? a.memberCount ?? 0));
+  // Most recent activity first: the last message, or joining for a conversation without one.
+  const activity = (entry: Entry): number => lastMessages.get(entry.ref.id)?.ts ?? entry.membership.joinedAt;
+  const items = [...entries]
+    .sort((a, b) => activity(b) - activity(a))
+    .map((entry) => {
+      const lastMessage = lastMessages.get(entry.ref.id);
+      return lastMessage ? { ...entry.summary, lastMessage } : entry.summary;
+    });
   return { items, totalUnread: items.reduce((sum, item) => sum + item.unread, 0) };
 }
 
-function toDirectHead(item: Record<string, unknown>): DirectHead {
-  return {
-    ownLo: Number(item.ownLo ?? 0),
-    ownHi: Number(item.ownHi ?? 0),
-    readLo: Number(item.readLo ?? 0),
-    readHi: Number(item.readHi ?? 0),
-    listed: item.listed === true,
-  };
-}

@@ -23,7 +23,8 @@ const side = (conversation: DirectConversation, userId: string): 'Lo' | 'Hi' => 
 
 export const emptyDirectHead = (): DirectHead => ({ ownLo: 0, ownHi: 0, readLo: 0, readHi: 0, listed: false });
 
-const toHead = (item: Record<string, unknown> | undefined): DirectHead => ({
+/** The head as stored (any missing number is 0). */
+export const directHeadOf = (item: Record<string, unknown> | undefined): DirectHead => ({
   ownLo: Number(item?.ownLo ?? 0),
   ownHi: Number(item?.ownHi ?? 0),
   readLo: Number(item?.readLo ?? 0),
@@ -35,7 +36,7 @@ export async function readDirectHead(storage: Storage, conversationId: string, c
   const result = await storage.db.send(
     new GetCommand({ TableName: storage.tables.conversations, Key: { conversationId, cseq: 0 }, ConsistentRead: consistent }),
   );
-  return toHead(result.Item);
+  return directHeadOf(result.Item);
 }
 
 /**
@@ -57,10 +58,10 @@ export async function recordSent(storage: Storage, conversation: DirectConversat
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return toHead(result.Attributes);
+    return directHeadOf(result.Attributes);
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw error;
-    return toHead(itemOfConditionFailure<Record<string, unknown>>(error));
+    return directHeadOf(itemOfConditionFailure<Record<string, unknown>>(error));
   }
 }
 

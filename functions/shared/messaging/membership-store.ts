@@ -1,4 +1,5 @@
-import { BatchWriteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll } from '../storage/batch.js';
 import type { Storage } from '../storage/tables.js';
 
 /** A row of Memberships: the user is in the conversation (the index behind `conversations`). */
@@ -18,11 +19,7 @@ export async function putDirectMemberships(storage: Storage, conversationId: str
     { userId: a, conversationId, kind: 'direct', peer: b, joinedAt: now },
     { userId: b, conversationId, kind: 'direct', peer: a, joinedAt: now },
   ];
-  await storage.db.send(
-    new BatchWriteCommand({
-      RequestItems: { [storage.tables.memberships]: rows.map((Item) => ({ PutRequest: { Item } })) },
-    }),
-  );
+  await batchWriteAll(storage.db, storage.tables.memberships, rows.map((Item) => ({ PutRequest: { Item: { ...Item } } })));
 }
 
 export async function getMembership(storage: Storage, userId: string, conversationId: string): Promise<MembershipRecord | undefined> {

@@ -1,5 +1,5 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { connectionsOf } from '../push/connection-directory.js';
+import { batchGetAll } from '../storage/batch.js';
 import type { Storage } from '../storage/tables.js';
 
 export interface PresenceState {
@@ -17,16 +17,10 @@ export async function presenceOf(storage: Storage, userIds: readonly string[], n
   const unique = [...new Set(userIds)];
   const [connections, heads] = await Promise.all([
     connectionsOf(storage, unique, now),
-    storage.db.send(
-      new BatchGetCommand({
-        RequestItems: {
-          [storage.tables.timelines]: { Keys: unique.map((userId) => ({ userId, seq: 0 })), ProjectionExpression: 'userId, lastSeen' },
-        },
-      }),
-    ),
+    batchGetAll(storage.db, storage.tables.timelines, unique.map((userId) => ({ userId, seq: 0 })), { projection: 'userId, lastSeen' }),
   ]);
   const lastSeenStored = new Map<string, number>();
-  for (const item of heads.Responses?.[storage.tables.timelines] ?? []) {
+  for (const item of heads) {
     if (item.lastSeen !== undefined) lastSeenStored.set(String(item.userId), Number(item.lastSeen));
   }
   // fromEntries defines own properties, so a user named "__proto__" is just a key.

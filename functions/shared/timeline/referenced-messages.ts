@@ -1,5 +1,5 @@
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Message } from '../messaging/message.js';
+import { batchGetAll } from '../storage/batch.js';
 import type { Storage } from '../storage/tables.js';
 import { fromMessageRecord, type MessageRecord } from '../messaging/message-store.js';
 import type { TimelineRecord } from './timeline-records.js';
@@ -9,17 +9,9 @@ export async function loadReferencedMessages(storage: Storage, records: Timeline
   const keys = new Map<string, { conversationId: string; cseq: number }>();
   for (const record of records) if (record.ref) keys.set(`${record.ref.conversationId}#${record.ref.cseq}`, record.ref);
   const found = new Map<string, Message>();
-  let pending = [...keys.values()];
-  while (pending.length > 0) {
-    const batch = pending.slice(0, 100);
-    pending = pending.slice(100);
-    const result = await storage.db.send(new BatchGetCommand({ RequestItems: { [storage.tables.conversations]: { Keys: batch } } }));
-    for (const item of result.Responses?.[storage.tables.conversations] ?? []) {
-      const message = fromMessageRecord(item as MessageRecord);
-      found.set(`${message.conversationId}#${message.conversationSeq}`, message);
-    }
-    const unprocessed = result.UnprocessedKeys?.[storage.tables.conversations]?.Keys;
-    if (unprocessed?.length) pending.push(...(unprocessed as { conversationId: string; cseq: number }[]));
+  for (const item of await batchGetAll(storage.db, storage.tables.conversations, [...keys.values()])) {
+    const message = fromMessageRecord(item as unknown as MessageRecord);
+    found.set(`${message.conversationId}#${message.conversationSeq}`, message);
   }
   return found;
 }
