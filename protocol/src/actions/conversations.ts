@@ -1,0 +1,12 @@
+import * as z from 'zod/mini';
+import { count, requestIdSchema } from '../schemas/identifiers.js';
+import { conversationSummarySchema } from '../schemas/shapes.js';
+
+/** `conversations`: the caller's conversations, most recent activity first, with unread counts. */
+export const conversationsRequest = z.strictObject({ action: z.literal('conversations'), id: requestIdSchema });
+export const conversationsResult = z.strictObject({
+  items: z.array(conversationSummarySchema),
+  /** Always the sum of `unread` over `items`. */
+  totalUnread: count(),
+});
+export type ConversationsResult = z.infer<typeof conversationsResult>;

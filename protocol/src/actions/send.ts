@@ -1,0 +1,40 @@
+import * as z from 'zod/mini';
+import { clientMsgIdSchema, conversationIdSchema, msgIdSchema, position, requestIdSchema, timestamp, userIdSchema } from '../schemas/identifiers.js';
+import { bodySchema } from '../schemas/shapes.js';
+
+/**
+ * `send`: stores a message for the sender and delivers it. Exactly one of `to` (a user id: the
+ * direct conversation with them) or `conversationId`. Idempotent per (sender, `clientMsgId`).
+ */
+export const sendRequest = z
+  .strictObject({
+    action: z.literal('send'),
+    id: requestIdSchema,
+    clientMsgId: clientMsgIdSchema,
+    to: z.optional(userIdSchema),
+    conversationId: z.optional(conversationIdSchema),
+    body: bodySchema,
+  })
+  .check(
+    z.refine((frame) => (frame.to === undefined) !== (frame.conversationId === undefined), {
+      message: 'exactly one of "to" and "conversationId" is required',
+      path: ['to'],
+    }),
+  );
+
+/**
+ * `seq` is the sender's own timeline item for the message; a large group's message is stored only
+ * in its conversation (read fan-out), so there it is null.
+ */
+export const sendResult = z.strictObject({
+  msgId: msgIdSchema,
+  conversationId: conversationIdSchema,
+  conversationSeq: position(),
+  seq: z.nullable(position()),
+  ts: timestamp(),
+});
+export type SendResult = z.infer<typeof sendResult>;
+
+/** Exactly one of `to` (direct message) or `conversationId`. */
+export type Destination = { to: string; conversationId?: undefined } | { conversationId: string; to?: undefined };
+export type SendParams = Destination & Pick<z.input<typeof sendRequest>, 'clientMsgId' | 'body'>;

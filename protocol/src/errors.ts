@@ -1,0 +1,59 @@
+/**
+ * Error codes and reasons of error replies:
+ *
+ *     {"id": "...", "ok": false, "error": {"code": "CONFLICT", "message": "...", "reason": "inProgress", "retryAfterMs": 1000}}
+ *
+ * `code` is one of the v1 codes. `reason` (optional, stable, machine-readable) tells apart the
+ * meanings one code has; clients switch on `code` + `reason`, never on `message`, which is text
+ * for humans. `retryAfterMs` (optional) says how long to wait before retrying.
+ */
+
+export const ERROR_CODES = ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_LARGE', 'RATE_LIMITED', 'INTERNAL'] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The reasons each code may carry. Reserved reasons are named so clients can prepare for them. */
+export const ERROR_REASONS = {
+  BAD_REQUEST: [
+    /** Not JSON, not an object, or empty. */
+    'invalidFrame',
+    /** A field is missing, unknown or invalid. */
+    'invalidField',
+    /** No action, or one the server does not know. */
+    'unknownAction',
+  ],
+  UNAUTHORIZED: ['notAuthenticated', /* reserved */ 'tokenExpired'],
+  FORBIDDEN: [
+    'notMember',
+    'notOwner',
+    // Reserved for coming features:
+    'blocked',
+    'moderated',
+    'notSender',
+    'editWindowClosed',
+    'recallWindowClosed',
+    'notAdmin',
+    'onlyAdminsSend',
+  ],
+  NOT_FOUND: [],
+  CONFLICT: [
+    /** A send with this clientMsgId is still in progress: retry later with the same clientMsgId. */
+    'inProgress',
+    /** The clientMsgId was already used for a message to another conversation: do not retry. */
+    'clientMsgIdReused',
+  ],
+  TOO_LARGE: ['bodyTooLarge', 'groupFull', 'tooManyMembers'],
+  RATE_LIMITED: ['connectionRate', 'sendRate'],
+  INTERNAL: [],
+} as const satisfies Record<ErrorCode, readonly string[]>;
+
+/** The reasons `code` may carry. */
+export type ErrorReasonOf<Code extends ErrorCode> = (typeof ERROR_REASONS)[Code][number];
+
+export type ErrorReason = ErrorReasonOf<ErrorCode>;
+
+export const isErrorCode = (value: unknown): value is ErrorCode => typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+
+/** True when `reason` is one that `code` may carry. */
+export const isReasonOf = (code: ErrorCode, reason: unknown): boolean =>
+  typeof reason === 'string' && (ERROR_REASONS[code] as readonly string[]).includes(reason);

@@ -1,0 +1,35 @@
+/** Limits of protocol v1 that clients can rely on (requests over them are refused). */
+
+/** `body.text`: 1 to 4000 characters (UTF-16 code units, as JavaScript counts them). */
+export const MAX_TEXT_CHARS = 4000;
+/** `body.payload` of a custom message: at most 16 KB of JSON (UTF-8). */
+export const MAX_CUSTOM_PAYLOAD_BYTES = 16 * 1024;
+/** `body.type` of a custom message: 1 to 64 characters. */
+export const MAX_CUSTOM_TYPE_CHARS = 64;
+/** Group titles: 1 to 100 characters after trimming. */
+export const MAX_GROUP_TITLE_CHARS = 100;
+/** Most user ids one `createGroup`, `addMembers` or `removeMembers` may name (TOO_LARGE beyond). */
+export const MAX_MEMBERS_PER_REQUEST = 100;
+/** Longest member list a frame may carry at all (BAD_REQUEST beyond; the per-request limit above is lower). */
+export const MAX_MEMBER_LIST = 10_000;
+/** `presence`: 1 to 100 user ids. */
+export const MAX_PRESENCE_USERS = 100;
+/** `sync` and `syncConversation` page sizes. */
+export const SYNC_LIMIT = { min: 1, max: 200, default: 100 } as const;
+/** `history` page sizes. */
+export const HISTORY_LIMIT = { min: 1, max: 100, default: 50 } as const;
+
+/** Length in bytes of a string encoded as UTF-8 (a lone surrogate counts as U+FFFD, 3 bytes). */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      index++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
