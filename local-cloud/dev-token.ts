@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { USER_ID_PATTERN } from '@serverless-im/protocol';
 import { SignJWT } from 'jose';
-import { USER_ID_PATTERN } from '../functions/shared/protocol/identifiers.js';
 
 export interface DevTokenSigner {
   /** A JWT for `userId` that the stack's authorizer accepts, valid for `ttlSeconds` (default 24 h). */

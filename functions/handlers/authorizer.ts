@@ -1,9 +1,9 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { loadSigningSecret } from '../shared/auth/signing-secret.js';
-import { createTokenVerifier, InvalidTokenError, type TokenVerifier } from '../shared/auth/token-verifier.js';
-import { DEVICE_ID_PATTERN } from '../shared/protocol/identifiers.js';
-import { logger } from '../shared/runtime/observability.js';
-import { requiredEnv } from '../shared/runtime/env.js';
+import { DEVICE_ID_PATTERN } from '@serverless-im/protocol';
+import { loadSigningSecret } from '../auth/signing-secret.js';
+import { createTokenVerifier, InvalidTokenError, type TokenVerifier } from '../auth/token-verifier.js';
+import { requiredEnv } from '../platform/env.js';
+import { logger } from '../platform/observability.js';
 
 let verifier: Promise<TokenVerifier> | undefined;
 

@@ -1,14 +1,11 @@
-import * as z from 'zod';
-import { listConversations } from '../shared/messaging/conversation-summaries.js';
-import { requestIdSchema } from '../shared/protocol/identifiers.js';
-import { actionHandler } from '../shared/runtime/action-handler.js';
-import { storageFromEnv } from '../shared/runtime/messaging-context.js';
-
-const conversationsSchema = z.strictObject({ action: z.literal('conversations'), id: requestIdSchema });
+import { conversationsRequest } from '@serverless-im/protocol';
+import { listConversations } from '../conversations/conversation-list.js';
+import { actionHandler } from '../runtime/action-handler.js';
+import { storageFromEnv } from '../runtime/instance.js';
 
 /** `conversations`: the caller's conversations with unread counts and last messages. */
 export const handler = actionHandler({
   action: 'conversations',
-  schema: conversationsSchema,
+  schema: conversationsRequest,
   run: (_input, { caller }) => listConversations(storageFromEnv(), caller.userId),
 });

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { ProtocolError } from '../shared/protocol/errors.js';
-import { parseFrame, requestIdOf } from '../shared/protocol/frame.js';
-import { errorReply } from '../shared/protocol/replies.js';
+import { BadRequestError } from '../errors/request-errors.js';
+import { parseFrame, requestIdOf } from '../runtime/frames.js';
+import { errorReplyOf } from '../runtime/replies.js';
 
 /**
  * `$default`: API Gateway routes here every frame that is not JSON or names no known action.
@@ -9,13 +9,13 @@ import { errorReply } from '../shared/protocol/replies.js';
  */
 export async function handler(event: APIGatewayProxyWebsocketEventV2): Promise<APIGatewayProxyResultV2> {
   let frame: Record<string, unknown> | undefined;
-  let message: string;
+  let refusal: BadRequestError;
   try {
     frame = parseFrame(event.body);
     const action = frame.action;
-    message = typeof action === 'string' ? `unknown action "${action.slice(0, 64)}"` : 'missing "action"';
+    refusal = new BadRequestError(typeof action === 'string' ? `unknown action "${action.slice(0, 64)}"` : 'missing "action"', { reason: 'unknownAction' });
   } catch (error) {
-    message = error instanceof ProtocolError ? error.message : 'bad frame';
+    refusal = error instanceof BadRequestError ? error : new BadRequestError('bad frame', { reason: 'invalidFrame', cause: error });
   }
-  return { statusCode: 200, body: JSON.stringify(errorReply(requestIdOf(frame), 'BAD_REQUEST', message)) };
+  return { statusCode: 200, body: JSON.stringify(errorReplyOf(refusal, requestIdOf(frame))) };
 }

@@ -1,10 +1,10 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { FanOutJob } from '../shared/groups/fan-out-jobs.js';
-import { runFanOutJobToEnd } from '../shared/groups/fan-out-delivery.js';
-import { runtimeCheckpoint } from '../shared/messaging/checkpoints.js';
-import { jobQueueFromEnv, pusherFromEnv, storageFromEnv } from '../shared/runtime/messaging-context.js';
-import { logger, metrics, MetricUnit } from '../shared/runtime/observability.js';
+import type { FanOutJob } from '../fan-out/jobs.js';
+import { runFanOutJobToEnd } from '../fan-out/run-job.js';
+import { runtimeCheckpoint } from '../platform/checkpoints.js';
+import { logger, metrics, MetricUnit } from '../platform/observability.js';
+import { jobQueueFromEnv, pusherFromEnv, storageFromEnv } from '../runtime/instance.js';
 
 const processor = new SqsFifoPartialProcessorAsync();
 

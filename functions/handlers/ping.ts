@@ -1,21 +1,15 @@
-import * as z from 'zod';
-import { touchConnection } from '../shared/connections/connection-store.js';
-import { requestIdSchema } from '../shared/protocol/identifiers.js';
-import { actionHandler } from '../shared/runtime/action-handler.js';
-import { dynamoDb } from '../shared/runtime/aws-clients.js';
-import { requiredEnv } from '../shared/runtime/env.js';
-
-const tableName = requiredEnv('CONNECTIONS_TABLE');
-
-const pingSchema = z.strictObject({ action: z.literal('ping'), id: requestIdSchema });
+import { pingRequest } from '@serverless-im/protocol';
+import { actionHandler } from '../runtime/action-handler.js';
+import { storageFromEnv } from '../runtime/instance.js';
+import { touchConnection } from '../storage/connections.js';
 
 /** `ping`: the heartbeat that keeps the connection record (and so presence) fresh. */
 export const handler = actionHandler({
   action: 'ping',
-  schema: pingSchema,
+  schema: pingRequest,
   async run(_input, { caller }) {
     const now = Date.now();
-    await touchConnection({ db: dynamoDb(), tableName }, caller.connectionId, now);
+    await touchConnection(storageFromEnv(), caller.connectionId, now);
     return { ts: now };
   },
 });

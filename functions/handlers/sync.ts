@@ -1,19 +1,11 @@
-import * as z from 'zod';
-import { requestIdSchema } from '../shared/protocol/identifiers.js';
-import { actionHandler } from '../shared/runtime/action-handler.js';
-import { storageFromEnv } from '../shared/runtime/messaging-context.js';
-import { readTimeline } from '../shared/timeline/read-timeline.js';
-
-const syncSchema = z.strictObject({
-  action: z.literal('sync'),
-  id: requestIdSchema,
-  after: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  limit: z.number().int().min(1).max(200).default(100),
-});
+import { syncRequest } from '@serverless-im/protocol';
+import { actionHandler } from '../runtime/action-handler.js';
+import { storageFromEnv } from '../runtime/instance.js';
+import { readTimeline } from '../timeline/read-timeline.js';
 
 /** `sync`: the caller's own timeline after `after`, ascending and contiguous. */
 export const handler = actionHandler({
   action: 'sync',
-  schema: syncSchema,
+  schema: syncRequest,
   run: (input, { caller }) => readTimeline(storageFromEnv(), caller.userId, input.after, input.limit),
 });

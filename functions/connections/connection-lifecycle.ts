@@ -1,0 +1,28 @@
+import { listenOnConnect, stopListening } from '../listeners/large-group-listeners.js';
+import { removeConnection, saveConnection } from '../storage/connections.js';
+import type { Storage } from '../storage/storage.js';
+import { recordLastSeen } from '../storage/timelines/index.js';
+
+export interface ConnectionIdentity {
+  connectionId: string;
+  userId: string;
+  deviceId: string;
+}
+
+/**
+ * `$connect` (after the authorizer): remembers which user and device the connection belongs to and
+ * subscribes it to the user's large groups (read fan-out pushes go to listeners).
+ */
+export async function openConnection(storage: Storage, connection: ConnectionIdentity, connectedAt: number): Promise<void> {
+  const largeGroups = await listenOnConnect(storage, connection.userId, connection.connectionId, connectedAt);
+  await saveConnection(storage, { ...connection, connectedAt, ...(largeGroups.length > 0 ? { largeGroups } : {}) });
+}
+
+/**
+ * `$disconnect`: forgets the connection and remembers when the user was last seen. AWS delivers it
+ * on a best-effort basis, so connection records also expire on their own.
+ */
+export async function closeConnection(storage: Storage, connection: Pick<ConnectionIdentity, 'connectionId' | 'userId'>, now: number): Promise<void> {
+  const [removed] = await Promise.all([removeConnection(storage, connection.connectionId), recordLastSeen(storage, connection.userId, now)]);
+  if (removed?.largeGroups) await stopListening(storage, connection.connectionId, removed.largeGroups);
+}

@@ -1,0 +1,44 @@
+import { type DirectConversation, type DirectHead, sideOf } from '../storage/conversations/index.js';
+
+/**
+ * Read-state arithmetic. Nothing here is stored as a counter: unread and read positions follow
+ * from the positions the storage keeps (a direct head's four numbers, a member's two), so they
+ * cannot drift.
+ */
+
+export interface ReadState {
+  /** The conversation's newest cseq. */
+  latest: number;
+  /** How far the user has read (explicitly, or by sending). */
+  readUpTo: number;
+  unread: number;
+}
+
+/** The read state of one member of a direct conversation, from its head. */
+export function directReadState(head: DirectHead, conversation: Pick<DirectConversation, 'members'>, userId: string): ReadState {
+  const mine = sideOf(conversation, userId);
+  const own = mine === 'Lo' ? head.ownLo : head.ownHi;
+  const read = mine === 'Lo' ? head.readLo : head.readHi;
+  const latest = Math.max(head.ownLo, head.ownHi);
+  // Every own message is at or below `own`, so everything after max(read, own) is from the peer.
+  const readUpTo = Math.min(latest, Math.max(read, own));
+  return { latest, readUpTo, unread: latest - readUpTo };
+}
+
+/** The head after `reader` read up to `upTo` (what an eventually consistent read may not show yet). */
+export const withDirectRead = (head: DirectHead, conversation: Pick<DirectConversation, 'members'>, reader: string, upTo: number): DirectHead => ({
+  ...head,
+  [`read${sideOf(conversation, reader)}`]: upTo,
+});
+
+/** A group member's read position: everything up to their own newest message counts as read. */
+export const effectiveReadUpTo = (member: { readUpTo: number; ownLast: number }): number => Math.max(member.readUpTo, member.ownLast);
+
+/**
+ * The read state of a group member: `freshRead` is a read position the caller just wrote, which an
+ * eventually consistent read of the member's row may not show yet.
+ */
+export function groupReadState(lastCseq: number, member: { readUpTo: number; ownLast: number }, freshRead = 0): ReadState {
+  const readUpTo = Math.min(lastCseq, Math.max(effectiveReadUpTo(member), freshRead));
+  return { latest: lastCseq, readUpTo, unread: Math.max(0, lastCseq - readUpTo) };
+}

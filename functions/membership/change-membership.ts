@@ -1,0 +1,191 @@
+import type { MembershipEvent } from '@serverless-im/protocol';
+import { BadRequestError, ForbiddenError, TooLargeError } from '../errors/request-errors.js';
+import { enqueueJobs, type JobQueue } from '../fan-out/job-queue.js';
+import { goLargeEnvelope, partitionedJobs, type SystemJob } from '../fan-out/jobs.js';
+import { newGroupId } from '../ids/new-ids.js';
+import { listenWithLiveConnections, stopListeningWithLiveConnections } from '../listeners/large-group-listeners.js';
+import type { Pusher } from '../push/pusher.js';
+import { changeMemberCount, createGroupHead, type GroupHead, readGroupHead, switchToLarge, transferOwnership } from '../storage/conversations/index.js';
+import {
+  allGroupMembers,
+  deleteGroupMemberships,
+  existingMembers,
+  getMembership,
+  groupMembersPage,
+  type GroupMembership,
+  putGroupMemberships,
+  setRole,
+} from '../storage/memberships.js';
+import type { Storage } from '../storage/storage.js';
+import { systemRecord } from '../storage/timelines/index.js';
+import { appendOnce } from '../timeline/append-once.js';
+import type { GroupSettings } from './group-settings.js';
+import { notMember } from './require-member.js';
+import { membersField, systemEvent } from './system-events.js';
+
+export interface MembershipDeps {
+  storage: Storage;
+  queue: JobQueue;
+  pusher: Pusher;
+  settings: GroupSettings;
+  clock: () => number;
+}
+
+const groupFull = (settings: GroupSettings): TooLargeError =>
+  new TooLargeError(`a group has at most ${settings.maxGroupMembers} members`, { reason: 'groupFull' });
+
+/**
+ * Tells `recipients` of a change through their timelines. The actor's own item is written here,
+ * before the reply, so nothing the actor does next can land in their timeline ahead of it; the
+ * others' go through the fan-out queue.
+ */
+async function announce(deps: MembershipDeps, base: Omit<SystemJob, 'recipients'>, recipients: Iterable<string>, actor: string): Promise<void> {
+  const others = [...new Set(recipients)].filter((userId) => userId !== actor);
+  const seq = await appendOnce(deps.storage, systemRecord(actor, base.eventId, base.ts, base.system), deps.clock(), { kind: 'claim' });
+  await deps.pusher.pushToUsers([actor], { event: 'message', data: { seq, type: 'system', system: base.system } });
+  await enqueueJobs(deps.queue, partitionedJobs<SystemJob>(base, others, base.eventId));
+}
+
+async function requireGroupMembership(deps: MembershipDeps, userId: string, conversationId: string): Promise<{ membership: GroupMembership; head: GroupHead }> {
+  const membership = (await getMembership(deps.storage, userId, conversationId)) as GroupMembership | undefined;
+  if (!membership || membership.kind !== 'group') throw notMember();
+  const head = await readGroupHead(deps.storage, conversationId, true);
+  if (!head) throw notMember();
+  return { membership, head };
+}
+
+function checkRequestSize(deps: MembershipDeps, members: readonly string[]): void {
+  if (members.length > deps.settings.maxMembersPerRequest) {
+    throw new TooLargeError(`members: at most ${deps.settings.maxMembersPerRequest} user ids per request`, { reason: 'tooManyMembers' });
+  }
+}
+
+function membershipRow(userId: string, conversationId: string, role: GroupMembership['role'], now: number, head: Pick<GroupHead, 'lastCseq' | 'large'>): GroupMembership {
+  return {
+    userId,
+    conversationId,
+    groupId: conversationId,
+    kind: 'group',
+    role,
+    joinedAt: now,
+    // Messages from before joining do not count as unread.
+    readUpTo: head.lastCseq,
+    ownLast: 0,
+    ...(head.large ? { large: true } : {}),
+  };
+}
+
+/** Switches to read fan-out once the group outgrows write fan-out, and tells everyone. */
+async function switchIfOutgrown(deps: MembershipDeps, head: GroupHead): Promise<GroupHead> {
+  if (head.large || head.memberCount <= deps.settings.largeGroupThreshold) return head;
+  const switched = await switchToLarge(deps.storage, head.conversationId);
+  if (!switched) return (await readGroupHead(deps.storage, head.conversationId, true)) ?? head;
+  await enqueueJobs(deps.queue, [goLargeEnvelope({ kind: 'goLarge', conversationId: head.conversationId })]);
+  const everyone = (await allGroupMembers(deps.storage, head.conversationId)).map((member) => member.userId);
+  const base = systemEvent(head.conversationId, deps.clock(), 'groupBecameLarge', { largeSince: switched.largeSince ?? switched.lastCseq });
+  await announce(deps, base, everyone, head.owner);
+  return switched;
+}
+
+export async function createGroup(deps: MembershipDeps, creator: string, title: string, members: readonly string[]): Promise<{ conversationId: string }> {
+  checkRequestSize(deps, members);
+  const everyone = [creator, ...new Set(members.filter((member) => member !== creator))];
+  if (everyone.length > deps.settings.maxGroupMembers) throw groupFull(deps.settings);
+  const now = deps.clock();
+  const conversationId = newGroupId();
+  const large = everyone.length > deps.settings.largeGroupThreshold;
+  const head: GroupHead = {
+    conversationId,
+    kind: 'group',
+    title,
+    owner: creator,
+    memberCount: everyone.length,
+    large,
+    ...(large ? { largeSince: 0 } : {}),
+    lastCseq: 0,
+    createdAt: now,
+  };
+  await createGroupHead(deps.storage, head);
+  await putGroupMemberships(
+    deps.storage,
+    everyone.map((userId) => membershipRow(userId, conversationId, userId === creator ? 'owner' : 'member', now, head)),
+  );
+  await announce(deps, systemEvent(conversationId, now, 'groupCreated', { by: creator, title, ...membersField(everyone) }), everyone, creator);
+  if (large) await listenWithLiveConnections(deps.storage, conversationId, everyone, deps.clock());
+  return { conversationId };
+}
+
+export async function addMembers(deps: MembershipDeps, caller: string, conversationId: string, members: readonly string[]): Promise<{ members: string[]; memberCount: number }> {
+  checkRequestSize(deps, members);
+  const { head } = await requireGroupMembership(deps, caller, conversationId);
+  const already = await existingMembers(deps.storage, conversationId, members);
+  const added = [...new Set(members)].filter((member) => !already.has(member));
+  let current = head;
+  if (added.length > 0) {
+    const counted = await changeMemberCount(deps.storage, conversationId, added.length, deps.settings.maxGroupMembers);
+    if (!counted) throw groupFull(deps.settings);
+    const now = deps.clock();
+    await putGroupMemberships(deps.storage, added.map((userId) => membershipRow(userId, conversationId, 'member', now, counted)));
+    current = await switchIfOutgrown(deps, counted);
+    const base = systemEvent(conversationId, now, 'membersAdded', { by: caller, ...membersField(added) });
+    if (current.large) {
+      // Read fan-out: only the members the change is about hear of it in their timeline.
+      await announce(deps, base, [caller, ...added], caller);
+      await listenWithLiveConnections(deps.storage, conversationId, added, deps.clock());
+    } else {
+      const everyone = (await allGroupMembers(deps.storage, conversationId)).map((member) => member.userId);
+      await announce(deps, base, [...everyone, ...added], caller);
+    }
+  }
+  return { members: current.large ? added : await memberIds(deps, conversationId, added, []), memberCount: current.memberCount };
+}
+
+/** The member list after a change; the index may lag a moment, so the change itself is applied on top. */
+async function memberIds(deps: MembershipDeps, conversationId: string, added: readonly string[], removed: readonly string[]): Promise<string[]> {
+  const listed = new Set((await allGroupMembers(deps.storage, conversationId)).map((member) => member.userId));
+  for (const userId of added) listed.add(userId);
+  for (const userId of removed) listed.delete(userId);
+  return [...listed].sort();
+}
+
+async function dropMembers(deps: MembershipDeps, head: GroupHead, caller: string, removed: readonly string[], event: MembershipEvent): Promise<GroupHead> {
+  const conversationId = head.conversationId;
+  await deleteGroupMemberships(deps.storage, conversationId, removed);
+  const counted = (await changeMemberCount(deps.storage, conversationId, -removed.length, deps.settings.maxGroupMembers)) ?? head;
+  const base = systemEvent(conversationId, deps.clock(), event, { by: caller, ...membersField(removed) });
+  if (counted.large) {
+    await announce(deps, base, [caller, ...removed], caller);
+    await stopListeningWithLiveConnections(deps.storage, conversationId, removed, deps.clock());
+  } else {
+    const remaining = (await allGroupMembers(deps.storage, conversationId)).map((member) => member.userId).filter((userId) => !removed.includes(userId));
+    await announce(deps, base, [...remaining, ...removed], caller);
+  }
+  return counted;
+}
+
+export async function removeMembers(deps: MembershipDeps, caller: string, conversationId: string, members: readonly string[]): Promise<{ members: string[]; memberCount: number }> {
+  checkRequestSize(deps, members);
+  const { head } = await requireGroupMembership(deps, caller, conversationId);
+  if (head.owner !== caller) throw new ForbiddenError('only the group owner may remove members', { reason: 'notOwner' });
+  if (members.includes(caller)) throw new BadRequestError('members: the owner leaves with leaveGroup', { reason: 'invalidField' });
+  const present = await existingMembers(deps.storage, conversationId, members);
+  const removed = [...present];
+  let current = head;
+  if (removed.length > 0) current = await dropMembers(deps, head, caller, removed, 'membersRemoved');
+  return { members: current.large ? removed : await memberIds(deps, conversationId, [], removed), memberCount: current.memberCount };
+}
+
+export async function leaveGroup(deps: MembershipDeps, caller: string, conversationId: string): Promise<Record<string, never>> {
+  const { head } = await requireGroupMembership(deps, caller, conversationId);
+  await dropMembers(deps, head, caller, [caller], 'memberLeft');
+  if (head.owner === caller) {
+    // The group keeps an owner: the next member in user id order.
+    const { members } = await groupMembersPage(deps.storage, conversationId, undefined, 2);
+    const next = members.find((member) => member.userId !== caller);
+    if (next) {
+      await transferOwnership(deps.storage, conversationId, caller, next.userId);
+      await setRole(deps.storage, next.userId, conversationId, 'owner');
+    }
+  }
+  return {};
+}

@@ -1,0 +1,67 @@
+import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { EventName, ServerEventMap } from '@serverless-im/protocol';
+import { logger, metrics, MetricUnit } from '../platform/observability.js';
+import { connectionsOf, removeConnection, type UserConnection } from '../storage/connections.js';
+import type { Storage } from '../storage/storage.js';
+
+/** A server event as pushed: its name and its `data`, typed by the protocol. */
+export type ServerEvent = { [E in EventName]: { event: E; data: ServerEventMap[E] } }[EventName];
+
+/** Sends server events to connections through the Management API (`@connections`). */
+export interface Pusher {
+  /** Pushes `event` to every live connection of `userIds`, except `exceptConnectionId`. */
+  pushToUsers(userIds: readonly string[], event: ServerEvent, options?: { exceptConnectionId?: string }): Promise<void>;
+  /** Pushes to these connections; resolves with the ids that turned out to be gone (410). */
+  pushToConnections(connections: readonly Pick<UserConnection, 'connectionId'>[], event: ServerEvent): Promise<{ gone: string[] }>;
+}
+
+export interface PusherDeps {
+  storage: Storage;
+  managementEndpoint: string;
+  clock: () => number;
+}
+
+/**
+ * A push that fails is never retried here: the item is in the timeline and the client's gap check
+ * and `sync` recover it. A connection that answers 410 (GoneException) is dead and is removed.
+ */
+export function createPusher(deps: PusherDeps): Pusher {
+  const client = new ApiGatewayManagementApiClient({ endpoint: deps.managementEndpoint });
+  const encoder = new TextEncoder();
+
+  const pushToConnections = async (connections: readonly Pick<UserConnection, 'connectionId'>[], event: ServerEvent): Promise<{ gone: string[] }> => {
+    const gone: string[] = [];
+    if (connections.length === 0) return { gone };
+    const data = encoder.encode(JSON.stringify(event));
+    await Promise.all(
+      connections.map(async (connection) => {
+        try {
+          await client.send(new PostToConnectionCommand({ ConnectionId: connection.connectionId, Data: data }));
+          metrics.addMetric('PushesDelivered', MetricUnit.Count, 1);
+        } catch (error) {
+          const name = (error as { name?: string }).name;
+          if (name === 'GoneException') {
+            gone.push(connection.connectionId);
+            metrics.addMetric('PushesGone', MetricUnit.Count, 1);
+            await removeConnection(deps.storage, connection.connectionId);
+          } else {
+            metrics.addMetric('PushesFailed', MetricUnit.Count, 1);
+            logger.warn('push failed', { connectionId: connection.connectionId, error: name ?? String(error) });
+          }
+        }
+      }),
+    );
+    return { gone };
+  };
+
+  return {
+    pushToConnections,
+    async pushToUsers(userIds, event, options = {}) {
+      const connections = await connectionsOf(deps.storage, userIds, deps.clock());
+      await pushToConnections(
+        connections.filter((connection) => connection.connectionId !== options.exceptConnectionId),
+        event,
+      );
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { JobQueue } from '../fan-out/job-queue.js';
+import { requiredEnv } from '../platform/env.js';
+import { createPusher, type Pusher } from '../push/pusher.js';
+import type { Storage, Tables } from '../storage/storage.js';
+import { dynamoDb } from './aws-clients.js';
+
+/**
+ * What one Lambda instance creates once and reuses across invocations: the storage (client and
+ * table names from the environment), the pusher and the fan-out queue.
+ */
+
+/** Table names from the environment; a function only reads the ones it was given. */
+export function tablesFromEnv(): Tables {
+  const optional = (name: string): string => process.env[name] ?? '';
+  return {
+    connections: requiredEnv('CONNECTIONS_TABLE'),
+    connectionsByUser: optional('CONNECTIONS_BY_USER_INDEX') || 'byUser',
+    timelines: optional('TIMELINES_TABLE'),
+    conversations: optional('CONVERSATIONS_TABLE'),
+    memberships: optional('MEMBERSHIPS_TABLE'),
+    membershipsByGroup: optional('MEMBERSHIPS_BY_GROUP_INDEX') || 'byGroup',
+    claims: optional('CLAIMS_TABLE'),
+    groupListeners: optional('GROUP_LISTENERS_TABLE'),
+  };
+}
+
+let storage: Storage | undefined;
+let pusher: Pusher | undefined;
+let jobQueue: JobQueue | undefined;
+
+/** Storage for this Lambda instance, from the table names in its environment. */
+export function storageFromEnv(): Storage {
+  storage ??= { db: dynamoDb(), tables: tablesFromEnv() };
+  return storage;
+}
+
+/** The pusher for this Lambda instance, talking to the stage's Management API. */
+export function pusherFromEnv(): Pusher {
+  pusher ??= createPusher({ storage: storageFromEnv(), managementEndpoint: requiredEnv('MANAGEMENT_API_URL'), clock: Date.now });
+  return pusher;
+}
+
+/** The group fan-out queue for this Lambda instance. */
+export function jobQueueFromEnv(): JobQueue {
+  jobQueue ??= { client: new SQSClient({}), queueUrl: requiredEnv('FAN_OUT_QUEUE_URL') };
+  return jobQueue;
+}

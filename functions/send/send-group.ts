@@ -1,0 +1,78 @@
+import type { Body } from '@serverless-im/protocol';
+import { enqueueJobs, type JobQueue } from '../fan-out/job-queue.js';
+import { type MessageJob, notifyEnvelope, partitionedJobs } from '../fan-out/jobs.js';
+import { countSend } from '../limits/send-window.js';
+import type { Pusher } from '../push/pusher.js';
+import { appendMessage, fromMessageRecord, type GroupHead, recordGroupMessage } from '../storage/conversations/index.js';
+import { allGroupMembers, recordOwnMessage } from '../storage/memberships.js';
+import { appendRecordedMessage, type Delivery, type SendDeps, sendMessage, type SendReply } from './send-message.js';
+
+export interface SendGroupDeps extends SendDeps {
+  pusher: Pusher;
+  queue: JobQueue;
+}
+
+export interface SendGroupInput {
+  sender: { userId: string; connectionId: string };
+  clientMsgId: string;
+  head: GroupHead;
+  body: Body;
+}
+
+/**
+ * `send` to a group. The handler stores the message once, in the conversation (the commit point),
+ * and, for write fan-out, the sender's own timeline item; it replies as soon as that is durable.
+ * Delivery to the other members happens in the fan-out workers: one job per recipient partition
+ * for write fan-out, one notification job for a large group (read fan-out), whose members catch
+ * up with `syncConversation`.
+ */
+export function sendGroupMessage(deps: SendGroupDeps, input: SendGroupInput): Promise<SendReply> {
+  const { storage } = deps;
+  const sender = input.sender.userId;
+  const conversationId = input.head.conversationId;
+
+  const deliver: Delivery = async (claim, stored) => {
+    const now = deps.clock();
+    let record = stored;
+    if (!record) {
+      const fanOut = input.head.large ? 'read' : 'write';
+      // Counts the send against the per-user limit, allocating the sender's seq when there is one.
+      const senderSeq = await countSend(storage, sender, now, fanOut === 'write');
+      await deps.checkpoint('send:seqs-allocated');
+      record = await appendMessage(storage, {
+        conversationId,
+        msgId: claim.msgId,
+        from: sender,
+        body: input.body,
+        ts: claim.ts,
+        clientMsgId: input.clientMsgId,
+        fanOut,
+        ...(senderSeq !== undefined ? { senderSeq } : {}),
+      });
+      await deps.checkpoint('send:message-stored');
+    }
+    const recovering = stored !== undefined;
+    const message = fromMessageRecord(record);
+    const [senderSeq] = await Promise.all([
+      record.fanOut === 'write' ? appendRecordedMessage(storage, sender, message, record.senderSeq!, now, recovering) : Promise.resolve(null),
+      recordOwnMessage(storage, sender, conversationId, record.cseq),
+      recordGroupMessage(storage, conversationId, record.cseq),
+    ]);
+    await deps.checkpoint('send:timelines-written');
+
+    if (senderSeq !== null) {
+      const members = await allGroupMembers(storage, conversationId);
+      const recipients = members.map((member) => member.userId).filter((userId) => userId !== sender);
+      const base: Omit<MessageJob, 'recipients'> = { kind: 'message', conversationId, message };
+      await enqueueJobs(deps.queue, partitionedJobs<MessageJob>(base, recipients, message.msgId));
+      await deps.checkpoint('send:enqueued');
+      await deps.pusher.pushToUsers([sender], { event: 'message', data: { seq: senderSeq, type: 'message', message } }, { exceptConnectionId: input.sender.connectionId });
+    } else {
+      await enqueueJobs(deps.queue, [notifyEnvelope({ kind: 'notify', conversationId, message, exceptConnectionId: input.sender.connectionId })]);
+      await deps.checkpoint('send:enqueued');
+    }
+    return { msgId: message.msgId, conversationId, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts };
+  };
+
+  return sendMessage(deps, { sender, clientMsgId: input.clientMsgId, conversationId }, deliver);
+}

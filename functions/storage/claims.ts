@@ -1,0 +1,144 @@
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SendResult } from '@serverless-im/protocol';
+import { isConditionalCheckFailed, itemOfConditionFailure, writeIfConditionHolds } from './conditions.js';
+import { UnexpectedStorageStateError } from './errors.js';
+import type { Storage } from './storage.js';
+
+/**
+ * The Claims table, key `claimId`: records that make a multi-step write happen once. Two key
+ * spaces live in it, and this module is the only place that builds their keys:
+ * - send claims, one per (sender, clientMsgId): `<userId>:<clientMsgId>`;
+ * - delivery claims, one per (recipient, timeline content): `delivery:<userId>:<itemKey>`.
+ * `:` cannot occur in a user id, so each pair maps to one key. (The two spaces are not yet
+ * disjoint by construction: a user named `delivery` could write a send claim shaped like a delivery
+ * claim. Giving send claims a prefix of their own changes only `sendClaimId`.)
+ */
+export const sendClaimId = (userId: string, clientMsgId: string): string => `${userId}:${clientMsgId}`;
+export const deliveryClaimId = (userId: string, itemKey: string): string => `delivery:${userId}:${itemKey}`;
+
+// ---- Send claims ----------------------------------------------------------------------------
+
+/** The reply of `send`, as a send claim remembers it. */
+export type SendReply = SendResult;
+
+/**
+ * Taking the send claim is what makes a `send` the first attempt. It fixes the message id and time,
+ * so every retry produces the same message. `reply` is only filled in by retries, to answer later
+ * retries without looking again.
+ */
+export interface SendClaim {
+  claimId: string;
+  msgId: string;
+  ts: number;
+  conversationId: string;
+  expiresAt: number;
+  takenOverAt?: number;
+  reply?: SendReply;
+}
+
+/** How long a clientMsgId is remembered: a client retrying after this stores a new message. */
+export const CLAIM_RETENTION_SECONDS = 30 * 24 * 60 * 60;
+
+export type ClaimResult = { status: 'claimed'; claim: SendClaim } | { status: 'exists'; claim: SendClaim };
+
+export async function claimSend(storage: Storage, claim: Omit<SendClaim, 'expiresAt'>): Promise<ClaimResult> {
+  const item: SendClaim = { ...claim, expiresAt: Math.floor(claim.ts / 1000) + CLAIM_RETENTION_SECONDS };
+  try {
+    await storage.db.send(
+      new PutCommand({
+        TableName: storage.tables.claims,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(claimId)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { status: 'claimed', claim: item };
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    const existing = itemOfConditionFailure<SendClaim>(error);
+    if (!existing) throw new UnexpectedStorageStateError('condition failed without returning the claim', { cause: error });
+    return { status: 'exists', claim: existing };
+  }
+}
+
+/**
+ * Lets exactly one retry take over a send whose first attempt ended without storing the
+ * message. False when another retry took over less than `attemptMs` ago.
+ */
+export async function takeOverClaim(storage: Storage, claimId: string, now: number, attemptMs: number): Promise<boolean> {
+  return writeIfConditionHolds(() =>
+    storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.claims,
+        Key: { claimId },
+        UpdateExpression: 'SET takenOverAt = :now',
+        ConditionExpression: 'attribute_not_exists(takenOverAt) OR takenOverAt < :expired',
+        ExpressionAttributeValues: { ':now': now, ':expired': now - attemptMs },
+      }),
+    ),
+  );
+}
+
+export async function saveReply(storage: Storage, claimId: string, reply: SendReply): Promise<void> {
+  await storage.db.send(
+    new UpdateCommand({
+      TableName: storage.tables.claims,
+      Key: { claimId },
+      UpdateExpression: 'SET reply = :reply',
+      ExpressionAttributeValues: { ':reply': reply },
+    }),
+  );
+}
+
+/**
+ * Gives a clientMsgId back when its send was refused before anything was stored (rate limit), so
+ * the client's retry is a fresh first attempt instead of waiting out the first one.
+ */
+export async function releaseClaim(storage: Storage, claimId: string): Promise<void> {
+  await storage.db.send(new DeleteCommand({ TableName: storage.tables.claims, Key: { claimId } }));
+}
+
+// ---- Delivery claims ------------------------------------------------------------------------
+
+/** Delivery claims outlive any redelivery: SQS keeps a fan-out job at most 4 days. */
+export const DELIVERY_CLAIM_SECONDS = 5 * 24 * 60 * 60;
+
+interface DeliveryClaim {
+  claimId: string;
+  seq: number;
+  expiresAt: number;
+}
+
+/** Binds (user, content) to a seq, unless an earlier attempt did: then answers with that attempt's seq. */
+export async function claimDelivery(storage: Storage, userId: string, itemKey: string, seq: number, now: number): Promise<{ mine: boolean; seq: number }> {
+  const claim: DeliveryClaim = { claimId: deliveryClaimId(userId, itemKey), seq, expiresAt: Math.floor(now / 1000) + DELIVERY_CLAIM_SECONDS };
+  try {
+    await storage.db.send(
+      new PutCommand({
+        TableName: storage.tables.claims,
+        Item: claim,
+        ConditionExpression: 'attribute_not_exists(claimId)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { mine: true, seq };
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    return { mine: false, seq: Number(itemOfConditionFailure<DeliveryClaim>(error)?.seq) };
+  }
+}
+
+/** Moves a delivery claim from a seq that was closed to the new one (unless another attempt moved it first). */
+export async function moveDeliveryClaim(storage: Storage, userId: string, itemKey: string, from: number, to: number): Promise<void> {
+  await writeIfConditionHolds(() =>
+    storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.claims,
+        Key: { claimId: deliveryClaimId(userId, itemKey) },
+        UpdateExpression: 'SET seq = :to',
+        ConditionExpression: 'seq = :from',
+        ExpressionAttributeValues: { ':from': from, ':to': to },
+      }),
+    ),
+  );
+}

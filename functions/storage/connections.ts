@@ -1,0 +1,89 @@
+import { DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { writeIfConditionHolds } from './conditions.js';
+import type { Storage } from './storage.js';
+
+/**
+ * The Connections table: one item per open WebSocket connection (key `connectionId`), and the
+ * `byUser` index (key `userId`) that finds a user's connections without a scan.
+ *
+ * A record lives CONNECTION_TTL_SECONDS after the last sign of life. Clients ping at least every
+ * 5 minutes (API Gateway closes a connection idle for 10), so a record older than this belongs to
+ * a connection whose `$disconnect` never arrived; readers ignore it and DynamoDB TTL deletes it.
+ */
+// CONNECTION_TTL_SECONDS in the environment shortens it (tests).
+export const CONNECTION_TTL_SECONDS = Number(process.env.CONNECTION_TTL_SECONDS ?? 15 * 60);
+
+export interface ConnectionRecord {
+  connectionId: string;
+  userId: string;
+  deviceId: string;
+  connectedAt: number;
+  lastSeenAt: number;
+  /** Epoch seconds (DynamoDB TTL). */
+  expiresAt: number;
+  /** Large groups this connection listens to, so `$disconnect` can unsubscribe it. */
+  largeGroups?: string[];
+}
+
+/** A live connection as the by-user index returns it. */
+export interface UserConnection {
+  connectionId: string;
+  userId: string;
+  deviceId: string;
+  expiresAt: number;
+}
+
+const expiryFrom = (nowMs: number): number => Math.floor(nowMs / 1000) + CONNECTION_TTL_SECONDS;
+
+export async function saveConnection(storage: Storage, connection: Omit<ConnectionRecord, 'expiresAt' | 'lastSeenAt'>): Promise<void> {
+  const record: ConnectionRecord = {
+    ...connection,
+    lastSeenAt: connection.connectedAt,
+    expiresAt: expiryFrom(connection.connectedAt),
+  };
+  await storage.db.send(new PutCommand({ TableName: storage.tables.connections, Item: record }));
+}
+
+/** Deletes the record; returns what it held (undefined if it was gone already). */
+export async function removeConnection(storage: Storage, connectionId: string): Promise<ConnectionRecord | undefined> {
+  const result = await storage.db.send(new DeleteCommand({ TableName: storage.tables.connections, Key: { connectionId }, ReturnValues: 'ALL_OLD' }));
+  return result.Attributes as ConnectionRecord | undefined;
+}
+
+/** Records a heartbeat. Does nothing for a connection that was already removed. */
+export async function touchConnection(storage: Storage, connectionId: string, nowMs: number): Promise<void> {
+  await writeIfConditionHolds(() =>
+    storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.connections,
+        Key: { connectionId },
+        UpdateExpression: 'SET lastSeenAt = :now, expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_exists(connectionId)',
+        ExpressionAttributeValues: { ':now': nowMs, ':expiresAt': expiryFrom(nowMs) },
+      }),
+    ),
+  );
+}
+
+/**
+ * The live connections of each user, through the by-user index (one query per user, no scan).
+ * Records past their expiry belong to connections that died without `$disconnect`; DynamoDB's
+ * TTL deletes them eventually, readers ignore them now.
+ */
+export async function connectionsOf(storage: Storage, userIds: readonly string[], now: number): Promise<UserConnection[]> {
+  const nowSeconds = Math.floor(now / 1000);
+  const perUser = await Promise.all(
+    [...new Set(userIds)].map(async (userId) => {
+      const result = await storage.db.send(
+        new QueryCommand({
+          TableName: storage.tables.connections,
+          IndexName: storage.tables.connectionsByUser,
+          KeyConditionExpression: 'userId = :u',
+          ExpressionAttributeValues: { ':u': userId },
+        }),
+      );
+      return ((result.Items ?? []) as UserConnection[]).filter((connection) => Number(connection.expiresAt) > nowSeconds);
+    }),
+  );
+  return perUser.flat();
+}

@@ -1,0 +1,106 @@
+import type { Body, ConversationRef, Message } from '@serverless-im/protocol';
+
+/**
+ * The Conversations table, key `conversationId` + `cseq`. Item cseq 0 is the conversation's head
+ * (a GroupHead or a DirectHead); items 1, 2, 3, ... are its messages, contiguous: a cseq exists
+ * only once its message does.
+ */
+export const HEAD_CSEQ = 0;
+
+export const headKey = (conversationId: string) => ({ conversationId, cseq: HEAD_CSEQ });
+
+/**
+ * A message as stored in its conversation. The stored message is the commit point of `send`: once
+ * it exists, delivery can always be finished from it, which is why it records the timeline seqs
+ * allocated for it.
+ */
+export interface MessageRecord {
+  conversationId: string;
+  cseq: number;
+  msgId: string;
+  from: string;
+  body: Body;
+  ts: number;
+  clientMsgId: string;
+  /** The sender's timeline seq for this message (the `seq` of the send reply). */
+  senderSeq?: number;
+  /** Direct messages: the recipient's timeline seq. */
+  recipientSeq?: number;
+  /** Group messages: how this one is delivered, fixed when it is stored. */
+  fanOut?: 'write' | 'read';
+}
+
+export type MessageDraft = Omit<MessageRecord, 'cseq'>;
+
+export const fromMessageRecord = (record: MessageRecord): Message => ({
+  msgId: record.msgId,
+  conversationId: record.conversationId,
+  conversationSeq: record.cseq,
+  from: record.from,
+  body: record.body,
+  ts: record.ts,
+  clientMsgId: record.clientMsgId,
+});
+
+/**
+ * The head of a group: what every member needs to know about the group. Per-member state (read
+ * position, own last message) lives on the members' Memberships rows instead, so a message writes
+ * this item once whatever the group's size.
+ */
+export interface GroupHead {
+  conversationId: string;
+  kind: 'group';
+  title: string;
+  owner: string;
+  memberCount: number;
+  /** Delivered by read fan-out (more members than the threshold at some point). */
+  large: boolean;
+  /** Highest cseq delivered by write fan-out; later ones are read fan-out (set when `large` turned on). */
+  largeSince?: number;
+  lastCseq: number;
+  createdAt: number;
+}
+
+/** The group head as stored. */
+export const groupHeadOf = (item: Record<string, unknown>): GroupHead => ({
+  conversationId: String(item.conversationId),
+  kind: 'group',
+  title: String(item.title ?? ''),
+  owner: String(item.owner ?? ''),
+  memberCount: Number(item.memberCount ?? 0),
+  large: item.large === true,
+  ...(item.largeSince !== undefined ? { largeSince: Number(item.largeSince) } : {}),
+  lastCseq: Number(item.lastCseq ?? 0),
+  createdAt: Number(item.createdAt ?? 0),
+});
+
+export type DirectConversation = Extract<ConversationRef, { kind: 'direct' }>;
+
+/**
+ * The head of a direct conversation. For each of the two members (`Lo`, `Hi`: the sorted user ids)
+ * it keeps the cseq of their newest own message and how far they explicitly read. Everything about
+ * unread follows from these four numbers (conversations/read-state.ts), so counts cannot drift:
+ * there is no counter to keep in step.
+ */
+export interface DirectHead {
+  ownLo: number;
+  ownHi: number;
+  readLo: number;
+  readHi: number;
+  /** True once both members' Memberships rows exist. */
+  listed: boolean;
+}
+
+/** Which half of a direct head belongs to `userId`. */
+export const sideOf = (conversation: { members: readonly [string, string] }, userId: string): 'Lo' | 'Hi' => (conversation.members[0] === userId ? 'Lo' : 'Hi');
+
+export const emptyDirectHead = (): DirectHead => ({ ownLo: 0, ownHi: 0, readLo: 0, readHi: 0, listed: false });
+
+/** The direct head as stored (any missing number is 0). */
+export const directHeadOf = (item: Record<string, unknown> | undefined): DirectHead => ({
+  ownLo: Number(item?.ownLo ?? 0),
+  ownHi: Number(item?.ownHi ?? 0),
+  readLo: Number(item?.readLo ?? 0),
+  readHi: Number(item?.readHi ?? 0),
+  listed: item?.listed === true,
+});

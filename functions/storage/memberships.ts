@@ -1,0 +1,179 @@
+import { GetCommand, paginateQuery, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll, batchWriteAll } from './batch.js';
+import { writeIfConditionHolds } from './conditions.js';
+import type { Storage } from './storage.js';
+
+/**
+ * The Memberships table, key `userId` + `conversationId`: a row per conversation a user is in (what
+ * `conversations` lists). Group rows also carry `groupId` (= conversationId), which puts them in
+ * the sparse `byGroup` index (key `groupId`, `userId`): a group's members with their read state,
+ * for fan-out and read receipts.
+ */
+export interface MembershipRecord {
+  userId: string;
+  conversationId: string;
+  kind: 'direct' | 'group';
+  /** Direct conversations: the other member. */
+  peer?: string;
+  joinedAt: number;
+}
+
+/** A user's row for a group. */
+export interface GroupMembership extends MembershipRecord {
+  groupId: string;
+  kind: 'group';
+  role: 'owner' | 'member';
+  /** Explicit read position (cseq). Starts at the group's last cseq when the member joins. */
+  readUpTo: number;
+  /** cseq of the member's newest own message (sending marks everything before it read). */
+  ownLast: number;
+  /** Set once the group is delivered by read fan-out: the member's connections listen to it. */
+  large?: boolean;
+}
+
+/** A member as the byGroup index returns them. */
+export interface MemberState {
+  userId: string;
+  role: 'owner' | 'member';
+  readUpTo: number;
+  ownLast: number;
+}
+
+const putRequests = (rows: readonly object[]) => rows.map((Item) => ({ PutRequest: { Item: { ...Item } as Record<string, unknown> } }));
+
+/** Lists both members of a direct conversation (idempotent puts). */
+export async function putDirectMemberships(storage: Storage, conversationId: string, members: readonly [string, string], now: number): Promise<void> {
+  const [a, b] = members;
+  const rows: MembershipRecord[] = [
+    { userId: a, conversationId, kind: 'direct', peer: b, joinedAt: now },
+    { userId: b, conversationId, kind: 'direct', peer: a, joinedAt: now },
+  ];
+  await batchWriteAll(storage.db, storage.tables.memberships, putRequests(rows));
+}
+
+export async function getMembership(storage: Storage, userId: string, conversationId: string): Promise<MembershipRecord | undefined> {
+  const result = await storage.db.send(new GetCommand({ TableName: storage.tables.memberships, Key: { userId, conversationId } }));
+  return result.Item as MembershipRecord | undefined;
+}
+
+/** Every row of a query, page after page. */
+async function queryAll<T>(storage: Storage, input: QueryCommandInput): Promise<T[]> {
+  const rows: T[] = [];
+  for await (const page of paginateQuery({ client: storage.db }, input)) rows.push(...((page.Items ?? []) as T[]));
+  return rows;
+}
+
+/** Every conversation of the user. */
+export const listMemberships = (storage: Storage, userId: string): Promise<MembershipRecord[]> =>
+  queryAll<MembershipRecord>(storage, {
+    TableName: storage.tables.memberships,
+    KeyConditionExpression: 'userId = :u',
+    ExpressionAttributeValues: { ':u': userId },
+  });
+
+/** The large groups a user belongs to (their rows carry `large` once the group switched). */
+export async function largeGroupsOf(storage: Storage, userId: string): Promise<string[]> {
+  const rows = await queryAll<{ conversationId: string }>(storage, {
+    TableName: storage.tables.memberships,
+    KeyConditionExpression: 'userId = :u',
+    FilterExpression: '#large = :yes',
+    ExpressionAttributeNames: { '#large': 'large' },
+    ExpressionAttributeValues: { ':u': userId, ':yes': true },
+    ProjectionExpression: 'conversationId',
+  });
+  return rows.map((row) => String(row.conversationId));
+}
+
+export async function putGroupMemberships(storage: Storage, rows: readonly GroupMembership[]): Promise<void> {
+  await batchWriteAll(storage.db, storage.tables.memberships, putRequests(rows));
+}
+
+export async function deleteGroupMemberships(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<void> {
+  await batchWriteAll(storage.db, storage.tables.memberships, userIds.map((userId) => ({ DeleteRequest: { Key: { userId, conversationId } } })));
+}
+
+/** Which of `userIds` are members of the group right now (strongly consistent, on the table). */
+export async function existingMembers(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<Set<string>> {
+  const keys = [...new Set(userIds)].map((userId) => ({ userId, conversationId }));
+  const rows = await batchGetAll(storage.db, storage.tables.memberships, keys, { consistent: true, projection: 'userId' });
+  return new Set(rows.map((row) => String(row.userId)));
+}
+
+const memberStateOf = (item: Record<string, unknown>): MemberState => ({
+  userId: String(item.userId),
+  role: item.role === 'owner' ? 'owner' : 'member',
+  readUpTo: Number(item.readUpTo ?? 0),
+  ownLast: Number(item.ownLast ?? 0),
+});
+
+const byGroupQuery = (storage: Storage, conversationId: string): QueryCommandInput => ({
+  TableName: storage.tables.memberships,
+  IndexName: storage.tables.membershipsByGroup,
+  KeyConditionExpression: 'groupId = :g',
+  ExpressionAttributeValues: { ':g': conversationId },
+});
+
+/** One page of a group's members, in user id order (for work split into jobs). */
+export async function groupMembersPage(
+  storage: Storage,
+  conversationId: string,
+  cursor?: Record<string, unknown>,
+  limit?: number,
+): Promise<{ members: MemberState[]; cursor?: Record<string, unknown> }> {
+  const result = await storage.db.send(new QueryCommand({ ...byGroupQuery(storage, conversationId), ExclusiveStartKey: cursor, ...(limit ? { Limit: limit } : {}) }));
+  const members = (result.Items ?? []).map(memberStateOf);
+  return result.LastEvaluatedKey ? { members, cursor: result.LastEvaluatedKey } : { members };
+}
+
+/** Every member of a group (the index is eventually consistent: a member added a moment ago may be missing). */
+export async function allGroupMembers(storage: Storage, conversationId: string): Promise<MemberState[]> {
+  return (await queryAll<Record<string, unknown>>(storage, byGroupQuery(storage, conversationId))).map(memberStateOf);
+}
+
+async function raise(storage: Storage, userId: string, conversationId: string, attribute: 'readUpTo' | 'ownLast', value: number): Promise<boolean> {
+  return writeIfConditionHolds(() =>
+    storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.memberships,
+        Key: { userId, conversationId },
+        UpdateExpression: 'SET #a = :v',
+        ConditionExpression: 'attribute_exists(userId) AND #a < :v',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExpressionAttributeValues: { ':v': value },
+      }),
+    ),
+  );
+}
+
+/** Records a member's own message (monotonic). */
+export const recordOwnMessage = (storage: Storage, userId: string, conversationId: string, cseq: number): Promise<boolean> =>
+  raise(storage, userId, conversationId, 'ownLast', cseq);
+
+/** Moves a member's read position up (monotonic). False when it already was there. */
+export const recordGroupRead = (storage: Storage, userId: string, conversationId: string, upTo: number): Promise<boolean> =>
+  raise(storage, userId, conversationId, 'readUpTo', upTo);
+
+/** Sets one attribute of existing rows (a row removed meanwhile stays removed). */
+async function setOnExisting(storage: Storage, userId: string, conversationId: string, attribute: string, value: unknown): Promise<void> {
+  await writeIfConditionHolds(() =>
+    storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.memberships,
+        Key: { userId, conversationId },
+        UpdateExpression: 'SET #a = :v',
+        ConditionExpression: 'attribute_exists(userId)',
+        ExpressionAttributeNames: { '#a': attribute },
+        ExpressionAttributeValues: { ':v': value },
+      }),
+    ),
+  );
+}
+
+/** Marks rows as belonging to a large group (their connections then listen to it). */
+export async function markMembershipsLarge(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<void> {
+  await Promise.all(userIds.map((userId) => setOnExisting(storage, userId, conversationId, 'large', true)));
+}
+
+export async function setRole(storage: Storage, userId: string, conversationId: string, role: GroupMembership['role']): Promise<void> {
+  await setOnExisting(storage, userId, conversationId, 'role', role);
+}

@@ -1,0 +1,22 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** The tables a function talks to, as the stack names them in its environment. */
+export interface Tables {
+  connections: string;
+  connectionsByUser: string;
+  timelines: string;
+  conversations: string;
+  memberships: string;
+  membershipsByGroup: string;
+  claims: string;
+  groupListeners: string;
+}
+
+/**
+ * What every storage module takes: a document client and the table names. Only the modules of
+ * this folder build DynamoDB commands; domain code asks them for operations.
+ */
+export interface Storage {
+  db: DynamoDBDocumentClient;
+  tables: Tables;
+}
