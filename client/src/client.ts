@@ -15,15 +15,18 @@ import { PresenceStore } from './presence.js';
 import {
   type ActionMap,
   type ActionName,
+  type CreateGroupResult,
   type EventFrame,
   type HistoryResult,
   isMessageItem,
+  type MembersChangedResult,
   type Message,
   type MessageItem,
   parseFrame,
   type PresenceEvent,
   type PresenceInfo,
   type ReadEvent,
+  type ReadReceiptsResult,
   type ReadResult,
   type SendResult,
   type SyncConversationResult,
@@ -436,20 +439,30 @@ export class ImClient {
 
   // ---- Groups (request wrappers) ------------------------------------------------------------
 
-  createGroup(title: string, members: string[]): Promise<{ conversationId: string }> {
+  createGroup(title: string, members: string[]): Promise<CreateGroupResult> {
     return this.call('createGroup', { title, members });
   }
 
-  addMembers(conversationId: string, members: string[]): Promise<{ members: string[] }> {
+  /** Adds members; resolves with the member list (the added ones, for a large group) and the member count. */
+  addMembers(conversationId: string, members: string[]): Promise<MembersChangedResult> {
     return this.call('addMembers', { conversationId, members });
   }
 
-  removeMembers(conversationId: string, members: string[]): Promise<{ members: string[] }> {
+  /** Removes members (the owner only); resolves with the member list (the removed ones, for a large group) and the member count. */
+  removeMembers(conversationId: string, members: string[]): Promise<MembersChangedResult> {
     return this.call('removeMembers', { conversationId, members });
   }
 
-  leaveGroup(conversationId: string): Promise<Record<string, never>> {
+  leaveGroup(conversationId: string): Promise<ActionMap['leaveGroup']['result']> {
     return this.call('leaveGroup', { conversationId });
+  }
+
+  /**
+   * How many members other than its author have read up to a message (`conversationSeq`), and who
+   * (`readBy`, in conversations of up to 100 members).
+   */
+  readReceipts(conversationId: string, conversationSeq: number): Promise<ReadReceiptsResult> {
+    return this.call('readReceipts', { conversationId, conversationSeq });
   }
 
   // ---- Internals ----------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-/** Error codes a server reply can carry (PROTOCOL.md). */
-export type ServerErrorCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'TOO_LARGE' | 'RATE_LIMITED' | 'INTERNAL';
+import { ERROR_CODES, type ErrorCode } from '@serverless-im/protocol';
+
+/** Error codes a server reply can carry (the protocol's codes). */
+export type ServerErrorCode = ErrorCode;
 
 /**
  * Every code an SDK promise can reject with: the server's codes, plus
@@ -9,18 +11,14 @@ export type ServerErrorCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NO
  */
 export type ImErrorCode = ServerErrorCode | 'TIMEOUT' | 'DISCONNECTED';
 
-const KNOWN_CODES: ReadonlySet<string> = new Set<ImErrorCode>([
-  'BAD_REQUEST',
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'TOO_LARGE',
-  'RATE_LIMITED',
-  'INTERNAL',
-  'TIMEOUT',
-  'DISCONNECTED',
-]);
+const KNOWN_CODES: ReadonlySet<string> = new Set<ImErrorCode>([...ERROR_CODES, 'TIMEOUT', 'DISCONNECTED']);
+
+export interface ImErrorDetails {
+  action?: string;
+  serverCode?: string;
+  reason?: string;
+  retryAfterMs?: number;
+}
 
 export class ImError extends Error {
   override readonly name = 'ImError';
@@ -29,18 +27,33 @@ export class ImError extends Error {
   readonly action: string | undefined;
   /** The code exactly as the server sent it (a newer server may send codes this SDK does not know; they map to INTERNAL). */
   readonly serverCode: string | undefined;
+  /**
+   * The server's machine-readable sub-code, when one code has several meanings (CONFLICT
+   * `inProgress` or `clientMsgIdReused`, FORBIDDEN `notMember`, RATE_LIMITED `sendRate`, ...).
+   * Switch on `code` and `reason`, never on the message.
+   */
+  readonly reason: string | undefined;
+  /** How long the server asks to wait before retrying, when it says. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ImErrorCode, message: string, details: { action?: string; serverCode?: string } = {}) {
+  constructor(code: ImErrorCode, message: string, details: ImErrorDetails = {}) {
     super(message);
     this.code = code;
     this.action = details.action;
     this.serverCode = details.serverCode;
+    this.reason = details.reason;
+    this.retryAfterMs = details.retryAfterMs;
   }
 
   /** An error reply from the server. */
-  static fromReply(error: { code: string; message: string }, action?: string): ImError {
+  static fromReply(error: { code: string; message: string; reason?: string; retryAfterMs?: number }, action?: string): ImError {
     const code = KNOWN_CODES.has(error.code) ? (error.code as ImErrorCode) : 'INTERNAL';
-    return new ImError(code, error.message || error.code, { ...(action ? { action } : {}), serverCode: error.code });
+    return new ImError(code, error.message || error.code, {
+      ...(action ? { action } : {}),
+      serverCode: error.code,
+      ...(error.reason !== undefined ? { reason: error.reason } : {}),
+      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+    });
   }
 }
 
@@ -50,9 +63,21 @@ export const isImError = (value: unknown): value is ImError => value instanceof 
 export const errorCode = (value: unknown): ImErrorCode => (value instanceof ImError ? value.code : 'INTERNAL');
 
 /**
- * `send` answers CONFLICT in two cases (docs/protocol-notes.md): an earlier attempt with the same
- * clientMsgId is still in progress (retry later with the same id), or the id was already used for
- * another conversation (permanent). The protocol gives them one code; the message tells them apart.
+ * What a CONFLICT answer to `send` means, by its reason: `clientMsgIdReused` (the id was already
+ * used for another conversation) is permanent; `inProgress` (an earlier attempt with the same id is
+ * still running) means retry later with the same id. A CONFLICT without a reason is taken as in
+ * progress: retrying it is bounded (`sendRetry.maxConflictRetries`) and never stores a duplicate.
  */
-export const isConflictWithAnotherConversation = (error: ImError): boolean =>
-  error.code === 'CONFLICT' && /another conversation/i.test(error.message);
+export function sendConflict(error: ImError): 'reused' | 'inProgress' | undefined {
+  if (error.code !== 'CONFLICT') return undefined;
+  switch (error.reason) {
+    case 'clientMsgIdReused':
+      return 'reused';
+    case 'inProgress':
+    default:
+      return 'inProgress';
+  }
+}
+
+/** True for a CONFLICT that says the clientMsgId was already used for another conversation. */
+export const isConflictWithAnotherConversation = (error: ImError): boolean => sendConflict(error) === 'reused';

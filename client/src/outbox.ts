@@ -1,5 +1,5 @@
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { ImError, isConflictWithAnotherConversation } from './errors.js';
+import { ImError, sendConflict } from './errors.js';
 import type { PersistedValue } from './persisted-value.js';
 import type { Body, SendResult } from './protocol.js';
 import type { JsonValue } from './storage.js';
@@ -33,8 +33,8 @@ export interface OutboxRetryOptions extends BackoffOptions {
   /** Bound on one attempt (transmission to reply), ms. */
   timeoutMs: number;
   /**
-   * CONFLICT answers ("an earlier attempt is still in progress") tolerated before the message
-   * fails with CONFLICT; CONFLICT for another conversation fails at once.
+   * CONFLICT `inProgress` answers ("an earlier attempt is still in progress") tolerated before the
+   * message fails with CONFLICT; CONFLICT `clientMsgIdReused` (another conversation) fails at once.
    */
   maxConflictRetries: number;
 }
@@ -195,7 +195,7 @@ export class Outbox {
   private disposition(entry: OutboxEntry, error: ImError): 'retry' | 'reconnect' | 'permanent' {
     if (error.code === 'DISCONNECTED') return 'reconnect';
     if (RETRYABLE.has(error.code)) return 'retry';
-    if (error.code === 'CONFLICT' && !isConflictWithAnotherConversation(error)) {
+    if (sendConflict(error) === 'inProgress') {
       const count = (this.conflicts.get(entry.clientMsgId) ?? 0) + 1;
       this.conflicts.set(entry.clientMsgId, count);
       if (count <= this.deps.retry.maxConflictRetries) return 'retry';

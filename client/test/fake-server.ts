@@ -1,4 +1,17 @@
-import type { Body, ConversationSummary, Message, TimelineItem } from '../src/protocol.js';
+import {
+  actions,
+  type Body,
+  type ConversationSummary,
+  directConversationId,
+  type ErrorReason,
+  errorReplySchema,
+  events,
+  type Message,
+  type SystemEvent,
+  type TimelineItem,
+} from '@serverless-im/protocol';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import type { WebSocketConstructor, WebSocketLike } from '../src/websocket.js';
 
 /**
@@ -6,8 +19,16 @@ import type { WebSocketConstructor, WebSocketLike } from '../src/websocket.js';
  * SDK uses (no network; everything is delivered asynchronously through microtasks, or timers
  * when replies are delayed), and a small in-memory implementation of protocol v1 (per-user
  * timelines with contiguous seq, send idempotent per clientMsgId, sync, conversations, read,
- * history, syncConversation, typing, presence, ping, large groups), plus hooks to inject faults.
+ * history, syncConversation, readReceipts, typing, presence, ping, large groups), plus hooks to
+ * inject faults.
+ *
+ * It speaks the protocol through the same schemas as the server (@serverless-im/protocol):
+ * request frames are validated like the server's edge does, and every reply and event it sends
+ * is checked against the protocol's reply and event schemas. A fake that drifts from the
+ * protocol throws FakeServerDriftError, which fails the test that provoked it.
  */
+
+z.config(en());
 
 type Json = Record<string, unknown>;
 
@@ -32,38 +53,46 @@ interface Fault {
   count: number;
   kind: 'error' | 'swallow' | 'delay';
   code?: string;
+  reason?: string;
   delayMs?: number;
   message?: string;
   /** swallow: process the request (store it) before dropping the reply. */
   process?: boolean;
 }
 
-const ALLOWED_FIELDS: Record<string, string[]> = {
-  send: ['clientMsgId', 'to', 'conversationId', 'body'],
-  sync: ['after', 'limit'],
-  conversations: [],
-  history: ['conversationId', 'before', 'limit'],
-  syncConversation: ['conversationId', 'after', 'limit'],
-  read: ['conversationId', 'upTo'],
-  createGroup: ['title', 'members'],
-  addMembers: ['conversationId', 'members'],
-  removeMembers: ['conversationId', 'members'],
-  leaveGroup: ['conversationId'],
-  typing: ['conversationId'],
-  presence: ['users'],
-  ping: [],
-};
-
 class ProtocolError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    readonly reason?: ErrorReason,
   ) {
     super(message);
   }
 }
 
-export const directId = (a: string, b: string): string => (a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`);
+/** The fake sent something the protocol does not allow: the fake, not the SDK, must be fixed. */
+export class FakeServerDriftError extends Error {
+  override readonly name = 'FakeServerDriftError';
+}
+
+/** Checks what the fake sends against the protocol's schema for it. */
+function conform(schema: z.ZodMiniType, value: unknown, what: string): void {
+  const checked = schema.safeParse(value);
+  if (!checked.success) throw new FakeServerDriftError(`the fake server's ${what} does not match the protocol: ${z.prettifyError(checked.error)}\n${JSON.stringify(value)}`);
+}
+
+/** The refusal for a frame that fails its schema, as the server's edge answers it. */
+function schemaRefusal(error: z.core.$ZodError): ProtocolError {
+  const issue = error.issues[0];
+  const field = issue?.path.map(String).join('.') || 'frame';
+  const message = issue?.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : `${field}: ${issue?.message ?? 'invalid'}`;
+  const bodyTooBig = error.issues.some((candidate) => candidate.path[0] === 'body' && (candidate.code === 'too_big' || (candidate.code === 'custom' && /at most/.test(candidate.message))));
+  return bodyTooBig ? new ProtocolError('TOO_LARGE', message, 'bodyTooLarge') : new ProtocolError('BAD_REQUEST', message, 'invalidField');
+}
+
+type ActionDefinition = { request: z.ZodMiniType; result: z.ZodMiniType };
+const actionDefinitions: Record<string, ActionDefinition | undefined> = actions;
+const eventSchemas: Record<string, z.ZodMiniType | undefined> = events;
 
 export class FakeSocket implements WebSocketLike {
   static readonly CONNECTING = 0;
@@ -196,9 +225,9 @@ export class FakeServer {
     for (const socket of this.heldHandshakes.splice(0)) this.accept(socket);
   }
 
-  /** The next `count` requests of `action` are answered with an error and change nothing. */
-  failNext(action: string, code: string, count = 1, message = `injected ${code}`): void {
-    this.faults.push({ action, count, kind: 'error', code, message });
+  /** The next `count` requests of `action` are answered with an error (and `reason`) and change nothing. */
+  failNext(action: string, code: string, count = 1, message = `injected ${code}`, reason?: ErrorReason): void {
+    this.faults.push({ action, count, kind: 'error', code, message, ...(reason ? { reason } : {}) });
   }
 
   /** The next `count` requests of `action` get no reply; with `process` they take effect first. */
@@ -276,7 +305,7 @@ export class FakeServer {
     return id;
   }
 
-  /** Pushes an arbitrary event to every connection of `user`. */
+  /** Pushes an event to every connection of `user` (one the protocol does not know is sent unchecked, as from a newer server). */
   pushEvent(user: string, event: string, data: unknown): void {
     this.push(user, { event, data });
   }
@@ -314,35 +343,37 @@ export class FakeServer {
     this.requests.push({ user, frame });
     const label = `${String(frame.action)}${typeof frame.clientMsgId === 'string' ? ` ${frame.clientMsgId}` : ''}`;
     this.trace.push(`recv ${label}`);
-    const id = typeof frame.id === 'string' ? frame.id : null;
+    // Like the server, a reply echoes the request id only when it is a valid one.
+    const id = typeof frame.id === 'string' && frame.id.length >= 1 && frame.id.length <= 64 ? frame.id : null;
     const action = typeof frame.action === 'string' ? frame.action : '';
     const delay = this.faults.find((candidate) => candidate.kind === 'delay' && candidate.action === action && candidate.count > 0);
     if (delay) delay.count--;
     const fault = this.faults.find((candidate) => candidate.kind !== 'delay' && candidate.action === action && candidate.count > 0);
     if (fault) fault.count--;
     if (fault?.kind === 'error') {
-      this.reply(socket, { id, ok: false, error: { code: fault.code, message: fault.message } }, delay?.delayMs, label);
+      this.reply(socket, { id, ok: false, error: { code: fault.code, message: fault.message, ...(fault.reason ? { reason: fault.reason } : {}) } }, delay?.delayMs, label);
       return;
     }
     let reply: Json;
     if (fault?.kind === 'swallow' && !fault.process) return;
     try {
-      if (!id || id.length > 64) throw new ProtocolError('BAD_REQUEST', 'id: required, 1-64 chars');
-      const allowed = ALLOWED_FIELDS[action];
-      if (!allowed) throw new ProtocolError('BAD_REQUEST', `unknown action ${JSON.stringify(action || raw)}`);
-      for (const key of Object.keys(frame)) {
-        if (key !== 'action' && key !== 'id' && !allowed.includes(key)) throw new ProtocolError('BAD_REQUEST', `${key}: unknown field`);
-      }
-      reply = { id, ok: true, data: this.handle(user, socket, action, frame) };
+      const definition = actionDefinitions[action];
+      if (!definition) throw new ProtocolError('BAD_REQUEST', `unknown action ${JSON.stringify(action || raw)}`, 'unknownAction');
+      const parsed = definition.request.safeParse(frame);
+      if (!parsed.success) throw schemaRefusal(parsed.error);
+      const data = this.handle(user, socket, action, parsed.data as Json);
+      conform(definition.result, data, `reply to ${action}`);
+      reply = { id, ok: true, data };
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
-      reply = { id, ok: false, error: { code: error.code, message: error.message } };
+      reply = { id, ok: false, error: { code: error.code, message: error.message, ...(error.reason ? { reason: error.reason } : {}) } };
     }
     if (fault?.kind === 'swallow') return;
     this.reply(socket, reply, delay?.delayMs, label);
   }
 
   private reply(socket: FakeSocket, reply: Json, delayMs = this.replyDelayMs, label = ''): void {
+    if (!reply.ok) conform(errorReplySchema, reply, 'error reply');
     const text = JSON.stringify(reply);
     const outcome = reply.ok ? 'ok' : String((reply.error as { code?: string }).code);
     const deliver = (): void => {
@@ -354,6 +385,8 @@ export class FakeServer {
   }
 
   private push(user: string, event: Json, except?: FakeSocket): void {
+    const schema = typeof event.event === 'string' ? eventSchemas[event.event] : undefined;
+    if (schema) conform(schema, event.data, `${String(event.event)} event`);
     const text = JSON.stringify(event);
     for (const socket of this.connectionsOf(user)) if (socket !== except && !socket.losesPushes) socket.deliver(text);
   }
@@ -371,8 +404,8 @@ export class FakeServer {
       case 'send':
         return this.handleSend(user, socket, frame);
       case 'sync': {
-        const after = integer(frame.after, 'after', 0);
-        const limit = frame.limit === undefined ? 100 : integer(frame.limit, 'limit', 1, 200);
+        const after = frame.after as number;
+        const limit = frame.limit as number;
         const timeline = this.user(user).timeline;
         const stalls = this.syncStalls.get(user) ?? 0;
         if (stalls > 0) {
@@ -394,7 +427,9 @@ export class FakeServer {
           if (conversation.kind === 'direct') summary.peer = conversation.members.find((member) => member !== user)!;
           else {
             summary.title = conversation.title ?? '';
-            summary.members = [...conversation.members];
+            summary.memberCount = conversation.members.length;
+            // As the server: groups up to 100 members (not large ones) list their members.
+            if (!conversation.large && conversation.members.length <= 100) summary.members = [...conversation.members];
           }
           const last = conversation.messages.at(-1);
           if (last) summary.lastMessage = last;
@@ -408,7 +443,7 @@ export class FakeServer {
       }
       case 'read': {
         const conversation = this.member(user, frame.conversationId);
-        const upTo = Math.min(integer(frame.upTo, 'upTo', 1), conversation.messages.length);
+        const upTo = Math.min(frame.upTo as number, conversation.messages.length);
         if (upTo > (conversation.reads.get(user) ?? 0)) {
           conversation.reads.set(user, upTo);
           const event = { event: 'read', data: { conversationId: conversation.id, userId: user, upTo } };
@@ -421,15 +456,15 @@ export class FakeServer {
       }
       case 'history': {
         const conversation = this.member(user, frame.conversationId);
-        const before = frame.before === undefined ? Number.MAX_SAFE_INTEGER : integer(frame.before, 'before', 1);
-        const limit = frame.limit === undefined ? 50 : integer(frame.limit, 'limit', 1, 100);
+        const before = (frame.before as number | undefined) ?? Number.MAX_SAFE_INTEGER;
+        const limit = frame.limit as number;
         const older = conversation.messages.filter((message) => message.conversationSeq < before).reverse();
         return { items: older.slice(0, limit), hasMore: older.length > limit };
       }
       case 'syncConversation': {
         const conversation = this.member(user, frame.conversationId);
-        const after = integer(frame.after, 'after', 0);
-        const limit = frame.limit === undefined ? 100 : integer(frame.limit, 'limit', 1, 200);
+        const after = frame.after as number;
+        const limit = frame.limit as number;
         const items = conversation.messages.filter((message) => message.conversationSeq > after).slice(0, limit);
         const last = items.at(-1)?.conversationSeq ?? after;
         return { items, latest: conversation.messages.length, hasMore: last < conversation.messages.length };
@@ -442,10 +477,9 @@ export class FakeServer {
         return {};
       }
       case 'presence': {
-        const users = frame.users;
-        if (!Array.isArray(users) || users.length < 1 || users.length > 100) throw new ProtocolError('BAD_REQUEST', 'users: 1-100 user ids');
+        const users = frame.users as string[];
         const result: Record<string, { online: boolean; lastSeen: number | null }> = {};
-        for (const id of users as string[]) {
+        for (const id of users) {
           const online = this.connectionsOf(id).length > 0;
           result[id] = { online, lastSeen: online ? Date.now() : (this.users.get(id)?.lastSeen ?? null) };
         }
@@ -453,11 +487,20 @@ export class FakeServer {
       }
       case 'ping':
         return { ts: Date.now() };
+      case 'readReceipts': {
+        const conversation = this.member(user, frame.conversationId);
+        const seq = frame.conversationSeq as number;
+        const message = conversation.messages[seq - 1];
+        if (!message) throw new ProtocolError('NOT_FOUND', 'conversationSeq: no such message');
+        const others = conversation.members.filter((member) => member !== message.from);
+        const readBy = others.filter((member) => (conversation.reads.get(member) ?? 0) >= seq);
+        return { conversationSeq: seq, readCount: readBy.length, memberCount: others.length, ...(others.length <= 100 ? { readBy } : {}) };
+      }
       case 'createGroup': {
         const members = [...new Set([user, ...((frame.members as string[]) ?? [])])];
         const id = `g:group${String(++this.groupCounter).padStart(4, '0')}`;
         this.conversations.set(id, { id, kind: 'group', members, title: String(frame.title), large: false, messages: [], reads: new Map() });
-        for (const member of members) this.appendSystem(member, { kind: 'joined', conversationId: id });
+        for (const member of members) this.appendSystem(member, { event: 'groupCreated', conversationId: id, by: user, title: String(frame.title), members });
         return { conversationId: id };
       }
       case 'addMembers':
@@ -466,7 +509,7 @@ export class FakeServer {
         const changed = (frame.members as string[]) ?? [];
         if (action === 'addMembers') conversation.members = [...new Set([...conversation.members, ...changed])];
         else conversation.members = conversation.members.filter((member) => !changed.includes(member));
-        return { members: [...conversation.members] };
+        return { members: [...conversation.members], memberCount: conversation.members.length };
       }
       case 'leaveGroup': {
         const conversation = this.member(user, frame.conversationId);
@@ -479,19 +522,13 @@ export class FakeServer {
   }
 
   private handleSend(user: string, socket: FakeSocket | undefined, frame: Json): Json {
-    const clientMsgId = frame.clientMsgId;
-    if (typeof clientMsgId !== 'string' || clientMsgId.length < 1 || clientMsgId.length > 64) throw new ProtocolError('BAD_REQUEST', 'clientMsgId: 1-64 chars');
-    if ((frame.to === undefined) === (frame.conversationId === undefined)) throw new ProtocolError('BAD_REQUEST', 'exactly one of "to" and "conversationId" is required');
-    const body = frame.body as Body | undefined;
-    if (!body || (body.kind !== 'text' && body.kind !== 'custom')) throw new ProtocolError('BAD_REQUEST', 'body: invalid');
-    if (body.kind === 'text') {
-      if (typeof body.text !== 'string' || body.text.length < 1) throw new ProtocolError('BAD_REQUEST', 'body.text: 1..4000 chars');
-      if (body.text.length > 4000) throw new ProtocolError('TOO_LARGE', 'body.text: over 4000 chars');
-    }
+    // The frame passed the protocol's schema (or comes from `sendAs`).
+    const clientMsgId = frame.clientMsgId as string;
+    const body = frame.body as Body;
     let conversation: Conversation;
     if (typeof frame.to === 'string') {
-      if (frame.to === user) throw new ProtocolError('BAD_REQUEST', 'to: cannot send a direct message to yourself');
-      const id = directId(user, frame.to);
+      if (frame.to === user) throw new ProtocolError('BAD_REQUEST', 'to: cannot send a direct message to yourself', 'invalidField');
+      const id = directConversationId(user, frame.to);
       conversation = this.conversations.get(id) ?? { id, kind: 'direct', members: [user, frame.to].sort(), large: false, messages: [], reads: new Map() };
       this.conversations.set(id, conversation);
     } else {
@@ -500,7 +537,9 @@ export class FakeServer {
     const state = this.user(user);
     const claim = state.claims.get(clientMsgId);
     if (claim) {
-      if (claim.conversationId !== conversation.id) throw new ProtocolError('CONFLICT', 'clientMsgId: already used for a message to another conversation');
+      if (claim.conversationId !== conversation.id) {
+        throw new ProtocolError('CONFLICT', 'clientMsgId: already used for a message to another conversation', 'clientMsgIdReused');
+      }
       return claim.reply;
     }
     const message: Message = {
@@ -514,7 +553,8 @@ export class FakeServer {
     };
     conversation.messages.push(message);
     conversation.reads.set(user, message.conversationSeq);
-    const reply: Json = { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, ts: message.ts };
+    // `seq` stays null for a large group's message unless the sender gets a timeline item for it.
+    const reply: Json = { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: null, ts: message.ts };
     if (conversation.large) {
       for (const member of conversation.members) this.push(member, { event: 'groupMessage', data: message }, socket);
       if (this.largeGroupSenderTimeline) {
@@ -537,7 +577,7 @@ export class FakeServer {
     return reply;
   }
 
-  private appendSystem(user: string, system: Json): void {
+  private appendSystem(user: string, system: SystemEvent): void {
     const timeline = this.user(user).timeline;
     const item: TimelineItem = { seq: timeline.length + 1, type: 'system', system };
     timeline.push(item);
@@ -546,12 +586,7 @@ export class FakeServer {
 
   private member(user: string, conversationId: unknown): Conversation {
     const conversation = typeof conversationId === 'string' ? this.conversations.get(conversationId) : undefined;
-    if (!conversation || !conversation.members.includes(user)) throw new ProtocolError('FORBIDDEN', 'not a member of this conversation');
+    if (!conversation || !conversation.members.includes(user)) throw new ProtocolError('FORBIDDEN', 'not a member of this conversation', 'notMember');
     return conversation;
   }
-}
-
-function integer(value: unknown, field: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new ProtocolError('BAD_REQUEST', `${field}: integer ${min}..${max}`);
-  return value;
 }

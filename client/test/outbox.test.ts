@@ -74,7 +74,7 @@ describe('outbox: ordered, retried with the same clientMsgId, exactly once', () 
     server.swallowNext('send', 1, true);
     server.failNext('send', 'INTERNAL', 1);
     server.failNext('send', 'RATE_LIMITED', 1);
-    server.failNext('send', 'CONFLICT', 1, 'a send with this clientMsgId is still in progress; retry later with the same clientMsgId');
+    server.failNext('send', 'CONFLICT', 1, 'a send with this clientMsgId is still in progress; retry later with the same clientMsgId', 'inProgress');
     const sent = client.send({ to: 'bob', body: text('persistent') });
     await done(sent);
     expect(server.sendFrames()).toHaveLength(5);
@@ -166,7 +166,7 @@ describe('outbox: ordered, retried with the same clientMsgId, exactly once', () 
   it('gives up after too many CONFLICT-in-progress answers', async () => {
     const { client } = makeClient(server, 'alice', { autoLoadConversations: false, sendRetry: { maxConflictRetries: 3, baseDelayMs: 10, maxDelayMs: 10 } });
     await client.start();
-    server.failNext('send', 'CONFLICT', 10, 'a send with this clientMsgId is still in progress');
+    server.failNext('send', 'CONFLICT', 10, 'a send with this clientMsgId is still in progress', 'inProgress');
     const result = client.send({ to: 'bob', body: text('stuck') }).catch((error: unknown) => error);
     expect(await done(result)).toMatchObject({ code: 'CONFLICT' });
     expect(server.sendFrames()).toHaveLength(4);

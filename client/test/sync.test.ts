@@ -217,7 +217,7 @@ describe('push then pull: lastSeq, gaps, duplicates, void items, reconnects, lar
       await client.start();
       await until(() => client.conversation(group) !== undefined);
       const reply = await done(client.send({ conversationId: group, body: text('hello all') }));
-      expect(reply.seq).toBeUndefined();
+      expect(reply.seq).toBeNull();
       await until(() => (events.groupMessage ?? []).length === 1);
       expect(client.largeGroupCursors()[group]).toBe(1);
       expect(client.conversation(group)).toMatchObject({ unread: 0, readUpTo: 1 });
