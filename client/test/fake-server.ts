@@ -6,6 +6,7 @@ import {
   type ErrorReason,
   errorReplySchema,
   events,
+  MAX_MEMBERS_PER_REQUEST,
   type Message,
   type SystemEvent,
   type TimelineItem,
@@ -37,6 +38,8 @@ interface Conversation {
   kind: 'direct' | 'group';
   members: string[];
   title?: string;
+  /** Groups: the creator, who alone may remove others. */
+  owner?: string;
   large: boolean;
   messages: Message[];
   reads: Map<string, number>;
@@ -357,6 +360,7 @@ export class FakeServer {
     let reply: Json;
     if (fault?.kind === 'swallow' && !fault.process) return;
     try {
+      if (!isJsonObject(raw)) throw new ProtocolError('BAD_REQUEST', 'frame must be a JSON object', 'invalidFrame');
       const definition = actionDefinitions[action];
       if (!definition) throw new ProtocolError('BAD_REQUEST', `unknown action ${JSON.stringify(action || raw)}`, 'unknownAction');
       const parsed = definition.request.safeParse(frame);
@@ -497,9 +501,10 @@ export class FakeServer {
         return { conversationSeq: seq, readCount: readBy.length, memberCount: others.length, ...(others.length <= 100 ? { readBy } : {}) };
       }
       case 'createGroup': {
+        tooManyMembers(frame.members as string[]);
         const members = [...new Set([user, ...((frame.members as string[]) ?? [])])];
         const id = `g:group${String(++this.groupCounter).padStart(4, '0')}`;
-        this.conversations.set(id, { id, kind: 'group', members, title: String(frame.title), large: false, messages: [], reads: new Map() });
+        this.conversations.set(id, { id, kind: 'group', members, title: String(frame.title), owner: user, large: false, messages: [], reads: new Map() });
         for (const member of members) this.appendSystem(member, { event: 'groupCreated', conversationId: id, by: user, title: String(frame.title), members });
         return { conversationId: id };
       }
@@ -507,6 +512,10 @@ export class FakeServer {
       case 'removeMembers': {
         const conversation = this.member(user, frame.conversationId);
         const changed = (frame.members as string[]) ?? [];
+        tooManyMembers(changed);
+        if (action === 'removeMembers' && conversation.owner !== undefined && conversation.owner !== user) {
+          throw new ProtocolError('FORBIDDEN', 'only the group owner may remove members', 'notOwner');
+        }
         if (action === 'addMembers') conversation.members = [...new Set([...conversation.members, ...changed])];
         else conversation.members = conversation.members.filter((member) => !changed.includes(member));
         return { members: [...conversation.members], memberCount: conversation.members.length };
@@ -590,3 +599,19 @@ export class FakeServer {
     return conversation;
   }
 }
+
+/** At most MAX_MEMBERS_PER_REQUEST user ids per membership request, as the server allows. */
+function tooManyMembers(members: readonly string[] | undefined): void {
+  if ((members?.length ?? 0) > MAX_MEMBERS_PER_REQUEST) {
+    throw new ProtocolError('TOO_LARGE', `members: at most ${MAX_MEMBERS_PER_REQUEST} user ids per request`, 'tooManyMembers');
+  }
+}
+
+const isJsonObject = (text: string): boolean => {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
+};

@@ -1,3 +1,4 @@
+import { errorReplySchema } from '@serverless-im/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
 import { connectAs, startTestCloud } from '../support/test-cloud.js';
@@ -23,6 +24,11 @@ describe('rate limits', () => {
     expect(limited.length).toBeGreaterThan(0);
     expect(replies.filter((reply) => reply.ok).length).toBeGreaterThan(0);
     expect(replies.every((reply) => reply.ok || reply.error?.code === 'RATE_LIMITED')).toBe(true);
+    // The reason says which limit refused it, and when a retry can pass.
+    for (const reply of limited) {
+      expect(errorReplySchema.safeParse(reply).success, JSON.stringify(reply)).toBe(true);
+      expect(reply.error).toMatchObject({ reason: 'connectionRate', retryAfterMs: expect.any(Number) });
+    }
     expect((await neighbour.request('ping')).ok).toBe(true);
     await Promise.all([flooder.close(), neighbour.close()]);
   });
@@ -36,6 +42,12 @@ describe('rate limits', () => {
       results.push(await device.request('send', { clientMsgId: `m${n}`, to: 'rl-recipient', body: { kind: 'text', text: `m${n}` } }));
     }
     expect(results.map((reply) => (reply.ok ? 'ok' : reply.error!.code))).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
+    for (const reply of results.slice(5)) {
+      expect(reply.error).toMatchObject({ reason: 'sendRate' });
+      // Until the next minute's window opens.
+      expect(reply.error!.retryAfterMs).toBeGreaterThan(0);
+      expect(reply.error!.retryAfterMs).toBeLessThanOrEqual(60_000);
+    }
     // The refused clientMsgId is free again: a retry is refused for the rate, not held as in progress.
     expect((await phone.request('send', { clientMsgId: 'm5', to: 'rl-recipient', body: { kind: 'text', text: 'm5' } })).error?.code).toBe('RATE_LIMITED');
     const recipient = await connectAs(cloud, 'rl-recipient');

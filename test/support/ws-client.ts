@@ -4,7 +4,7 @@ export interface ReplyFrame {
   id: string | null;
   ok: boolean;
   data?: any;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; reason?: string; retryAfterMs?: number };
 }
 
 export interface EventFrame {

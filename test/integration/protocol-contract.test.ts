@@ -1,0 +1,219 @@
+import { type ActionName, actions, directConversationId, errorReplySchema, events, okReplySchema } from '@serverless-im/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
+import { FakeServer, FakeServerDriftError } from '../../client/test/fake-server.js';
+import type { LocalCloud } from '../../local-cloud/local-cloud.js';
+import { RUN_ID } from '../support/protocol-target.js';
+import { connectAs, startTestCloud } from '../support/test-cloud.js';
+import type { EventFrame, ReplyFrame } from '../support/ws-client.js';
+
+/**
+ * The contract test: every action, reply, error reason and event of the protocol, driven through
+ * the real server (the local cloud, real WebSocket clients) and through the SDK's fake server,
+ * and every frame they send checked against the schemas of @serverless-im/protocol. It fails when
+ * either side sends a shape the protocol does not define (reply and event schemas are strict).
+ */
+
+/** What the scenario needs of a connection: the TestClient's interface, also offered by the fake. */
+interface Connection {
+  request(action: string, params?: Record<string, unknown>): Promise<ReplyFrame>;
+  sendRaw(text: string): Promise<unknown>;
+  waitForEvent(name: string, predicate?: (data: any) => boolean, timeoutMs?: number): Promise<EventFrame>;
+  readonly events: EventFrame[];
+  close(): Promise<void>;
+}
+
+interface Target {
+  connect(userId: string): Promise<Connection>;
+  /** A group delivered by read fan-out, with `owner` and `members` in it. */
+  largeGroup(owner: Connection, ownerId: string, members: string[]): Promise<string>;
+}
+
+/** Large groups in the local cloud: more members than this (a deployment setting). */
+const LARGE_GROUP_THRESHOLD = 5;
+/** Fan-out goes through SQS: generous bounds against a hang on a loaded machine, never asserted. */
+const EVENT_WAIT_MS = 60_000;
+
+function conforms(schema: z.ZodMiniType, value: unknown, what: string): void {
+  const checked = schema.safeParse(value);
+  expect(checked.success, checked.success ? what : `${what}: ${z.prettifyError(checked.error)}\n${JSON.stringify(value)}`).toBe(true);
+}
+
+/** A request whose reply must be ok, with the `data` the action's result schema describes. */
+async function call(connection: Connection, action: ActionName, params: Record<string, unknown> = {}): Promise<any> {
+  const reply = await connection.request(action, params);
+  conforms(okReplySchema(actions[action].result), reply, `reply to ${action}`);
+  return reply.data;
+}
+
+/** A request the server must refuse with `code` and `reason`, in the error reply's shape. */
+async function refused(reply: ReplyFrame | Promise<ReplyFrame> | Promise<unknown>, code: string, reason?: string): Promise<void> {
+  const frame = (await reply) as ReplyFrame;
+  conforms(errorReplySchema, frame, `refusal ${code}${reason ? ` ${reason}` : ''}`);
+  expect(frame.error).toMatchObject({ code, ...(reason ? { reason } : {}) });
+}
+
+function eventsConform(connection: Connection, who: string): void {
+  for (const frame of connection.events) {
+    const schema = (events as Record<string, z.ZodMiniType | undefined>)[frame.event];
+    expect(schema, `${who} got an event the protocol does not define: ${JSON.stringify(frame)}`).toBeDefined();
+    conforms(z.strictObject({ event: z.string(), data: schema! }), frame, `${frame.event} event to ${who}`);
+  }
+}
+
+const text = (value: string) => ({ kind: 'text', text: value });
+
+/** Every action and event once, and the refusals with a reason. */
+async function runScenario(target: Target, name: (user: string) => string): Promise<Connection[]> {
+  const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map(name) as [string, string, string, string];
+  const a = await target.connect(alice);
+  const b = await target.connect(bob);
+  const c = await target.connect(carol);
+  const d = await target.connect(dave);
+  const dm = directConversationId(alice, bob);
+
+  await call(a, 'ping');
+  const sent = await call(a, 'send', { clientMsgId: 'c1', to: bob, body: text('hi bob') });
+  expect(sent.seq).toEqual(expect.any(Number));
+  await call(a, 'send', { clientMsgId: 'c2', to: bob, body: { kind: 'custom', type: 'location', payload: { lat: 1.5, lng: -2, tags: ['x', null, true] } } });
+  await b.waitForEvent('message', (item) => item.message?.clientMsgId === 'c2', EVENT_WAIT_MS);
+  await call(b, 'sync', { after: 0 });
+  await call(b, 'conversations');
+  await call(b, 'history', { conversationId: dm });
+  await call(b, 'syncConversation', { conversationId: dm, after: 0 });
+  await call(b, 'read', { conversationId: dm, upTo: 2 });
+  await a.waitForEvent('read', (data) => data.userId === bob, EVENT_WAIT_MS);
+  await call(a, 'readReceipts', { conversationId: dm, conversationSeq: 1 });
+  await call(b, 'typing', { conversationId: dm });
+  await a.waitForEvent('typing', (data) => data.userId === bob, EVENT_WAIT_MS);
+  await call(a, 'presence', { users: [bob, name('never-seen')] });
+
+  const { conversationId: team } = await call(a, 'createGroup', { title: 'team', members: [bob, carol] });
+  await b.waitForEvent('message', (item) => item.type === 'system' && item.system.conversationId === team, EVENT_WAIT_MS);
+  await call(a, 'addMembers', { conversationId: team, members: [dave] });
+  await call(a, 'send', { clientMsgId: 'g1', conversationId: team, body: text('hello team') });
+  await b.waitForEvent('message', (item) => item.message?.clientMsgId === 'g1', EVENT_WAIT_MS);
+  await call(b, 'read', { conversationId: team, upTo: 1 });
+  await call(a, 'readReceipts', { conversationId: team, conversationSeq: 1 });
+  await refused(b.request('removeMembers', { conversationId: team, members: [carol] }), 'FORBIDDEN', 'notOwner');
+  await call(a, 'removeMembers', { conversationId: team, members: [dave] });
+  await call(c, 'leaveGroup', { conversationId: team });
+  await call(a, 'conversations');
+
+  const large = await target.largeGroup(a, alice, [bob, ...[1, 2, 3, 4].map((n) => name(`crowd${n}`))]);
+  const toLarge = await call(a, 'send', { clientMsgId: 'l1', conversationId: large, body: text('hello crowd') });
+  expect(toLarge.seq).toBeNull();
+  await b.waitForEvent('groupMessage', (message) => message.msgId === toLarge.msgId, EVENT_WAIT_MS);
+  const bobsList = await call(b, 'conversations');
+  expect(bobsList.items.find((item: { conversationId: string }) => item.conversationId === large)).toMatchObject({ large: true });
+  await call(b, 'syncConversation', { conversationId: large, after: 0 });
+
+  await refused(a.request('send', { clientMsgId: 'c1', to: carol, body: text('same id, other conversation') }), 'CONFLICT', 'clientMsgIdReused');
+  await refused(d.request('send', { clientMsgId: 'd1', conversationId: team, body: text('not a member any more') }), 'FORBIDDEN', 'notMember');
+  await refused(d.request('history', { conversationId: dm }), 'FORBIDDEN', 'notMember');
+  await refused(a.request('send', { clientMsgId: 'big', to: bob, body: text('x'.repeat(4001)) }), 'TOO_LARGE', 'bodyTooLarge');
+  await refused(a.request('createGroup', { title: 'crowd', members: [...Array(101).keys()].map((n) => name(`m${n}`)) }), 'TOO_LARGE', 'tooManyMembers');
+  await refused(a.request('send', { clientMsgId: 'self', to: alice, body: text('me') }), 'BAD_REQUEST', 'invalidField');
+  await refused(a.request('ping', { extra: 1 }), 'BAD_REQUEST', 'invalidField');
+  await refused(a.request('nope'), 'BAD_REQUEST', 'unknownAction');
+  await refused(a.sendRaw('not json'), 'BAD_REQUEST', 'invalidFrame');
+  await refused(a.request('readReceipts', { conversationId: dm, conversationSeq: 99 }), 'NOT_FOUND');
+
+  const connections = [a, b, c, d];
+  for (const [index, connection] of connections.entries()) eventsConform(connection, ['alice', 'bob', 'carol', 'dave'][index]!);
+  expect(connections.flatMap((connection) => connection.events.map((frame) => frame.event))).toEqual(
+    expect.arrayContaining(['message', 'read', 'typing', 'groupMessage']),
+  );
+  return connections;
+}
+
+describe('protocol contract: the server through the local cloud', () => {
+  let cloud: LocalCloud;
+  const connections: Connection[] = [];
+  beforeAll(async () => {
+    cloud = await startTestCloud({ functionEnvironment: { LARGE_GROUP_THRESHOLD: String(LARGE_GROUP_THRESHOLD) } });
+  });
+  afterAll(async () => {
+    await Promise.all(connections.map((connection) => connection.close()));
+    await cloud?.stop();
+  });
+
+  it('answers every action, refusal and event in the shapes the protocol package defines', async () => {
+    const target: Target = {
+      connect: async (userId) => {
+        const connection = await connectAs(cloud, userId);
+        connections.push(connection);
+        return connection;
+      },
+      largeGroup: async (owner, _ownerId, members) => {
+        expect(members.length + 1).toBeGreaterThan(LARGE_GROUP_THRESHOLD);
+        return (await call(owner, 'createGroup', { title: 'crowd', members })).conversationId;
+      },
+    };
+    await runScenario(target, (user) => `pc-${user}-${RUN_ID}`);
+  });
+});
+
+/** A connection to the SDK's fake server with the TestClient's interface (real timers, no network). */
+function fakeConnection(server: FakeServer, userId: string): Promise<Connection> {
+  const socket = new server.WebSocket(`ws://fake.test/?token=${FakeServer.token(userId)}`);
+  const received: unknown[] = [];
+  const eventFrames: EventFrame[] = [];
+  const listeners = new Set<() => void>();
+  let nextId = 1;
+  const waitFor = <T>(check: () => T | undefined): Promise<T> =>
+    new Promise((resolve) => {
+      const evaluate = (): void => {
+        const value = check();
+        if (value === undefined) return;
+        listeners.delete(evaluate);
+        resolve(value);
+      };
+      listeners.add(evaluate);
+      evaluate();
+    });
+  socket.onmessage = (event: { data: string }) => {
+    const frame = JSON.parse(event.data) as Record<string, unknown>;
+    received.push(frame);
+    if (typeof frame.event === 'string') eventFrames.push(frame as unknown as EventFrame);
+    for (const listener of [...listeners]) listener();
+  };
+  const connection: Connection = {
+    events: eventFrames,
+    request(action, params = {}) {
+      const id = `f${nextId++}`;
+      socket.send(JSON.stringify({ action, id, ...params }));
+      return waitFor(() => received.find((frame) => (frame as { id?: unknown }).id === id) as ReplyFrame | undefined);
+    },
+    sendRaw(raw) {
+      const seen = received.length;
+      socket.send(raw);
+      return waitFor(() => received.slice(seen).find((frame) => !('event' in (frame as object))));
+    },
+    waitForEvent: (name, predicate = () => true) => waitFor(() => eventFrames.find((frame) => frame.event === name && predicate(frame.data))),
+    close: async () => socket.close(),
+  };
+  return new Promise((resolve) => {
+    socket.onopen = () => resolve(connection);
+  });
+}
+
+describe('protocol contract: the SDK fake server', () => {
+  it('answers every action, refusal and event in the shapes the protocol package defines', async () => {
+    const server = new FakeServer();
+    const target: Target = {
+      connect: (userId) => fakeConnection(server, userId),
+      largeGroup: async (_owner, ownerId, members) => server.createLargeGroup([ownerId, ...members]),
+    };
+    const connections = await runScenario(target, (user) => user);
+    await Promise.all(connections.map((connection) => connection.close()));
+  });
+
+  it('refuses to send what the protocol does not define', () => {
+    const server = new FakeServer();
+    expect(() => server.pushEvent('alice', 'message', { seq: 0, type: 'message' })).toThrow(FakeServerDriftError);
+    expect(() => server.pushEvent('alice', 'read', { conversationId: 'dm:a:b', userId: 'a' })).toThrow(FakeServerDriftError);
+    // An event this protocol does not know is passed on unchecked, as a newer server's would be.
+    expect(() => server.pushEvent('alice', 'fromTheFuture', { anything: true })).not.toThrow();
+  });
+});
