@@ -10,13 +10,8 @@ let counter = 0;
 const user = (name: string) => `${name}-${process.pid}-${++counter}`;
 
 /** Polls until `check` holds; the bound is a generous guard against hangs, not a performance assertion. */
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const eventually = (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> =>
+  expect.poll(check, { timeout: timeoutMs, interval: 25, message: what }).toBe(true);
 
 const bodyText = (item: MessageItem) => (item.message.body.kind === 'text' ? item.message.body.text : '');
 

@@ -269,11 +269,16 @@ describe('direct messaging (PROTOCOL.md v1)', () => {
     expect(presence[bob]).toMatchObject({ online: true });
     expect(presence[nobody]).toEqual({ online: false, lastSeen: null });
     await b.close();
-    const deadline = Date.now() + 20_000;
-    let after;
-    do {
-      after = (await a.request('presence', { users: [bob] })).data.users[bob];
-    } while (after.online && Date.now() < deadline);
+    let after: any;
+    await expect
+      .poll(
+        async () => {
+          after = (await a.request('presence', { users: [bob] })).data.users[bob];
+          return after.online;
+        },
+        { timeout: 20_000, interval: 100 },
+      )
+      .toBe(false);
     expect(after.online).toBe(false);
     expect(after.lastSeen).toEqual(expect.any(Number));
   });

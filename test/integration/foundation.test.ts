@@ -79,10 +79,6 @@ describe('the local cloud runs the synthesized stack end to end', () => {
   });
 });
 
-async function expectEventually(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Polls until `check` holds; the bound only guards against a hang. */
+const expectEventually = (check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> =>
+  expect.poll(check, { timeout: timeoutMs, interval: 100 }).toBe(true);

@@ -11,13 +11,17 @@ const unique = (name: string) => `${name}-${RUN_ID}-${++counter}`;
 
 /** Waits until `check` holds, polling; the bound only guards against a hang. */
 async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
+  let value: T | undefined | false;
+  await expect
+    .poll(
+      async () => {
+        value = await check();
+        return Boolean(value);
+      },
+      { timeout: timeoutMs, interval: 300 },
+    )
+    .toBe(true);
+  return value as T;
 }
 
 /** Syncs until the timeline holds `count` messages of the conversation. */

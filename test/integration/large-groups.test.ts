@@ -112,12 +112,16 @@ describe('large groups (read fan-out)', () => {
       const client = await connect(userId);
       // What a client holds: its timeline's messages, then the conversation from the highest contiguous cseq.
       let timeline: any[] = [];
-      for (let attempt = 0; attempt < 100; attempt++) {
-        timeline = messagesOf(await syncAll(client)).filter((m) => m.conversationId === conversationId);
-        const events = (await syncAll(client)).filter((item) => item.system?.conversationId === conversationId).map((item) => item.system!.event);
-        if (events.includes('groupBecameLarge') || joiners.includes(userId)) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await expect
+        .poll(
+          async () => {
+            timeline = messagesOf(await syncAll(client)).filter((m) => m.conversationId === conversationId);
+            const events = (await syncAll(client)).filter((item) => item.system?.conversationId === conversationId).map((item) => item.system!.event);
+            return events.includes('groupBecameLarge') || joiners.includes(userId);
+          },
+          { timeout: 60_000, interval: 200 },
+        )
+        .toBe(true);
       expect(new Set(timeline.map((m) => m.msgId)).size).toBe(timeline.length);
       const held = new Set(timeline.map((m) => m.conversationSeq));
       let contiguous = 0;

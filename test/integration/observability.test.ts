@@ -28,12 +28,8 @@ describe('observability', () => {
     const isEmfWith = (line: Record<string, any>, name: string) =>
       line._aws?.CloudWatchMetrics?.[0]?.Metrics?.some((metric: any) => metric.Name === name) === true;
     // A worker's stdout reaches the parent asynchronously: wait for the lines, not for a time.
-    const deadline = Date.now() + 20_000;
-    let lines = jsonLines(cloud, 'ActionsSendHandler');
-    while (!lines.some((line) => isEmfWith(line, 'MessagesSent')) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      lines = jsonLines(cloud, 'ActionsSendHandler');
-    }
+    await expect.poll(() => jsonLines(cloud, 'ActionsSendHandler').some((line) => isEmfWith(line, 'MessagesSent')), { timeout: 20_000, interval: 50 }).toBe(true);
+    const lines = jsonLines(cloud, 'ActionsSendHandler');
     const sent = lines.find((line) => line.message === 'message sent' && line.msgId === reply.data.msgId);
     expect(sent).toMatchObject({ level: 'INFO', userId: 'obs-alice', function_request_id: expect.any(String), service: 'serverless-im' });
     const emf = lines.find((line) => isEmfWith(line, 'MessagesSent'));

@@ -24,18 +24,28 @@ describe('presence of a crashed client', () => {
       return (await watcher.request('presence', { users })).data.users;
     };
     let state = await round([crashing, alive]);
-    for (let attempt = 0; attempt < 20 && !(state['pe-crashing'].online && state['pe-alive'].online); attempt++) {
-      state = await round([crashing, alive]);
-    }
+    await expect
+      .poll(
+        async () => {
+          state = await round([crashing, alive]);
+          return state['pe-crashing'].online && state['pe-alive'].online;
+        },
+        { timeout: 60_000, interval: 50 },
+      )
+      .toBe(true);
     expect(state).toMatchObject({ 'pe-crashing': { online: true }, 'pe-alive': { online: true } });
 
     cloud.gateway.faults.loseDisconnects();
     crashing.socket.terminate();
-    for (let attempt = 0; attempt < 300; attempt++) {
-      state = await round([alive]);
-      if (!state['pe-crashing'].online && state['pe-alive'].online) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await expect
+      .poll(
+        async () => {
+          state = await round([alive]);
+          return !state['pe-crashing'].online && state['pe-alive'].online;
+        },
+        { timeout: 90_000, interval: 200 },
+      )
+      .toBe(true);
     expect(state['pe-crashing'].online).toBe(false);
     expect(state['pe-alive'].online).toBe(true);
     cloud.gateway.faults.clear();

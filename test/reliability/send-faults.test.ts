@@ -247,12 +247,7 @@ describe('no loss, no duplicate, contiguous seq under faults', () => {
         acked.push({ ...reply.data, from: alice, clientMsgId: `lost${n}`, ackIndex: n });
       }
       // The push to the ghost got 410 GoneException: the record is gone.
-      let gone = false;
-      for (let round = 0; round < 100 && !gone; round++) {
-        gone = (await record()) === undefined;
-        if (!gone) await sleep(200);
-      }
-      expect(gone, 'stale connection removed after GoneException').toBe(true);
+      await expect.poll(async () => (await record()) === undefined, { timeout: 20_000, interval: 200, message: 'stale connection removed after GoneException' }).toBe(true);
       const b = await connect(bob, 'phone');
       await checkInvariants({ clients: new Map([[alice, a], [bob, b]]), members: new Map([[dmId(alice, bob), [alice, bob]]]), acked, label: 'lost disconnect' });
     } finally {

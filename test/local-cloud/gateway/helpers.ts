@@ -1,4 +1,5 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { expect } from 'vitest';
 import WebSocket from 'ws';
 import { AWS_GATEWAY_LIMITS, type GatewayConfig, type GatewayLimits, type RouteConfig } from '../../../local-cloud/gateway/gateway-config.js';
 import { WebSocketGateway } from '../../../local-cloud/gateway/websocket-gateway.js';
@@ -13,13 +14,17 @@ export type FakeHandler = (event: AnyEvent) => unknown;
 export const WAIT_MS = 10_000;
 
 export async function waitUntil<T>(probe: () => T | undefined, what: string, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  let value: T | undefined;
+  await expect
+    .poll(
+      () => {
+        value = probe();
+        return value !== undefined;
+      },
+      { timeout: timeoutMs, interval: 5, message: `waiting for ${what}` },
+    )
+    .toBe(true);
+  return value as T;
 }
 
 /** A FunctionInvoker over plain functions that records every event; errors become FunctionErrors as in the Lambda runtime. */

@@ -1,3 +1,5 @@
+import { expect } from 'vitest';
+
 /**
  * Waits until `predicate` holds. Tests wait for conditions, never for fixed delays, and the
  * timeout is generous: it only turns a hang into a readable failure on a slow, shared machine.
@@ -7,12 +9,7 @@ export async function waitFor(
   timeoutMs = 15_000,
   description = 'condition',
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await predicate()) return;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await expect.poll(predicate, { timeout: timeoutMs, interval: 20, message: `waiting for ${description}` }).toBe(true);
 }
 
 /** A promise with its resolve exposed: lets a test hold an invocation open and release it. */
