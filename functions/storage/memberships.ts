@@ -130,14 +130,18 @@ export async function allGroupMembers(storage: Storage, conversationId: string):
   return (await queryAll<Record<string, unknown>>(storage, byGroupQuery(storage, conversationId))).map(memberStateOf);
 }
 
-async function raise(storage: Storage, userId: string, conversationId: string, attribute: 'readUpTo' | 'ownLast', value: number): Promise<boolean> {
+/**
+ * Sets one attribute of an existing row (a row removed meanwhile stays removed); with `onlyUp`, only
+ * when that moves it up (read positions are monotonic). False when the condition refused it.
+ */
+async function updateExisting(storage: Storage, userId: string, conversationId: string, attribute: string, value: unknown, { onlyUp = false } = {}): Promise<boolean> {
   return writeIfConditionHolds(() =>
     storage.db.send(
       new UpdateCommand({
         TableName: storage.tables.memberships,
         Key: { userId, conversationId },
         UpdateExpression: 'SET #a = :v',
-        ConditionExpression: 'attribute_exists(userId) AND #a < :v',
+        ConditionExpression: onlyUp ? 'attribute_exists(userId) AND #a < :v' : 'attribute_exists(userId)',
         ExpressionAttributeNames: { '#a': attribute },
         ExpressionAttributeValues: { ':v': value },
       }),
@@ -147,33 +151,17 @@ async function raise(storage: Storage, userId: string, conversationId: string, a
 
 /** Records a member's own message (monotonic). */
 export const recordOwnMessage = (storage: Storage, userId: string, conversationId: string, cseq: number): Promise<boolean> =>
-  raise(storage, userId, conversationId, 'ownLast', cseq);
+  updateExisting(storage, userId, conversationId, 'ownLast', cseq, { onlyUp: true });
 
 /** Moves a member's read position up (monotonic). False when it already was there. */
 export const recordGroupRead = (storage: Storage, userId: string, conversationId: string, upTo: number): Promise<boolean> =>
-  raise(storage, userId, conversationId, 'readUpTo', upTo);
-
-/** Sets one attribute of existing rows (a row removed meanwhile stays removed). */
-async function setOnExisting(storage: Storage, userId: string, conversationId: string, attribute: string, value: unknown): Promise<void> {
-  await writeIfConditionHolds(() =>
-    storage.db.send(
-      new UpdateCommand({
-        TableName: storage.tables.memberships,
-        Key: { userId, conversationId },
-        UpdateExpression: 'SET #a = :v',
-        ConditionExpression: 'attribute_exists(userId)',
-        ExpressionAttributeNames: { '#a': attribute },
-        ExpressionAttributeValues: { ':v': value },
-      }),
-    ),
-  );
-}
+  updateExisting(storage, userId, conversationId, 'readUpTo', upTo, { onlyUp: true });
 
 /** Marks rows as belonging to a large group (their connections then listen to it). */
 export async function markMembershipsLarge(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<void> {
-  await Promise.all(userIds.map((userId) => setOnExisting(storage, userId, conversationId, 'large', true)));
+  await Promise.all(userIds.map((userId) => updateExisting(storage, userId, conversationId, 'large', true)));
 }
 
 export async function setRole(storage: Storage, userId: string, conversationId: string, role: GroupMembership['role']): Promise<void> {
-  await setOnExisting(storage, userId, conversationId, 'role', role);
+  await updateExisting(storage, userId, conversationId, 'role', role);
 }

@@ -13,7 +13,7 @@ import { HandshakeRefused, type ReplyFrame, TestClient } from '../support/ws-cli
 export const text = (value: string) => ({ kind: 'text', text: value });
 /**
  * Function environment for test clouds that are not about rate limits: the per-connection token
- * bucket and the per-user send window (functions/shared/limits) set out of reach, so a burst of
+ * bucket and the per-user send window (functions/limits) set out of reach, so a burst of
  * test traffic is not refused. test/security/rate-limits.test.ts tests the limits themselves.
  */
 export const NO_RATE_LIMITS = { RATE_LIMIT_BURST: '1000000', RATE_LIMIT_PER_SECOND: '1000000', SEND_LIMIT_PER_MINUTE: '1000000' };

@@ -6,7 +6,7 @@ import type { ReplyFrame, TestClient } from '../support/ws-client.js';
 
 /**
  * Rate limits (RATE_LIMITED): a per-connection token bucket (RATE_LIMIT_BURST, RATE_LIMIT_PER_SECOND)
- * and a per-user send window (SEND_LIMIT_PER_MINUTE, default 60), in functions/shared/limits/.
+ * and a per-user send window (SEND_LIMIT_PER_MINUTE, default 60), in functions/limits/.
  * What this expects:
  * - a burst of 100 sends from one connection gets some RATE_LIMITED replies, and the others ok;
  * - nothing is stored for a refused send (the sender's and the recipient's timelines hold exactly

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { HISTORY_LIMIT } from '../limits.js';
-import { conversationIdSchema, position, requestIdSchema } from '../schemas/identifiers.js';
+import { conversationIdSchema, pageSize, position, requestIdSchema } from '../schemas/identifiers.js';
 import { messageSchema } from '../schemas/shapes.js';
 
 /** `history`: a conversation's messages before `before` (a conversationSeq), newest first. */
@@ -9,7 +9,7 @@ export const historyRequest = z.strictObject({
   id: requestIdSchema,
   conversationId: conversationIdSchema,
   before: z.optional(position()),
-  limit: z._default(z.int().check(z.minimum(HISTORY_LIMIT.min), z.maximum(HISTORY_LIMIT.max)), HISTORY_LIMIT.default),
+  limit: pageSize(HISTORY_LIMIT),
 });
 export const historyResult = z.strictObject({
   /** Newest first. */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { SYNC_LIMIT } from '../limits.js';
-import { conversationIdSchema, position, requestIdSchema } from '../schemas/identifiers.js';
+import { conversationIdSchema, pageSize, position, requestIdSchema } from '../schemas/identifiers.js';
 import { messageSchema } from '../schemas/shapes.js';
 
 /** `syncConversation`: a conversation's messages after `after` (a conversationSeq), ascending and contiguous. */
@@ -9,7 +9,7 @@ export const syncConversationRequest = z.strictObject({
   id: requestIdSchema,
   conversationId: conversationIdSchema,
   after: position(0),
-  limit: z._default(z.int().check(z.minimum(SYNC_LIMIT.min), z.maximum(SYNC_LIMIT.max)), SYNC_LIMIT.default),
+  limit: pageSize(SYNC_LIMIT),
 });
 export const syncConversationResult = z.strictObject({
   /** Ascending and contiguous. */

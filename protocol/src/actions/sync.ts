@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { SYNC_LIMIT } from '../limits.js';
-import { position, requestIdSchema } from '../schemas/identifiers.js';
+import { pageSize, position, requestIdSchema } from '../schemas/identifiers.js';
 import { timelineItemSchema } from '../schemas/shapes.js';
 
 /** `sync`: the caller's own timeline after `after` (0 = from the start), ascending and contiguous. */
@@ -8,7 +8,7 @@ export const syncRequest = z.strictObject({
   action: z.literal('sync'),
   id: requestIdSchema,
   after: position(0),
-  limit: z._default(z.int().check(z.minimum(SYNC_LIMIT.min), z.maximum(SYNC_LIMIT.max)), SYNC_LIMIT.default),
+  limit: pageSize(SYNC_LIMIT),
 });
 export const syncResult = z.strictObject({
   items: z.array(timelineItemSchema),

@@ -16,3 +16,7 @@ export const position = (min: 0 | 1 = 1) => z.int().check(z.minimum(min), z.maxi
 export const count = () => z.int().check(z.minimum(0));
 /** Server time, epoch milliseconds. */
 export const timestamp = () => z.int().check(z.minimum(0));
+
+/** A page size: `limit` within bounds, the default when left out. */
+export const pageSize = (bounds: { readonly min: number; readonly max: number; readonly default: number }) =>
+  z._default(z.int().check(z.minimum(bounds.min), z.maximum(bounds.max)), bounds.default);
