@@ -1,4 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { createCognitoTokenVerifier } from '../shared/auth/cognito-token-verifier.js';
 import { loadSigningSecret } from '../shared/auth/signing-secret.js';
 import { createTokenVerifier, InvalidTokenError, type TokenVerifier } from '../shared/auth/token-verifier.js';
 import { DEVICE_ID_PATTERN } from '../shared/protocol/identifiers.js';
@@ -8,6 +9,10 @@ import { requiredEnv } from '../shared/runtime/env.js';
 let verifier: Promise<TokenVerifier> | undefined;
 
 async function createVerifier(): Promise<TokenVerifier> {
+  if (requiredEnv('AUTH_MODE') === 'cognito') {
+    const tokenUse = requiredEnv('COGNITO_TOKEN_USE') === 'id' ? 'id' : 'access';
+    return createCognitoTokenVerifier({ userPoolId: requiredEnv('COGNITO_USER_POOL_ID'), clientId: requiredEnv('COGNITO_CLIENT_ID'), tokenUse });
+  }
   const issuer = requiredEnv('JWT_ISSUER');
   const audience = requiredEnv('JWT_AUDIENCE');
   if (requiredEnv('AUTH_MODE') === 'oidc') {
