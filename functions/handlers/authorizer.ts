@@ -1,5 +1,4 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { createCognitoTokenVerifier } from '../shared/auth/cognito-token-verifier.js';
 import { loadSigningSecret } from '../shared/auth/signing-secret.js';
 import { createTokenVerifier, InvalidTokenError, type TokenVerifier } from '../shared/auth/token-verifier.js';
 import { DEVICE_ID_PATTERN } from '../shared/protocol/identifiers.js';
@@ -10,6 +9,8 @@ let verifier: Promise<TokenVerifier> | undefined;
 
 async function createVerifier(): Promise<TokenVerifier> {
   if (requiredEnv('AUTH_MODE') === 'cognito') {
+    // Loaded only in Cognito mode, so HS256 and OIDC cold starts do not evaluate aws-jwt-verify.
+    const { createCognitoTokenVerifier } = await import('../shared/auth/cognito-token-verifier.js');
     const tokenUse = requiredEnv('COGNITO_TOKEN_USE') === 'id' ? 'id' : 'access';
     return createCognitoTokenVerifier({ userPoolId: requiredEnv('COGNITO_USER_POOL_ID'), clientId: requiredEnv('COGNITO_CLIENT_ID'), tokenUse });
   }
