@@ -1,9 +1,17 @@
-import type { App } from 'aws-cdk-lib';
+import * as z from 'zod';
+import { closestName } from './closest-name.js';
 
-/** How `$connect` verifies the JWT: a shared HS256 secret, or an OIDC/Cognito issuer's JWKS. */
+/**
+ * How `$connect` verifies the JWT: a shared HS256 secret, an OIDC issuer's JWKS, or a Cognito
+ * user pool (whose access tokens carry `client_id` and `token_use` instead of `aud`).
+ */
 export type AuthConfig =
   | { mode: 'hs256'; issuer: string; audience: string }
-  | { mode: 'oidc'; issuer: string; audience: string; jwksUrl: string };
+  | { mode: 'oidc'; issuer: string; audience: string; jwksUrl: string }
+  | { mode: 'cognito'; userPoolId: string; clientId: string; tokenUse: CognitoTokenUse };
+
+/** Which Cognito token clients send: the access token (what APIs are meant to take) or the ID token. */
+export type CognitoTokenUse = 'access' | 'id';
 
 /** Deployment settings, read from CDK context (`cdk deploy -c stage=prod ...`) or given as props. */
 export interface ImConfig {
@@ -14,7 +22,7 @@ export interface ImConfig {
   retainData: boolean;
   /** DynamoDB deletion protection on every table (a table cannot be deleted until it is turned off). */
   deletionProtection: boolean;
-  /** Groups with more members than this are delivered by read fan-out (PROTOCOL.md "Large groups"). */
+  /** Groups with more members than this are delivered by read fan-out (docs/protocol.md, "Large groups"). */
   largeGroupThreshold: number;
   /** The most members a group may have. */
   maxGroupMembers: number;
@@ -38,141 +46,204 @@ export const DEFAULT_AUDIENCE = 'serverless-im';
 /** The retention periods CloudWatch Logs accepts (days). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
-/** Every context key the app reads; documented in README.md ("Configuration"). */
-export const CONTEXT_KEYS = [
-  'stage',
-  'auth',
-  'jwtIssuer',
-  'jwtAudience',
-  'jwksUrl',
-  'cognitoUserPoolId',
-  'retainData',
-  'deletionProtection',
-  'largeGroupThreshold',
-  'maxGroupMembers',
-  'throttleRate',
-  'throttleBurst',
-  'logRetentionDays',
-  'fanOutMaxConcurrency',
-  'fanOutRetentionDays',
-  'alarmEmail',
-  'apiGatewayLogsRole',
-] as const;
+/** Keys this app no longer reads, with what to do instead: refusing them beats ignoring them. */
+const RETIRED_KEYS: Record<string, string> = {
+  messageRetentionDays:
+    'Context messageRetentionDays is not supported: chat messages are kept until deleted (see docs/deployment.md, "Data retention"). ' +
+    'For how long an undelivered fan-out job stays queued, use -c fanOutRetentionDays=1..14.',
+};
 
-/** A context value that is wrong: synth stops with a message naming the key and what it accepts. */
+/**
+ * Context the CDK itself (or another library) puts next to ours: `aws:cdk:*` settings of the CLI,
+ * `@aws-cdk/...` feature flags from cdk.json, context-provider caches such as
+ * `availability-zones:account=...` from cdk.context.json, and the CLI's acknowledged notices.
+ * This app's keys are plain camelCase names, so a namespaced key is never a typo of one of them.
+ */
+export function isFrameworkContextKey(key: string): boolean {
+  return key.includes(':') || key.includes('/') || key.startsWith('@') || key === 'acknowledged-issue-numbers';
+}
+
+/**
+ * A context value as text: `-c` gives strings, cdk.json may give numbers and booleans. Empty
+ * means unset; `null` marks a value of another type (an object or list), which no setting takes.
+ */
+function contextText(raw: unknown): string | undefined | null {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw === 'string') return raw.trim();
+  if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+  return null;
+}
+
+/**
+ * One setting: its text parsed into a value, or an issue whose message is what the key accepts.
+ * Unset stays undefined, so defaults (some depend on other keys) are applied in one place below.
+ */
+function setting<T>(expected: string, parse: (text: string) => T | undefined) {
+  return z
+    .unknown()
+    .transform((raw, ctx): T | undefined => {
+      const text = contextText(raw);
+      if (text === undefined) return undefined;
+      const value = text === null ? undefined : parse(text);
+      if (value === undefined) {
+        ctx.addIssue({ code: 'custom', message: expected });
+        return z.NEVER;
+      }
+      return value;
+    })
+    .optional();
+}
+
+const matching = (pattern: RegExp) => (text: string) => (pattern.test(text) ? text : undefined);
+const oneOf =
+  <T extends string>(values: readonly T[]) =>
+  (text: string) =>
+    (values as readonly string[]).includes(text) ? (text as T) : undefined;
+const booleanSetting = () => setting('true or false', (text) => (text === 'true' ? true : text === 'false' ? false : undefined));
+const wholeNumberText = (text: string) => (/^-?\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined);
+const wholeNumber = (min: number, max: number) =>
+  setting(`a whole number from ${min} to ${max}`, (text) => {
+    const number = wholeNumberText(text);
+    return number !== undefined && number >= min && number <= max ? number : undefined;
+  });
+const httpsUrl = (text: string) => (z.url({ protocol: /^https$/ }).safeParse(text).success ? text : undefined);
+
+/** A user pool id starts with its region, so the issuer never depends on where the CLI runs. */
+const USER_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[A-Za-z0-9]+$/;
+
+/** Every context key the app reads, and what each accepts; documented in README.md ("Configuration"). */
+const contextShape = {
+  stage: setting('letters, digits, - and _ (at most 128 characters)', matching(/^[A-Za-z0-9_-]{1,128}$/)),
+  auth: setting('hs256, oidc or cognito', oneOf(['hs256', 'oidc', 'cognito'] as const)),
+  jwtIssuer: setting('an issuer name', matching(/^\S{1,1024}$/)),
+  jwtAudience: setting('an audience name', matching(/^\S{1,1024}$/)),
+  jwksUrl: setting('an https:// URL', httpsUrl),
+  cognitoUserPoolId: setting('a user pool id such as eu-west-1_AbC123', matching(USER_POOL_ID)),
+  cognitoClientId: setting('an app client id (letters, digits, _ and +, at most 128)', matching(/^[\w+]{1,128}$/)),
+  cognitoTokenUse: setting('access or id', oneOf(['access', 'id'] as const)),
+  retainData: booleanSetting(),
+  deletionProtection: booleanSetting(),
+  largeGroupThreshold: setting('a whole number from 1 to maxGroupMembers', wholeNumberText),
+  maxGroupMembers: wholeNumber(2, 1_000_000),
+  throttleRate: wholeNumber(1, 10_000),
+  throttleBurst: wholeNumber(1, 5_000),
+  logRetentionDays: setting(`one of ${LOG_RETENTION_DAYS.join(', ')}`, (text) => {
+    const days = wholeNumberText(text);
+    return days !== undefined && (LOG_RETENTION_DAYS as readonly number[]).includes(days) ? days : undefined;
+  }),
+  // SQS event sources accept a maximum concurrency from 2 to 1000.
+  fanOutMaxConcurrency: wholeNumber(2, 1_000),
+  fanOutRetentionDays: wholeNumber(1, 14),
+  alarmEmail: setting('an email address', (text) => (z.email().safeParse(text).success ? text : undefined)),
+  apiGatewayLogsRole: booleanSetting(),
+};
+
+export const CONTEXT_KEYS = Object.keys(contextShape) as (keyof typeof contextShape)[];
+
+type Settings = z.output<z.ZodObject<typeof contextShape>>;
+type IssueSink = Pick<z.RefinementCtx, 'addIssue'>;
+
+/** An issue that is a whole sentence, not "expected ..." for the value of one key. */
+const sentence = (ctx: IssueSink, message: string): void => ctx.addIssue({ code: 'custom', message, params: { sentence: true } });
+const expected = (ctx: IssueSink, key: keyof Settings, message: string): void => ctx.addIssue({ code: 'custom', path: [key], message });
+
+function authOf(settings: Settings, ctx: IssueSink): AuthConfig {
+  const { auth, jwtIssuer, jwtAudience, jwksUrl, cognitoUserPoolId, cognitoClientId, cognitoTokenUse } = settings;
+  // `auth=oidc` with a pool id is how earlier versions spelled Cognito mode.
+  const cognito = auth === 'cognito' || cognitoUserPoolId !== undefined;
+  if (cognito) {
+    if (auth === 'hs256') sentence(ctx, 'auth=hs256 and cognitoUserPoolId contradict each other: drop one of them.');
+    if (!cognitoUserPoolId) sentence(ctx, 'auth=cognito needs -c cognitoUserPoolId=<region>_<id>.');
+    if (!cognitoClientId) {
+      sentence(ctx, 'Cognito mode needs -c cognitoClientId=<app client id>: access tokens carry it as client_id (they have no aud, so jwtAudience cannot check them).');
+    }
+    for (const [key, value] of Object.entries({ jwtIssuer, jwtAudience, jwksUrl })) {
+      if (value !== undefined) sentence(ctx, `${key} does not apply in Cognito mode: the issuer and keys follow from cognitoUserPoolId, the app from cognitoClientId.`);
+    }
+    return { mode: 'cognito', userPoolId: cognitoUserPoolId ?? '', clientId: cognitoClientId ?? '', tokenUse: cognitoTokenUse ?? 'access' };
+  }
+  for (const [key, value] of Object.entries({ cognitoClientId, cognitoTokenUse })) {
+    if (value !== undefined) sentence(ctx, `${key} only applies with -c cognitoUserPoolId=...`);
+  }
+  const audience = jwtAudience ?? DEFAULT_AUDIENCE;
+  if (auth === 'oidc') {
+    if (!jwtIssuer) {
+      sentence(ctx, 'auth=oidc needs -c jwtIssuer=https://... (and optionally -c jwksUrl=...)');
+      return { mode: 'oidc', issuer: '', audience, jwksUrl: '' };
+    }
+    if (!httpsUrl(jwtIssuer)) expected(ctx, 'jwtIssuer', 'an https:// URL (auth=oidc)');
+    return { mode: 'oidc', issuer: jwtIssuer, audience, jwksUrl: jwksUrl ?? `${jwtIssuer.replace(/\/$/, '')}/.well-known/jwks.json` };
+  }
+  if (jwksUrl !== undefined) sentence(ctx, 'jwksUrl only applies with -c auth=oidc.');
+  return { mode: 'hs256', issuer: jwtIssuer ?? DEFAULT_ISSUER, audience };
+}
+
+function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
+  const stageName = settings.stage ?? 'dev';
+  const prod = stageName === 'prod';
+  const maxGroupMembers = settings.maxGroupMembers ?? 100_000;
+  const largeGroupThreshold = settings.largeGroupThreshold ?? 500;
+  if (largeGroupThreshold < 1 || largeGroupThreshold > maxGroupMembers) {
+    expected(ctx, 'largeGroupThreshold', `a whole number from 1 to ${maxGroupMembers}`);
+  }
+  return {
+    stageName,
+    auth: authOf(settings, ctx),
+    retainData: settings.retainData ?? prod,
+    deletionProtection: settings.deletionProtection ?? prod,
+    largeGroupThreshold,
+    maxGroupMembers,
+    throttle: { rateLimit: settings.throttleRate ?? 500, burstLimit: settings.throttleBurst ?? 1_000 },
+    logRetentionDays: settings.logRetentionDays ?? 30,
+    fanOutMaxConcurrency: settings.fanOutMaxConcurrency ?? 10,
+    fanOutRetentionDays: settings.fanOutRetentionDays ?? 4,
+    manageAccountLogsRole: settings.apiGatewayLogsRole ?? true,
+    ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
+  };
+}
+
+/**
+ * The one schema of the CDK context: every key of this app with what it accepts, no other key
+ * (a typo such as `alarmEmial` is refused, not ignored), then defaults and the rules between keys.
+ */
+export const contextSchema = z
+  .preprocess(
+    (context) => Object.fromEntries(Object.entries(context as Record<string, unknown>).filter(([key]) => !isFrameworkContextKey(key))),
+    z.strictObject(contextShape),
+  )
+  .transform(toConfig);
+
+/** Context that stops synth: the message names each bad key and says what it accepts. */
 export class ConfigError extends Error {
-  constructor(key: string, value: unknown, expected: string) {
-    super(`Invalid CDK context ${key}=${JSON.stringify(value)}: expected ${expected}.`);
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `The CDK context has ${problems.length} problems:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
 
-type ContextReader = Pick<App['node'], 'tryGetContext'>;
-
-function contextString(node: ContextReader, key: string): string | undefined {
-  const value: unknown = node.tryGetContext(key);
-  if (value === undefined || value === null || value === '') return undefined;
-  return String(value).trim();
+function unknownKeyProblem(key: string): string {
+  const retired = RETIRED_KEYS[key];
+  if (retired) return retired;
+  const suggestion = closestName(key, CONTEXT_KEYS);
+  return `Unknown CDK context key "${key}"${suggestion ? `: did you mean "${suggestion}"?` : '.'} Known keys: ${CONTEXT_KEYS.join(', ')}.`;
 }
 
-function contextBoolean(node: ContextReader, key: string, fallback: boolean): boolean {
-  const value = contextString(node, key);
-  if (value === undefined) return fallback;
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new ConfigError(key, value, 'true or false');
+function describe(issue: z.core.$ZodIssue, context: Record<string, unknown>): string[] {
+  if (issue.code === 'unrecognized_keys') return issue.keys.map(unknownKeyProblem);
+  if (issue.code === 'custom' && issue.params?.sentence) return [issue.message];
+  const key = String(issue.path[0] ?? 'context');
+  return [`Invalid CDK context ${key}=${JSON.stringify(context[key])}: expected ${issue.message}.`];
 }
 
-function contextInteger(node: ContextReader, key: string, fallback: number, min: number, max: number): number {
-  const value = contextString(node, key);
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(number) || number < min || number > max) {
-    throw new ConfigError(key, value, `a whole number from ${min} to ${max}`);
-  }
-  return number;
-}
-
-function httpsUrl(key: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(key, value, 'an https:// URL');
-  }
-  if (url.protocol !== 'https:') throw new ConfigError(key, value, 'an https:// URL');
-  return value;
-}
-
-function authFromContext(node: ContextReader): AuthConfig {
-  const mode = contextString(node, 'auth');
-  if (mode !== undefined && mode !== 'hs256' && mode !== 'oidc') throw new ConfigError('auth', mode, 'hs256 or oidc');
-  const issuer = contextString(node, 'jwtIssuer');
-  const audience = contextString(node, 'jwtAudience') ?? DEFAULT_AUDIENCE;
-  const cognitoPoolId = contextString(node, 'cognitoUserPoolId');
-  if (cognitoPoolId) {
-    const match = /^([a-z]{2}(?:-[a-z]+)+-\d)_[A-Za-z0-9]+$/.exec(cognitoPoolId);
-    if (!match) throw new ConfigError('cognitoUserPoolId', cognitoPoolId, 'a user pool id such as eu-west-1_AbC123');
-    // A pool id starts with its region, so the issuer never depends on where the CLI runs.
-    const cognitoIssuer = `https://cognito-idp.${match[1]}.amazonaws.com/${cognitoPoolId}`;
-    return { mode: 'oidc', issuer: cognitoIssuer, audience, jwksUrl: `${cognitoIssuer}/.well-known/jwks.json` };
-  }
-  if (mode === 'oidc') {
-    if (!issuer) throw new Error('auth=oidc needs -c jwtIssuer=https://... (and optionally -c jwksUrl=...)');
-    httpsUrl('jwtIssuer', issuer);
-    const jwksUrl = contextString(node, 'jwksUrl') ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`;
-    return { mode: 'oidc', issuer, audience, jwksUrl: httpsUrl('jwksUrl', jwksUrl) };
-  }
-  return { mode: 'hs256', issuer: issuer ?? DEFAULT_ISSUER, audience };
-}
+type ContextSource = { node: { getAllContext(): Record<string, unknown> } };
 
 /**
- * Reads and validates the deployment settings. Every bad value stops `cdk synth` with an error
- * naming the context key, before anything reaches CloudFormation.
+ * Reads and validates the deployment settings. Every bad value and every unknown key stops
+ * `cdk synth` with an error naming the key, before anything reaches CloudFormation.
  */
-export function configFromContext(app: { node: ContextReader }): ImConfig {
-  const { node } = app;
-  const stageName = contextString(node, 'stage') ?? 'dev';
-  // API Gateway stage names: letters, digits, hyphens and underscores, at most 128 characters.
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
-    throw new ConfigError('stage', stageName, 'letters, digits, - and _ (at most 128 characters)');
-  }
-  const prod = stageName === 'prod';
-
-  if (contextString(node, 'messageRetentionDays') !== undefined) {
-    throw new Error(
-      'Context messageRetentionDays is not supported: chat messages are kept until deleted (see docs/deployment.md, "Data retention"). ' +
-        'For how long an undelivered fan-out job stays queued, use -c fanOutRetentionDays=1..14.',
-    );
-  }
-
-  const rateLimit = contextInteger(node, 'throttleRate', 500, 1, 10_000);
-  const burstLimit = contextInteger(node, 'throttleBurst', 1_000, 1, 5_000);
-  const logRetentionDays = contextInteger(node, 'logRetentionDays', 30, 1, 3653);
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(logRetentionDays)) {
-    throw new ConfigError('logRetentionDays', logRetentionDays, `one of ${LOG_RETENTION_DAYS.join(', ')}`);
-  }
-  const maxGroupMembers = contextInteger(node, 'maxGroupMembers', 100_000, 2, 1_000_000);
-  const largeGroupThreshold = contextInteger(node, 'largeGroupThreshold', 500, 1, maxGroupMembers);
-
-  const alarmEmail = contextString(node, 'alarmEmail');
-  if (alarmEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail)) {
-    throw new ConfigError('alarmEmail', alarmEmail, 'an email address');
-  }
-
-  return {
-    stageName,
-    auth: authFromContext(node),
-    retainData: contextBoolean(node, 'retainData', prod),
-    deletionProtection: contextBoolean(node, 'deletionProtection', prod),
-    largeGroupThreshold,
-    maxGroupMembers,
-    throttle: { rateLimit, burstLimit },
-    logRetentionDays,
-    // SQS event sources accept a maximum concurrency from 2 to 1000.
-    fanOutMaxConcurrency: contextInteger(node, 'fanOutMaxConcurrency', 10, 2, 1_000),
-    fanOutRetentionDays: contextInteger(node, 'fanOutRetentionDays', 4, 1, 14),
-    manageAccountLogsRole: contextBoolean(node, 'apiGatewayLogsRole', true),
-    ...(alarmEmail !== undefined ? { alarmEmail } : {}),
-  };
+export function configFromContext(app: ContextSource): ImConfig {
+  const context = app.node.getAllContext();
+  const result = contextSchema.safeParse(context);
+  if (!result.success) throw new ConfigError(result.error.issues.flatMap((issue) => describe(issue, context)));
+  return result.data;
 }

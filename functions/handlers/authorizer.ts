@@ -8,6 +8,12 @@ import { logger } from '../platform/observability.js';
 let verifier: Promise<TokenVerifier> | undefined;
 
 async function createVerifier(): Promise<TokenVerifier> {
+  if (requiredEnv('AUTH_MODE') === 'cognito') {
+    // Loaded only in Cognito mode, so HS256 and OIDC cold starts do not evaluate aws-jwt-verify.
+    const { createCognitoTokenVerifier } = await import('../auth/cognito-token-verifier.js');
+    const tokenUse = requiredEnv('COGNITO_TOKEN_USE') === 'id' ? 'id' : 'access';
+    return createCognitoTokenVerifier({ userPoolId: requiredEnv('COGNITO_USER_POOL_ID'), clientId: requiredEnv('COGNITO_CLIENT_ID'), tokenUse });
+  }
   const issuer = requiredEnv('JWT_ISSUER');
   const audience = requiredEnv('JWT_AUDIENCE');
   if (requiredEnv('AUTH_MODE') === 'oidc') {

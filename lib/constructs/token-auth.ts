@@ -15,7 +15,8 @@ export interface TokenAuthProps {
  * Verifies the JWT of `?token=` before a WebSocket connection exists (a REQUEST authorizer on
  * `$connect`). The verified `sub` and the device id reach every later route event of the
  * connection as `requestContext.authorizer`, so no handler ever trusts a user id from a frame.
- * HS256 mode keeps the signing secret in Secrets Manager; OIDC mode fetches the issuer's JWKS.
+ * HS256 mode keeps the signing secret in Secrets Manager; OIDC mode fetches the issuer's JWKS;
+ * Cognito mode checks a user pool's tokens (issuer, JWKS, `token_use`, app client id).
  */
 export class TokenAuth extends Construct {
   readonly authorizer: WebSocketLambdaAuthorizer;
@@ -25,11 +26,10 @@ export class TokenAuth extends Construct {
   constructor(scope: Construct, id: string, props: TokenAuthProps) {
     super(scope, id);
     const { config } = props;
-    const environment: Record<string, string> = {
-      AUTH_MODE: config.mode,
-      JWT_ISSUER: config.issuer,
-      JWT_AUDIENCE: config.audience,
-    };
+    const environment: Record<string, string> =
+      config.mode === 'cognito'
+        ? { AUTH_MODE: 'cognito', COGNITO_USER_POOL_ID: config.userPoolId, COGNITO_CLIENT_ID: config.clientId, COGNITO_TOKEN_USE: config.tokenUse }
+        : { AUTH_MODE: config.mode, JWT_ISSUER: config.issuer, JWT_AUDIENCE: config.audience };
     if (config.mode === 'hs256') {
       this.signingSecret = new Secret(this, 'SigningSecret', {
         description: 'HS256 key that signs and verifies client JWTs',
@@ -40,7 +40,7 @@ export class TokenAuth extends Construct {
         reason:
           'The HS256 key is shared with the token issuer, which must switch keys at the same moment; an automatic rotation would sign out every client at a random time. Rotate by hand (docs/operations.md, "Rotating the signing key"), or use OIDC mode, whose keys rotate through the JWKS.',
       });
-    } else {
+    } else if (config.mode === 'oidc') {
       environment.JWKS_URL = config.jwksUrl;
     }
     this.function = new HandlerFunction(this, 'Authorizer', {

@@ -66,7 +66,7 @@ export class WebSocketGateway extends Construct {
   constructor(scope: Construct, id: string, props: WebSocketGatewayProps) {
     super(scope, id);
     this.api = new WebSocketApi(this, 'Api', {
-      description: 'Instant messaging over WebSocket (PROTOCOL.md v1)',
+      description: 'Instant messaging over WebSocket (protocol v1, docs/protocol.md)',
       routeSelectionExpression: '$request.body.action',
       connectRouteOptions: {
         integration: new WebSocketLambdaIntegration('ConnectIntegration', props.connectHandler),

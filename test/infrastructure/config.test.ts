@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { configFromContext } from '../../lib/config.js';
+import { CONTEXT_KEYS, configFromContext } from '../../lib/config.js';
 
 const configOf = (context: Record<string, unknown>) => configFromContext(new App({ context }));
+
+const cognito = { cognitoUserPoolId: 'eu-west-1_AbC123', cognitoClientId: '5d1uexampleclientid0000abcd' };
 
 describe('configuration from CDK context', () => {
   it('has safe defaults for a dev stage', () => {
@@ -27,8 +30,18 @@ describe('configuration from CDK context', () => {
     expect(configOf({ stage: 'staging', deletionProtection: true })).toMatchObject({ deletionProtection: true, retainData: false });
   });
 
-  it('reads every setting', () => {
-    const config = configOf({
+  it('reads every setting, as -c strings or as cdk.json numbers and booleans', () => {
+    const expected = {
+      throttle: { rateLimit: 200, burstLimit: 400 },
+      logRetentionDays: 90,
+      fanOutMaxConcurrency: 25,
+      fanOutRetentionDays: 14,
+      largeGroupThreshold: 100,
+      maxGroupMembers: 5000,
+      alarmEmail: 'ops@example.com',
+      manageAccountLogsRole: false,
+    };
+    const strings = {
       stage: 'prod',
       throttleRate: '200',
       throttleBurst: '400',
@@ -39,26 +52,62 @@ describe('configuration from CDK context', () => {
       maxGroupMembers: '5000',
       alarmEmail: 'ops@example.com',
       apiGatewayLogsRole: 'false',
-    });
-    expect(config).toMatchObject({
-      throttle: { rateLimit: 200, burstLimit: 400 },
-      logRetentionDays: 90,
-      fanOutMaxConcurrency: 25,
-      fanOutRetentionDays: 14,
-      largeGroupThreshold: 100,
-      maxGroupMembers: 5000,
-      alarmEmail: 'ops@example.com',
-      manageAccountLogsRole: false,
+    };
+    expect(configOf(strings)).toMatchObject(expected);
+    const json = { ...strings, throttleRate: 200, throttleBurst: 400, logRetentionDays: 90, fanOutMaxConcurrency: 25, fanOutRetentionDays: 14, largeGroupThreshold: 100, maxGroupMembers: 5000, apiGatewayLogsRole: false };
+    expect(configOf(json)).toMatchObject(expected);
+  });
+
+  it('reads an OIDC issuer and derives its key set', () => {
+    expect(configOf({ auth: 'oidc', jwtIssuer: 'https://issuer.example.com/', jwtAudience: 'chat' }).auth).toEqual({
+      mode: 'oidc',
+      issuer: 'https://issuer.example.com/',
+      audience: 'chat',
+      jwksUrl: 'https://issuer.example.com/.well-known/jwks.json',
     });
   });
 
-  it('derives the Cognito issuer from the user pool id', () => {
-    expect(configOf({ cognitoUserPoolId: 'eu-west-1_AbC123' }).auth).toEqual({
-      mode: 'oidc',
-      issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123',
-      audience: 'serverless-im',
-      jwksUrl: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/jwks.json',
-    });
+  it('reads a Cognito user pool and app client, checking access tokens unless told otherwise', () => {
+    expect(configOf(cognito).auth).toEqual({ mode: 'cognito', userPoolId: 'eu-west-1_AbC123', clientId: cognito.cognitoClientId, tokenUse: 'access' });
+    expect(configOf({ ...cognito, auth: 'cognito', cognitoTokenUse: 'id' }).auth).toMatchObject({ mode: 'cognito', tokenUse: 'id' });
+    // Earlier versions documented Cognito as a kind of OIDC.
+    expect(configOf({ ...cognito, auth: 'oidc' }).auth).toMatchObject({ mode: 'cognito' });
+  });
+
+  it('ignores nothing it does not know: a mistyped key stops synth and names the key it probably meant', () => {
+    expect(() => configOf({ alarmEmial: 'ops@example.com' })).toThrow(/Unknown CDK context key "alarmEmial": did you mean "alarmEmail"\?/);
+    expect(() => configOf({ Stage: 'prod' })).toThrow(/"Stage": did you mean "stage"\?/);
+    expect(() => configOf({ throtleRate: '5' })).toThrow(/did you mean "throttleRate"\?/);
+    expect(() => configOf({ cognitoClientID: 'x' })).toThrow(/did you mean "cognitoClientId"\?/);
+    expect(() => configOf({ region: 'eu-west-1' })).toThrow(/Unknown CDK context key "region"\. Known keys: stage, auth, /);
+  });
+
+  it('lets through the context the CDK CLI, cdk.json and cdk.context.json add', () => {
+    const fromCdkJson = (JSON.parse(readFileSync('cdk.json', 'utf8')) as { context: Record<string, unknown> }).context;
+    // What `cdk synth` put into CDK_CONTEXT_JSON next to cdk.json's flags (aws-cdk 2.1148.1).
+    const fromCli = {
+      'aws:cdk:enable-path-metadata': true,
+      'aws:cdk:enable-asset-metadata': true,
+      'aws:cdk:version-reporting': true,
+      'aws:cdk:bundling-stacks': ['**'],
+      '@aws-cdk/core:failSynthOnValidationErrors': false,
+    };
+    const fromContextFile = {
+      'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a', 'eu-west-1b'],
+      'acknowledged-issue-numbers': [32775],
+    };
+    expect(configOf({ ...fromCdkJson, ...fromCli, ...fromContextFile, stage: 'prod' })).toMatchObject({ stageName: 'prod' });
+  });
+
+  it('reports every problem at once', () => {
+    let error: unknown;
+    try {
+      configOf({ throttleRate: 'fast', alarmEmial: 'x', retainData: 'yes' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as Error).message).toMatch(/^The CDK context has 3 problems:\n- /);
+    expect((error as { problems: string[] }).problems).toHaveLength(3);
   });
 
   it.each([
@@ -66,19 +115,37 @@ describe('configuration from CDK context', () => {
     [{ throttleRate: 'fast' }, /throttleRate="fast": expected a whole number from 1 to 10000/],
     [{ throttleRate: '0' }, /throttleRate/],
     [{ throttleBurst: '1.5' }, /throttleBurst/],
-    [{ logRetentionDays: '31' }, /logRetentionDays=31: expected one of 1, 3, 5, 7, 14, 30/],
+    [{ logRetentionDays: '31' }, /logRetentionDays="31": expected one of 1, 3, 5, 7, 14, 30/],
     [{ deletionProtection: 'yes' }, /deletionProtection="yes": expected true or false/],
     [{ retainData: 'TRUE ' }, /retainData/],
+    [{ retainData: { yes: true } }, /retainData=\{"yes":true\}: expected true or false/],
     [{ fanOutMaxConcurrency: '1' }, /fanOutMaxConcurrency="1": expected a whole number from 2 to 1000/],
     [{ fanOutRetentionDays: '15' }, /fanOutRetentionDays/],
     [{ largeGroupThreshold: '600', maxGroupMembers: '500' }, /largeGroupThreshold="600": expected a whole number from 1 to 500/],
+    [{ largeGroupThreshold: '0' }, /largeGroupThreshold="0": expected a whole number from 1 to 100000/],
     [{ alarmEmail: 'ops' }, /alarmEmail="ops": expected an email address/],
-    [{ auth: 'jwt' }, /auth="jwt": expected hs256 or oidc/],
+    [{ auth: 'jwt' }, /auth="jwt": expected hs256, oidc or cognito/],
     [{ auth: 'oidc' }, /auth=oidc needs -c jwtIssuer/],
-    [{ auth: 'oidc', jwtIssuer: 'http://issuer.example.com' }, /jwtIssuer.*https:\/\//],
-    [{ cognitoUserPoolId: 'AbC123' }, /cognitoUserPoolId/],
+    [{ auth: 'oidc', jwtIssuer: 'http://issuer.example.com' }, /jwtIssuer="http:\/\/issuer.example.com": expected an https:\/\/ URL/],
+    [{ auth: 'oidc', jwtIssuer: 'https://issuer.example.com', jwksUrl: 'file:///etc/keys' }, /jwksUrl="file:\/\/\/etc\/keys": expected an https:\/\/ URL/],
+    [{ jwksUrl: 'https://issuer.example.com/keys' }, /jwksUrl only applies with -c auth=oidc/],
+    [{ cognitoUserPoolId: 'AbC123', cognitoClientId: 'abc' }, /cognitoUserPoolId="AbC123": expected a user pool id/],
+    [{ cognitoUserPoolId: 'eu-west-1_AbC123' }, /needs -c cognitoClientId=.*no aud/],
+    [{ auth: 'cognito', cognitoClientId: 'abc' }, /auth=cognito needs -c cognitoUserPoolId/],
+    [{ ...cognito, auth: 'hs256' }, /auth=hs256 and cognitoUserPoolId contradict/],
+    [{ ...cognito, jwtAudience: 'abc' }, /jwtAudience does not apply in Cognito mode/],
+    [{ ...cognito, cognitoTokenUse: 'refresh' }, /cognitoTokenUse="refresh": expected access or id/],
+    [{ cognitoClientId: 'abc' }, /cognitoClientId only applies with -c cognitoUserPoolId/],
     [{ messageRetentionDays: '30' }, /chat messages are kept until deleted.*fanOutRetentionDays/],
   ])('refuses %j at synth with a clear message', (context, message) => {
     expect(() => configOf(context)).toThrow(message);
+  });
+
+  it('documents every key it reads in docs/deployment.md and the README', () => {
+    for (const file of ['docs/deployment.md', 'README.md']) {
+      const text = readFileSync(file, 'utf8');
+      const missing = CONTEXT_KEYS.filter((key) => !text.includes(`\`${key}\``));
+      expect(missing, file).toEqual([]);
+    }
   });
 });

@@ -52,6 +52,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     ['default (dev, HS256)', {}],
     ['prod with alarm email', { stage: 'prod', alarmEmail: 'ops@example.com' }],
     ['OIDC without the account logs role', { auth: 'oidc', jwtIssuer: 'https://issuer.example.com', apiGatewayLogsRole: 'false' }],
+    ['Cognito', { cognitoUserPoolId: 'eu-west-1_AbC123', cognitoClientId: '5d1uexampleclientid0000abcd' }],
   ];
 
   for (const [name, context] of configurations) {

@@ -87,4 +87,21 @@ describe('ServerlessIm stack', () => {
       },
     });
   });
+
+  it('checks Cognito tokens by user pool and app client, not by audience', () => {
+    const cognito = synthTemplate({ cognitoUserPoolId: 'eu-west-1_AbC123', cognitoClientId: '5d1uexampleclientid0000abcd' });
+    cognito.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    const authorizers = Object.values(cognito.findResources('AWS::Lambda::Function')).filter(
+      (fn) => fn.Properties.Environment?.Variables?.AUTH_MODE !== undefined,
+    );
+    expect(authorizers).toHaveLength(1);
+    const variables = authorizers[0]!.Properties.Environment.Variables as Record<string, string>;
+    expect(variables).toMatchObject({
+      AUTH_MODE: 'cognito',
+      COGNITO_USER_POOL_ID: 'eu-west-1_AbC123',
+      COGNITO_CLIENT_ID: '5d1uexampleclientid0000abcd',
+      COGNITO_TOKEN_USE: 'access',
+    });
+    expect(variables.JWT_AUDIENCE).toBeUndefined();
+  });
 });
