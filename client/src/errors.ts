@@ -1,4 +1,4 @@
-/** Error codes a server reply can carry (PROTOCOL.md). */
+/** Error codes a server reply can carry (docs/protocol.md). */
 export type ServerErrorCode = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'TOO_LARGE' | 'RATE_LIMITED' | 'INTERNAL';
 
 /**
@@ -22,6 +22,27 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<ImErrorCode>([
   'DISCONNECTED',
 ]);
 
+export interface ImErrorDetails {
+  /** The action of the request that failed. */
+  action?: string;
+  /** The code exactly as the server sent it. */
+  serverCode?: string;
+  /** Machine-readable sub-code (the server's `reason`, or the SDK's own for connection failures). */
+  reason?: string;
+  /** How long to wait before retrying, when the server says (RATE_LIMITED, CONFLICT `inProgress`). */
+  retryAfterMs?: number;
+  /** The underlying error, when there is one. */
+  cause?: unknown;
+}
+
+/** An error reply's `error` object as it arrives (v1 fields plus the optional additions). */
+export interface ReplyError {
+  code: string;
+  message: string;
+  reason?: unknown;
+  retryAfterMs?: unknown;
+}
+
 export class ImError extends Error {
   override readonly name = 'ImError';
   readonly code: ImErrorCode;
@@ -29,18 +50,35 @@ export class ImError extends Error {
   readonly action: string | undefined;
   /** The code exactly as the server sent it (a newer server may send codes this SDK does not know; they map to INTERNAL). */
   readonly serverCode: string | undefined;
+  /**
+   * What exactly went wrong, where one code has several meanings: the server's `reason`
+   * (e.g. CONFLICT `inProgress` / `clientMsgIdReused`, FORBIDDEN `notMember`) or, for a failed
+   * connection, the SDK's (`handshakeRefused`, `tokenExpired`, `tokenMalformed`, or the reason of
+   * the server's `closing` signal). Switch on `code` + `reason`, never on `message`.
+   */
+  readonly reason: string | undefined;
+  /** From the server: wait at least this long before retrying, ms. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ImErrorCode, message: string, details: { action?: string; serverCode?: string } = {}) {
+  constructor(code: ImErrorCode, message: string, details: ImErrorDetails = {}) {
     super(message);
     this.code = code;
     this.action = details.action;
     this.serverCode = details.serverCode;
+    this.reason = details.reason;
+    this.retryAfterMs = details.retryAfterMs;
+    // Set as a property: the SDK's ES2020 lib has no `ErrorOptions` (the standard `cause` field).
+    if (details.cause !== undefined) (this as { cause?: unknown }).cause = details.cause;
   }
 
   /** An error reply from the server. */
-  static fromReply(error: { code: string; message: string }, action?: string): ImError {
+  static fromReply(error: ReplyError, action?: string): ImError {
     const code = KNOWN_CODES.has(error.code) ? (error.code as ImErrorCode) : 'INTERNAL';
-    return new ImError(code, error.message || error.code, { ...(action ? { action } : {}), serverCode: error.code });
+    const details: ImErrorDetails = { serverCode: error.code };
+    if (action) details.action = action;
+    if (typeof error.reason === 'string' && error.reason !== '') details.reason = error.reason;
+    if (typeof error.retryAfterMs === 'number' && Number.isFinite(error.retryAfterMs) && error.retryAfterMs >= 0) details.retryAfterMs = error.retryAfterMs;
+    return new ImError(code, error.message || error.code, details);
   }
 }
 
@@ -50,9 +88,10 @@ export const isImError = (value: unknown): value is ImError => value instanceof 
 export const errorCode = (value: unknown): ImErrorCode => (value instanceof ImError ? value.code : 'INTERNAL');
 
 /**
- * `send` answers CONFLICT in two cases (docs/protocol-notes.md): an earlier attempt with the same
- * clientMsgId is still in progress (retry later with the same id), or the id was already used for
- * another conversation (permanent). The protocol gives them one code; the message tells them apart.
+ * `send` answers CONFLICT in two cases: an earlier attempt with the same clientMsgId is still in
+ * progress (`reason: inProgress`: retry later with the same id), or the id was already used for
+ * another conversation (`reason: clientMsgIdReused`: permanent). A v1 server sends no `reason`;
+ * only then does its message tell them apart.
  */
 export const isConflictWithAnotherConversation = (error: ImError): boolean =>
-  error.code === 'CONFLICT' && /another conversation/i.test(error.message);
+  error.code === 'CONFLICT' && (error.reason === undefined ? /another conversation/i.test(error.message) : error.reason === 'clientMsgIdReused');
