@@ -325,7 +325,7 @@ function credentialBlame(token: string | undefined, outcome: AttemptOutcome, now
     return { code: outcome.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', reason: 'handshakeRefused', message: `handshake refused with HTTP ${outcome.status}` };
   }
   // Another status (429, 5xx) or our own timeout: transient as far as the credentials go.
-  if (outcome.status !== undefined || outcome.timedOut || token === undefined) return undefined;
+  if (outcome.status !== undefined || outcome.timedOut) return undefined;
   const verdict = inspectToken(token, nowMs);
   if (verdict === 'expired') return { code: 'UNAUTHORIZED', reason: 'tokenExpired', message: 'the connection failed and the token it used has expired' };
   if (verdict === 'malformed') return { code: 'UNAUTHORIZED', reason: 'tokenMalformed', message: 'the connection failed and the token it used is not a JWT' };

@@ -242,8 +242,9 @@ export class ConnectionManager {
 
   private async fetchToken(attempt: number): Promise<void> {
     try {
-      const token = await this.options.token();
-      this.dispatch({ type: 'tokenReady', attempt, token });
+      const token: unknown = await this.options.token();
+      // Not a string (a provider bug, or signed out): sent as empty, refused, judged malformed.
+      this.dispatch({ type: 'tokenReady', attempt, token: typeof token === 'string' ? token : '' });
     } catch (error) {
       const message = `token provider failed: ${error instanceof Error ? error.message : String(error)}`;
       this.dispatch({ type: 'tokenFailed', attempt, error: new ImError('UNAUTHORIZED', message, { reason: 'tokenProviderFailed', cause: error }) });

@@ -120,8 +120,8 @@ describe('connection: the terminal state, refused handshakes and the closing sig
       await client.stop();
     });
 
-    it('a provider that gives something that is not a JWT: failed with tokenMalformed', async () => {
-      const { client, events } = makeClient(server, 'alice', { autoLoadConversations: false, token: () => 'not-a-jwt' });
+    it.each([['not-a-jwt'], [''], [undefined]])('a provider that gives something that is not a JWT (%j): failed with tokenMalformed', async (token) => {
+      const { client, events } = makeClient(server, 'alice', { autoLoadConversations: false, token: () => token as string });
       await client.start();
       await until(() => client.connectionState === 'failed');
       expect(server.handshakes).toHaveLength(3);
