@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionStateChange } from '../src/connection.js';
 import { ImError } from '../src/errors.js';
 import { FakeServer, type FakeSocket } from './fake-server.js';
-import { done, fakeJwt, makeClient, settle, text, until } from './helpers.js';
+import { done, fakeJwt, makeClient, settle, stubBrowserNetwork, text, until } from './helpers.js';
 
 /** The server's in-band signal, pushed on one connection just before the server deletes it (close 1000, no reason). */
 async function serverCloses(server: FakeServer, socket: FakeSocket, reason: string, retry: boolean): Promise<void> {
@@ -156,7 +156,7 @@ describe('connection: the terminal state, refused handshakes and the closing sig
 
   describe('the closing signal', () => {
     it('retry: false goes to failed at once, closes the socket itself, and rejects what waits for a connection', async () => {
-      const { client, events } = makeClient(server, 'alice', { autoLoadConversations: false });
+      const { client } = makeClient(server, 'alice', { autoLoadConversations: false });
       await client.start();
       await client.whenConnected();
       const [socket] = server.sockets;
@@ -281,9 +281,7 @@ describe('connection: the terminal state, refused handshakes and the closing sig
     });
 
     it('online/offline events neither revive a failed connection nor are missed after start()', async () => {
-      const target = new EventTarget();
-      vi.stubGlobal('addEventListener', target.addEventListener.bind(target));
-      vi.stubGlobal('removeEventListener', target.removeEventListener.bind(target));
+      const target = stubBrowserNetwork();
       try {
         let valid = false;
         const { client } = makeClient(server, 'alice', { autoLoadConversations: false, network: undefined, token: () => fakeJwt('alice', valid ? 3600 : -1) });
@@ -313,9 +311,7 @@ describe('connection: the terminal state, refused handshakes and the closing sig
 
   describe('offline and rotation with the new machine', () => {
     it('an attempt that fails while the device went offline waits for online, then connects', async () => {
-      const target = new EventTarget();
-      vi.stubGlobal('addEventListener', target.addEventListener.bind(target));
-      vi.stubGlobal('removeEventListener', target.removeEventListener.bind(target));
+      const target = stubBrowserNetwork();
       try {
         server.holdHandshakes();
         const { client } = makeClient(server, 'alice', { autoLoadConversations: false, network: undefined, connectTimeoutMs: 5_000 });

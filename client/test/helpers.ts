@@ -25,6 +25,18 @@ export async function until(check: () => boolean, maxVirtualMs = 120_000, stepMs
   if (!check()) throw new Error(`condition not met within ${maxVirtualMs} virtual ms`);
 }
 
+/**
+ * Stubs the browser's online/offline events (the SDK's default network monitor watches them);
+ * dispatch `new Event('offline')` / `new Event('online')` on the returned target. Undo with
+ * `vi.unstubAllGlobals()`.
+ */
+export function stubBrowserNetwork(): EventTarget {
+  const target = new EventTarget();
+  vi.stubGlobal('addEventListener', target.addEventListener.bind(target));
+  vi.stubGlobal('removeEventListener', target.removeEventListener.bind(target));
+  return target;
+}
+
 /** Runs pending microtasks and zero-delay timers. */
 export const settle = () => vi.advanceTimersByTimeAsync(0);
 

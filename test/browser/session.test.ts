@@ -67,8 +67,8 @@ describe('web chat: page health and the end of a session', () => {
     // Three attempts (each with a token asked for afresh), then nothing more.
     expect(tokenRequests).toBe(3);
     expect(handshakes).toHaveLength(3);
-    expect(await page.evaluate(() => sessionStorage.getItem('imweb:user'))).toBeNull();
-    expect(await page.evaluate(() => window.__imChat)).toBeUndefined();
+    expect(await page.evaluate<string | null>('sessionStorage.getItem("imweb:user")')).toBeNull();
+    expect(await page.evaluate<boolean>('window.__imChat === undefined')).toBe(true);
 
     // A good token again: signing in connects.
     await page.unroute('**/dev/token?*');
