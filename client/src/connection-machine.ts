@@ -155,7 +155,8 @@ function reduce(m: Machine, event: ConnectionEvent, env: MachineEnv, effects: Ef
       return { ...m, online: false };
     case 'online':
       if (phase.state === 'offline') return connect({ ...m, online: true, retries: 0 }, effects);
-      if (phase.state === 'connected') effects.push({ type: 'verify', link: phase.link });
+      // The connection may have died while offline: check it now rather than at the next ping.
+      if (phase.state === 'connected' && !m.online) effects.push({ type: 'verify', link: phase.link });
       return { ...m, online: true };
     case 'opened':
       // A socket no state waits for (its attempt was abandoned) must not stay open.

@@ -133,11 +133,6 @@ export class ConnectionManager {
     return link?.usable ? link : undefined;
   }
 
-  /** Reconnect attempts since the last healthy connection. */
-  get attempts(): number {
-    return this.machine.retries;
-  }
-
   /** Starts connecting; from `failed` (or after `stop`) starts over with a fresh token. */
   start(): void {
     const network = this.options.network;
@@ -160,11 +155,6 @@ export class ConnectionManager {
   /** The server's `closing` event arrived on `link`. */
   serverClosing(link: Link, signal: ClosingSignal): void {
     this.dispatch({ type: 'closing', link: link.id, signal });
-  }
-
-  /** Ends a link that is presumed dead (e.g. its ping went unanswered). */
-  kill(link: Link, reason: string): void {
-    this.ended(link, { error: new ImError('DISCONNECTED', reason) });
   }
 
   // ---- Events in --------------------------------------------------------------------------------
@@ -327,7 +317,8 @@ export class ConnectionManager {
       await this.hooks.ping(link);
     } catch (error) {
       const code = error instanceof ImError ? error.code : 'INTERNAL';
-      if (code === 'TIMEOUT' || code === 'DISCONNECTED') this.kill(link, `ping failed: ${code}`);
+      // Presumed dead: end it as if it had closed.
+      if (code === 'TIMEOUT' || code === 'DISCONNECTED') this.ended(link, { error: new ImError('DISCONNECTED', `ping failed: ${code}`) });
     }
   }
 

@@ -128,6 +128,14 @@ describe('connection machine (reducer)', () => {
     expect(machine.phase.state).toBe('offline');
   });
 
+  it('back online while connected: ping the link now (it may have died meanwhile)', () => {
+    const { machine } = run(connected);
+    expect(step(machine, { type: 'online' }, env).effects).toEqual([]);
+    const offline = step(machine, { type: 'offline' }, env).machine;
+    expect(offline.phase.state).toBe('connected');
+    expect(step(offline, { type: 'online' }, env).effects).toEqual([{ type: 'verify', link: 1 }]);
+  });
+
   it('stop from any running state closes everything', () => {
     for (const events of [connected, connected.slice(0, 1), [...connected, { type: 'lost', link: 1, error: lost } as const], [{ type: 'start', online: false } as const]]) {
       const { machine } = run(events);
