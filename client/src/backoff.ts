@@ -24,8 +24,12 @@ export class Backoff {
 
   /** The delay before the next attempt; counts the attempt. */
   next(): number {
-    const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(this.attempt, 30));
-    this.attempt++;
+    return this.delay(this.attempt++);
+  }
+
+  /** A delay for attempt n (from 0), drawn afresh; counts nothing. */
+  delay(attempt: number): number {
+    const ceiling = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(Math.max(0, attempt), 30));
     return Math.floor(this.random() * ceiling);
   }
 

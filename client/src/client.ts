@@ -1,4 +1,4 @@
-import { ConnectionManager, type ConnectionState, type ConnectionStateChange } from './connection.js';
+import { type ConnectionFailure, ConnectionManager, type ConnectionState, type ConnectionStateChange } from './connection.js';
 import { ConversationStore, type ConversationState } from './conversations.js';
 import { Emitter, type Listener } from './emitter.js';
 import { ImError } from './errors.js';
@@ -41,7 +41,10 @@ import { TypingTracker } from './typing.js';
 
 /** Every event an {@link ImClient} emits, and its payload. */
 export interface ImClientEvents {
-  /** The connection changed state. */
+  /**
+   * The connection changed state. `failed` is terminal: the SDK stopped trying (`failure` says
+   * why, e.g. the token keeps being refused); sign in again, then call `start()`.
+   */
   connectionState: ConnectionStateChange;
   /** A message of the user's timeline, exactly once and in seq order (own sent messages included). */
   message: MessageItem;
@@ -99,7 +102,7 @@ export class ImClient {
   private readonly refreshTimer: Timer;
   /** Messages already emitted: one can reach us both in the timeline and as a large-group message. */
   private readonly emitted = new RecentSet(5_000);
-  private readonly connectedWaiters: (() => void)[] = [];
+  private readonly connectedWaiters: { resolve: () => void; reject: (error: ImError) => void }[] = [];
   private readonly settings: Required<Pick<ImClientOptions, 'autoLoadConversations' | 'pingTimeoutMs' | 'requestTimeoutMs'>>;
   private loading: Promise<void> | undefined;
   private refreshing: Promise<unknown> | undefined;
@@ -259,7 +262,7 @@ export class ImClient {
    */
   async start(): Promise<void> {
     await this.load();
-    if (this.running) return;
+    if (this.running && this.connection.state !== 'failed') return;
     this.running = true;
     this.connection.start();
   }
@@ -296,15 +299,22 @@ export class ImClient {
     return this.connection.state;
   }
 
+  /** Why the connection is `failed` (the terminal state); undefined in every other state. */
+  get connectionFailure(): ConnectionFailure | undefined {
+    return this.connection.failure;
+  }
+
   /** True when a connection is open and takes requests. */
   get connected(): boolean {
     return this.connection.link !== undefined;
   }
 
-  /** Resolves when a connection is open (at once if one is). */
+  /** Resolves when a connection is open (at once if one is); rejects if the connection reaches `failed` first. */
   whenConnected(): Promise<void> {
     if (this.connected) return Promise.resolve();
-    return new Promise((resolve) => this.connectedWaiters.push(resolve));
+    const failure = this.connection.failure;
+    if (failure) return Promise.reject(failure.error);
+    return new Promise((resolve, reject) => this.connectedWaiters.push({ resolve, reject }));
   }
 
   // ---- Requests -----------------------------------------------------------------------------
@@ -480,8 +490,13 @@ export class ImClient {
   }
 
   private onStateChanged(change: ConnectionStateChange): void {
+    if (change.state === 'failed' && change.failure) {
+      // No connection will come without the app's help: what waits for one fails now.
+      this.requests.rejectAll(`the connection failed (${change.failure.reason})`);
+      for (const waiter of this.connectedWaiters.splice(0)) waiter.reject(change.failure.error);
+    }
     this.emitter.emit('connectionState', change);
-    if (change.state === 'connected') for (const resolve of this.connectedWaiters.splice(0)) resolve();
+    if (change.state === 'connected') for (const waiter of this.connectedWaiters.splice(0)) waiter.resolve();
   }
 
   /** After every (re)connect: pull what was missed, resend the outbox, refresh the list. */
@@ -494,21 +509,21 @@ export class ImClient {
     if (this.settings.autoLoadConversations) void this.refreshConversations();
   }
 
-  private onFrame(_link: Link, text: string): void {
+  private onFrame(link: Link, text: string): void {
     const parsed = parseFrame(text);
     if (parsed.kind === 'reply') {
       if (!this.requests.handleReply(parsed.frame) && !parsed.frame.ok) {
         this.reportError(ImError.fromReply(parsed.frame.error));
       }
     } else if (parsed.kind === 'event') {
-      this.onEvent(parsed.frame);
+      this.onEvent(link, parsed.frame);
     } else if (parsed.frame && typeof parsed.frame === 'object' && typeof (parsed.frame as { message?: unknown }).message === 'string') {
       // API Gateway's own error frames ({"message": "Internal server error", ...}) carry no id.
       this.reportError(new ImError('INTERNAL', `gateway: ${(parsed.frame as { message: string }).message}`));
     }
   }
 
-  private onEvent(frame: EventFrame): void {
+  private onEvent(link: Link, frame: EventFrame): void {
     this.emitter.emit('serverEvent', frame);
     const data = frame.data as Record<string, unknown> | null | undefined;
     if (!data || typeof data !== 'object') return;
@@ -531,6 +546,11 @@ export class ImClient {
         if (typeof data.conversationId === 'string' && typeof data.userId === 'string' && data.userId !== this.userId) {
           this.typingTracker.started(data.conversationId, data.userId);
         }
+        break;
+      case 'closing':
+        // The server is about to delete this connection (docs/protocol.md). A signal without a
+        // boolean `retry` is treated as retry: the SDK never strands the app on a malformed one.
+        this.connection.serverClosing(link, { reason: typeof data.reason === 'string' && data.reason ? data.reason : 'unknown', retry: data.retry !== false });
         break;
       case 'presence':
         if (typeof data.userId === 'string' && typeof data.online === 'boolean') {

@@ -1,17 +1,23 @@
 import { Backoff, type BackoffOptions } from './backoff.js';
+import {
+  type AttemptOutcome,
+  type ClosingSignal,
+  type ConnectionEvent,
+  type ConnectionFailure,
+  type ConnectionState,
+  type Effect,
+  initialMachine,
+  type Machine,
+  type MachineEnv,
+  step,
+} from './connection-machine.js';
 import { ImError } from './errors.js';
 import { Link } from './link.js';
 import type { NetworkMonitor } from './network.js';
 import { Timer, type Timers } from './timers.js';
-import type { WebSocketConstructor } from './websocket.js';
+import { observeHandshakeRefusal, type WebSocketConstructor } from './websocket.js';
 
-/**
- * - `idle`: not started. `connecting`: opening a socket. `connected`: a socket is open.
- * - `reconnecting`: waiting out a backoff delay before the next attempt.
- * - `offline`: the device is offline; attempts resume when it is back online.
- * - `closed`: stopped by `stop()`.
- */
-export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed';
+export type { ClosingSignal, ConnectionFailure, ConnectionState } from './connection-machine.js';
 
 export interface ConnectionStateChange {
   state: ConnectionState;
@@ -21,6 +27,8 @@ export interface ConnectionStateChange {
   delayMs?: number;
   /** Why the last connection or attempt ended, when known. */
   error?: ImError;
+  /** `failed`: why the SDK stopped trying. Call `start()` (e.g. after signing in again) to try again. */
+  failure?: ConnectionFailure;
 }
 
 /** Returns a token for the next connection attempt; called again before every attempt. */
@@ -29,6 +37,11 @@ export type TokenProvider = () => string | Promise<string>;
 export interface ReconnectOptions extends BackoffOptions {
   /** A connection that stays open this long resets the backoff to its first step, ms. */
   healthyAfterMs: number;
+  /**
+   * Handshake failures in a row blamed on the credentials (HTTP 401/403 where visible, or an
+   * expired or malformed token) after which the connection goes to `failed` instead of retrying.
+   */
+  maxAuthFailures: number;
 }
 
 export interface ConnectionOptions {
@@ -68,39 +81,36 @@ export interface ConnectionHooks {
 const NORMAL_CLOSURE = 1000;
 
 /**
- * The connection lifecycle: connect with a fresh token, reconnect with exponential backoff and
- * full jitter (reset once a connection stayed healthy), ping below the idle timeout and kill a
- * link whose ping goes unanswered, replace a connection before the 2-hour limit (make before
- * break), and pause while the device is offline.
+ * Runs the connection state machine (connection-machine.ts): turns its effects into sockets,
+ * timers and hook calls, and what sockets, timers and the network monitor report into events.
+ * Holds no lifecycle state of its own beyond the machine, the live sockets and the timers.
  */
 export class ConnectionManager {
-  private current: ConnectionState = 'idle';
-  private active: Link | undefined;
-  /** A `connect` attempt in progress (fetching its token, or its socket opening). */
-  private connecting = false;
-  private opening: Link | undefined;
-  private rotating: Link | undefined;
-  private readonly links = new Set<Link>();
-  private stopped = true;
-  /** Bumped by stop(): async steps of an older run see they are stale. */
-  private epoch = 0;
-  private offline = false;
-  private unsubscribeNetwork: (() => void) | undefined;
+  private machine: Machine = initialMachine();
+  /** Every socket not yet closed by us or by its peer: opening, open, draining. */
+  private readonly links = new Map<number, Link>();
+  private readonly env: MachineEnv;
   private readonly backoff: Backoff;
-  private readonly rotationBackoff: Backoff;
   private readonly retryTimer: Timer;
   private readonly healthyTimer: Timer;
   private readonly pingTimer: Timer;
   private readonly ageTimer: Timer;
-  private readonly connectTimers = new Map<Link, Timer>();
-  private lastError: ImError | undefined;
+  private unsubscribeNetwork: (() => void) | undefined;
+  /** Events raised while an event is being handled wait here: transitions never nest. */
+  private readonly queue: ConnectionEvent[] = [];
+  private dispatching = false;
 
   constructor(
     private readonly options: ConnectionOptions,
     private readonly hooks: ConnectionHooks,
   ) {
     this.backoff = new Backoff(options.reconnect, options.random);
-    this.rotationBackoff = new Backoff(options.reconnect, options.random);
+    this.env = {
+      now: () => options.timers.now(),
+      delay: (attempt) => this.backoff.delay(attempt),
+      baseDelayMs: options.reconnect.baseDelayMs,
+      maxAuthFailures: Math.max(1, options.reconnect.maxAuthFailures),
+    };
     this.retryTimer = new Timer(options.timers);
     this.healthyTimer = new Timer(options.timers);
     this.pingTimer = new Timer(options.timers);
@@ -108,127 +118,172 @@ export class ConnectionManager {
   }
 
   get state(): ConnectionState {
-    return this.current;
+    return this.machine.phase.state;
+  }
+
+  /** Why the connection is `failed` (undefined in every other state). */
+  get failure(): ConnectionFailure | undefined {
+    return this.machine.phase.state === 'failed' ? this.machine.phase.failure : undefined;
   }
 
   /** The link requests go to, if there is a usable one. */
   get link(): Link | undefined {
-    return this.active?.usable ? this.active : undefined;
+    const phase = this.machine.phase;
+    const link = phase.state === 'connected' ? this.links.get(phase.link) : undefined;
+    return link?.usable ? link : undefined;
   }
 
-  /** Reconnect attempts since the last healthy connection. */
-  get attempts(): number {
-    return this.backoff.attempts;
-  }
-
+  /** Starts connecting; from `failed` (or after `stop`) starts over with a fresh token. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
     const network = this.options.network;
-    if (network) {
-      this.offline = !network.isOnline();
-      this.unsubscribeNetwork = network.subscribe((online) => (online ? this.wentOnline() : this.wentOffline()));
+    if (network && !this.unsubscribeNetwork) {
+      this.unsubscribeNetwork = network.subscribe((online) => this.dispatch({ type: online ? 'online' : 'offline' }));
     }
-    if (this.offline) this.setState('offline');
-    else void this.openLink('connect');
+    this.dispatch({ type: 'start', online: network ? network.isOnline() : true });
   }
 
   stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.epoch++;
-    this.unsubscribeNetwork?.();
-    this.unsubscribeNetwork = undefined;
-    for (const timer of [this.retryTimer, this.healthyTimer, this.pingTimer, this.ageTimer]) timer.cancel();
-    for (const link of [...this.links]) this.kill(link, 'client stopped');
-    this.connecting = false;
-    this.backoff.reset();
-    this.rotationBackoff.reset();
-    this.setState('closed');
+    this.dispatch({ type: 'stop' });
   }
 
-  /** Drops the current connection (if any) and connects again now, without backoff. */
+  /** Drops the current connection (if any) and connects again now, without backoff; from `failed`, the same as `start()`. */
   reconnectNow(): void {
-    if (this.stopped) return;
-    this.backoff.reset();
-    if (this.active) this.kill(this.active, 'reconnect requested');
-    this.retryTimer.cancel();
-    this.connectNow();
+    if (this.state === 'failed') this.start();
+    else this.dispatch({ type: 'reconnectNow' });
   }
 
-  /** Ends a link that is presumed dead (e.g. its ping went unanswered) and reconnects. */
-  kill(link: Link, reason: string): void {
-    const socket = link.socket;
-    socket.onopen = socket.onmessage = socket.onclose = null;
-    // Keep an error listener: `ws` emits `error` when a socket still connecting is closed, and an
-    // EventEmitter error without a listener would crash a Node process.
-    socket.onerror = () => undefined;
+  /** The server's `closing` event arrived on `link`. */
+  serverClosing(link: Link, signal: ClosingSignal): void {
+    this.dispatch({ type: 'closing', link: link.id, signal });
+  }
+
+  // ---- Events in --------------------------------------------------------------------------------
+
+  private dispatch(event: ConnectionEvent): void {
+    this.queue.push(event);
+    if (this.dispatching) return;
+    this.dispatching = true;
     try {
-      socket.close(NORMAL_CLOSURE, reason);
-    } catch {
-      // Closing a socket that never opened may throw in some implementations; it is gone anyway.
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) this.handle(next);
+    } finally {
+      this.dispatching = false;
     }
-    this.linkClosed(link, new ImError('DISCONNECTED', reason));
   }
 
-  private connectNow(): void {
-    if (this.stopped || this.offline || this.active || this.connecting) return;
-    this.retryTimer.cancel();
-    void this.openLink('connect');
+  private handle(event: ConnectionEvent): void {
+    const before = this.machine;
+    const { machine, effects } = step(before, event, this.env);
+    this.machine = machine;
+    this.syncTimers(before);
+    for (const effect of effects) this.run(effect);
+    this.syncNetwork();
+    this.announce(before.phase, machine);
   }
 
-  private async openLink(purpose: 'connect' | 'rotate'): Promise<void> {
-    const epoch = this.epoch;
-    if (purpose === 'connect') {
-      if (this.connecting) return;
-      this.connecting = true;
-      this.setState('connecting');
+  /** A socket ended (closed, errored before open, or given up on): tells the machine once. */
+  private ended(link: Link, outcome: AttemptOutcome): void {
+    if (!this.links.has(link.id)) return;
+    const wasOpen = link.state === 'open';
+    this.dispose(link, outcome.error.message);
+    this.dispatch(wasOpen ? { type: 'lost', link: link.id, error: outcome.error } : { type: 'attemptFailed', attempt: link.id, outcome });
+  }
+
+  // ---- Effects out ------------------------------------------------------------------------------
+
+  private run(effect: Effect): void {
+    switch (effect.type) {
+      case 'fetchToken':
+        void this.fetchToken(effect.attempt);
+        break;
+      case 'openSocket':
+        this.openSocket(effect.attempt, effect.token);
+        break;
+      case 'activate':
+        this.activate(effect.link, effect.rotated, effect.watchHealth);
+        break;
+      case 'drain': {
+        const link = this.links.get(effect.link);
+        if (link) void this.drain(link);
+        break;
+      }
+      case 'close':
+        if (effect.link === 'all') for (const link of [...this.links.values()]) this.dispose(link, effect.reason);
+        else {
+          const link = this.links.get(effect.link);
+          if (link) this.dispose(link, effect.reason);
+        }
+        break;
+      case 'armRetry':
+        this.retryTimer.start(effect.delayMs, () => this.dispatch({ type: 'retryDue' }));
+        break;
+      case 'armRotation':
+        this.ageTimer.start(effect.delayMs, () => this.dispatch({ type: 'rotateDue' }));
+        break;
+      case 'verify': {
+        const link = this.links.get(effect.link);
+        if (link) void this.verify(link);
+        break;
+      }
+      case 'report':
+        this.hooks.error(effect.error);
+        break;
     }
-    let token: string;
+  }
+
+  private async fetchToken(attempt: number): Promise<void> {
     try {
-      token = await this.options.token();
+      const token: unknown = await this.options.token();
+      // Not a string (a provider bug, or signed out): sent as empty, refused, judged malformed.
+      this.dispatch({ type: 'tokenReady', attempt, token: typeof token === 'string' ? token : '' });
     } catch (error) {
-      if (epoch !== this.epoch) return;
-      const failure = new ImError('UNAUTHORIZED', `token provider failed: ${error instanceof Error ? error.message : String(error)}`);
-      this.hooks.error(failure);
-      this.attemptFailed(purpose, failure);
-      return;
+      const message = `token provider failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.dispatch({ type: 'tokenFailed', attempt, error: new ImError('UNAUTHORIZED', message, { reason: 'tokenProviderFailed', cause: error }) });
     }
-    if (epoch !== this.epoch || this.stopped) return;
-    if (purpose === 'rotate' && !this.active) return;
+  }
 
+  private openSocket(attempt: number, token: string): void {
     let link: Link;
     try {
-      link = new Link(new this.options.WebSocket(this.urlWith(token)), purpose);
-    } catch (error) {
-      const failure = new ImError('DISCONNECTED', `cannot open a WebSocket: ${error instanceof Error ? error.message : String(error)}`);
-      this.hooks.error(failure);
-      this.attemptFailed(purpose, failure);
+      link = new Link(attempt, new this.options.WebSocket(this.urlWith(token)));
+    } catch (cause) {
+      const error = new ImError('DISCONNECTED', `cannot open a WebSocket: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      this.hooks.error(error);
+      this.dispatch({ type: 'attemptFailed', attempt, outcome: { error } });
       return;
     }
-    this.links.add(link);
-    if (purpose === 'connect') this.opening = link;
-    else this.rotating = link;
-
-    const connectTimer = new Timer(this.options.timers);
-    this.connectTimers.set(link, connectTimer);
-    connectTimer.start(this.options.connectTimeoutMs, () => this.kill(link, `no connection within ${this.options.connectTimeoutMs} ms`));
+    this.links.set(link.id, link);
+    link.connectTimer = new Timer(this.options.timers);
+    link.connectTimer.start(this.options.connectTimeoutMs, () =>
+      this.ended(link, { timedOut: true, error: new ImError('DISCONNECTED', `no connection within ${this.options.connectTimeoutMs} ms`) }),
+    );
 
     const socket = link.socket;
-    socket.onopen = () => this.linkOpened(link);
-    socket.onmessage = (event: { data?: unknown }) => {
-      if (link.state === 'closed') return;
-      if (typeof event?.data === 'string') this.hooks.frame(link, event.data);
+    observeHandshakeRefusal(socket, (status) => (link.handshakeStatus = status));
+    socket.onopen = () => {
+      if (!this.links.has(link.id)) return;
+      link.connectTimer?.cancel();
+      link.state = 'open';
+      link.openedAt = this.options.timers.now();
+      this.dispatch({ type: 'opened', attempt: link.id });
     };
-    socket.onerror = (event: unknown) => {
-      link.lastError = event;
+    socket.onmessage = (event: { data?: unknown }) => {
+      if (this.links.has(link.id) && typeof event?.data === 'string') this.hooks.frame(link, event.data);
+    };
+    socket.onerror = () => {
       // Some implementations report a failed handshake with `error` only: treat it as the end.
-      if (link.state === 'opening') this.kill(link, describeSocketError(event) ?? 'connection failed');
+      // Its text is never read: what it says differs by platform, and browsers say nothing.
+      if (link.state === 'opening') this.ended(link, this.failureOf(link, 'connection failed'));
     };
     socket.onclose = (event: { code?: number; reason?: string }) => {
       const detail = [event?.code, event?.reason].filter((part) => part !== undefined && part !== '').join(' ');
-      this.linkClosed(link, new ImError('DISCONNECTED', `connection closed${detail ? ` (${detail})` : ''}`));
+      this.ended(link, this.failureOf(link, `connection closed${detail ? ` (${detail})` : ''}`));
     };
+  }
+
+  private failureOf(link: Link, message: string): AttemptOutcome {
+    const status = link.handshakeStatus;
+    if (status === undefined) return { error: new ImError('DISCONNECTED', message) };
+    return { status, error: new ImError('DISCONNECTED', `handshake refused with HTTP ${status}`) };
   }
 
   private urlWith(token: string): string {
@@ -239,182 +294,102 @@ export class ConnectionManager {
     return result;
   }
 
-  private linkOpened(link: Link): void {
-    this.connectTimers.get(link)?.cancel();
-    this.connectTimers.delete(link);
-    if (this.stopped || link.state !== 'opening') {
-      this.kill(link, 'stale connection');
-      return;
-    }
-    link.state = 'open';
-    link.openedAt = this.options.timers.now();
-    this.lastError = undefined;
-    const previous = this.active;
-    if (link === this.opening) {
-      this.opening = undefined;
-      this.connecting = false;
-    }
-    if (link === this.rotating) this.rotating = undefined;
-    this.active = link;
-    this.rotationBackoff.reset();
-    this.armLinkTimers(link);
-    const rotated = previous !== undefined && previous !== link;
-    if (rotated) previous.draining = true;
-    if (link.purpose === 'connect') {
-      this.healthyTimer.start(this.options.reconnect.healthyAfterMs, () => this.backoff.reset());
-    }
-    this.setState('connected');
-    this.hooks.opened(link, { rotated });
-    if (rotated) void this.drain(previous);
-  }
-
-  private armLinkTimers(link: Link): void {
+  private activate(id: number, rotated: boolean, watchHealth: boolean): void {
+    const link = this.links.get(id);
+    if (!link) return;
     this.schedulePing(link);
-    this.ageTimer.start(this.options.maxConnectionAgeMs, () => this.rotate());
+    this.ageTimer.start(this.options.maxConnectionAgeMs, () => this.dispatch({ type: 'rotateDue' }));
+    if (watchHealth) this.healthyTimer.start(this.options.reconnect.healthyAfterMs, () => this.dispatch({ type: 'healthy', link: id }));
+    this.hooks.opened(link, { rotated });
   }
 
   private schedulePing(link: Link): void {
     this.pingTimer.start(this.options.pingIntervalMs, () => {
-      if (link !== this.active) return;
-      this.verify(link).then(() => {
-        if (link === this.active) this.schedulePing(link);
+      void this.verify(link).then(() => {
+        if (this.isActive(link)) this.schedulePing(link);
       });
     });
   }
 
-  /** Pings the link; kills it when the ping fails for lack of an answer. */
+  /** Pings the link; ends it when the ping fails for lack of an answer. */
   private async verify(link: Link): Promise<void> {
     try {
       await this.hooks.ping(link);
     } catch (error) {
-      if (link.state === 'closed') return;
       const code = error instanceof ImError ? error.code : 'INTERNAL';
-      if (code === 'TIMEOUT' || code === 'DISCONNECTED') this.kill(link, `ping failed: ${code}`);
+      // Presumed dead: end it as if it had closed.
+      if (code === 'TIMEOUT' || code === 'DISCONNECTED') this.ended(link, { error: new ImError('DISCONNECTED', `ping failed: ${code}`) });
     }
   }
 
-  /** Make before break: open a fresh connection; the old one drains once the new one is open. */
-  private rotate(): void {
-    if (this.stopped || this.rotating || !this.active) return;
-    void this.openLink('rotate');
-  }
-
   private async drain(link: Link): Promise<void> {
+    link.draining = true;
     const timer = new Timer(this.options.timers);
+    link.drainTimer = timer;
     await new Promise<void>((resolve) => {
       timer.start(this.options.drainTimeoutMs, resolve);
       void this.hooks.whenIdle(link).then(resolve);
     });
     timer.cancel();
-    if (link.state !== 'closed') this.kill(link, 'replaced by a newer connection');
+    if (this.links.has(link.id)) this.dispose(link, 'replaced by a newer connection');
   }
 
-  private linkClosed(link: Link, error: ImError): void {
-    if (link.state === 'closed') return;
+  /** Closes a socket without telling the machine (it already knows, or asked for it). */
+  private dispose(link: Link, reason: string): void {
+    if (!this.links.delete(link.id)) return;
     link.state = 'closed';
-    this.links.delete(link);
-    this.connectTimers.get(link)?.cancel();
-    this.connectTimers.delete(link);
+    link.connectTimer?.cancel();
+    link.drainTimer?.cancel();
+    const socket = link.socket;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    // Keep an error listener: `ws` emits `error` when a socket still connecting is closed, and an
+    // EventEmitter error without a listener would crash a Node process.
+    socket.onerror = () => undefined;
+    try {
+      socket.close(NORMAL_CLOSURE, reason.slice(0, 120));
+    } catch {
+      // Closing a socket that never opened may throw in some implementations; it is gone anyway.
+    }
     this.hooks.closed(link);
+  }
 
-    if (link === this.active) {
-      this.active = undefined;
+  private isActive(link: Link): boolean {
+    const phase = this.machine.phase;
+    return phase.state === 'connected' && phase.link === link.id;
+  }
+
+  /** Timers that belong to a state stop when it is left: the retry timer to `reconnecting`, the link timers to one connected link. */
+  private syncTimers(before: Machine): void {
+    const phase = this.machine.phase;
+    if (phase.state !== 'reconnecting') this.retryTimer.cancel();
+    const was = before.phase.state === 'connected' ? before.phase.link : undefined;
+    const now = phase.state === 'connected' ? phase.link : undefined;
+    if (was !== undefined && was !== now) {
       this.pingTimer.cancel();
       this.ageTimer.cancel();
       this.healthyTimer.cancel();
-      this.lastError = error;
-      if (this.stopped) return;
-      if (this.rotating) {
-        // The replacement being opened becomes the reconnect attempt.
-        this.opening = this.rotating;
-        this.rotating = undefined;
-        this.opening.purpose = 'connect';
-        this.connecting = true;
-        this.setState('connecting');
-        return;
-      }
-      this.scheduleReconnect();
-    } else if (link === this.opening) {
-      this.opening = undefined;
-      this.connecting = false;
-      const refused = handshakeStatus(link.lastError);
-      const failure = refused !== undefined ? new ImError(refused === 401 ? 'UNAUTHORIZED' : refused === 403 ? 'FORBIDDEN' : 'DISCONNECTED', `handshake refused with HTTP ${refused}`) : error;
-      if (refused !== undefined) this.hooks.error(failure);
-      this.attemptFailed('connect', failure);
-    } else if (link === this.rotating) {
-      this.rotating = undefined;
-      this.attemptFailed('rotate', error);
     }
   }
 
-  private attemptFailed(purpose: 'connect' | 'rotate', error: ImError): void {
-    if (this.stopped) return;
-    if (purpose === 'rotate') {
-      // Keep the current connection; try again later. If it reaches its limit first, the
-      // server closes it and the normal reconnect takes over.
-      if (this.active) this.ageTimer.start(this.rotationBackoff.next() + this.options.reconnect.baseDelayMs, () => this.rotate());
-      return;
-    }
-    this.connecting = false;
-    this.lastError = error;
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    if (this.stopped) return;
-    if (this.offline) {
-      this.setState('offline');
-      return;
-    }
-    const delayMs = this.backoff.next();
-    this.setState('reconnecting', { attempt: this.backoff.attempts, delayMs });
-    this.retryTimer.start(delayMs, () => void this.openLink('connect'));
-  }
-
-  private wentOffline(): void {
-    if (this.offline) return;
-    this.offline = true;
-    if (this.stopped) return;
-    if (this.retryTimer.active || this.current === 'reconnecting') {
-      this.retryTimer.cancel();
-      this.setState('offline');
+  /** The network monitor is watched while the connection is meant to run. */
+  private syncNetwork(): void {
+    const state = this.machine.phase.state;
+    if ((state === 'idle' || state === 'closed' || state === 'failed') && this.unsubscribeNetwork) {
+      this.unsubscribeNetwork();
+      this.unsubscribeNetwork = undefined;
     }
   }
 
-  private wentOnline(): void {
-    if (!this.offline) return;
-    this.offline = false;
-    if (this.stopped) return;
-    if (this.active) {
-      // The connection may have died while offline: check it now rather than at the next ping.
-      void this.verify(this.active);
-      return;
+  private announce(before: Machine['phase'], machine: Machine): void {
+    const phase = machine.phase;
+    if (phase === before || phase.state === before.state) return;
+    const change: ConnectionStateChange = { state: phase.state, previous: before.state };
+    if (phase.state === 'reconnecting') {
+      change.attempt = phase.retry;
+      change.delayMs = phase.delayMs;
     }
-    this.backoff.reset();
-    this.connectNow();
-  }
-
-  private setState(state: ConnectionState, extra: { attempt?: number; delayMs?: number } = {}): void {
-    const previous = this.current;
-    if (previous === state && state !== 'reconnecting') return;
-    this.current = state;
-    const change: ConnectionStateChange = { state, previous, ...extra };
-    if (this.lastError && state !== 'connected') change.error = this.lastError;
+    if (phase.state === 'failed') change.failure = phase.failure;
+    if (machine.lastError && phase.state !== 'connected') change.error = machine.lastError;
     this.hooks.stateChanged(change);
   }
-}
-
-/** The HTTP status of a refused handshake, when the implementation tells (the `ws` package does). */
-function handshakeStatus(event: unknown): number | undefined {
-  const text = describeSocketError(event);
-  const match = text ? /Unexpected server response: (\d{3})/.exec(text) : null;
-  return match ? Number(match[1]) : undefined;
-}
-
-function describeSocketError(event: unknown): string | undefined {
-  if (!event || typeof event !== 'object') return undefined;
-  const record = event as { message?: unknown; error?: { message?: unknown } };
-  if (typeof record.message === 'string') return record.message;
-  if (record.error && typeof record.error.message === 'string') return record.error.message;
-  return undefined;
 }

@@ -14,10 +14,24 @@ export type ImErrorCode = ServerErrorCode | 'TIMEOUT' | 'DISCONNECTED';
 const KNOWN_CODES: ReadonlySet<string> = new Set<ImErrorCode>([...ERROR_CODES, 'TIMEOUT', 'DISCONNECTED']);
 
 export interface ImErrorDetails {
+  /** The action of the request that failed. */
   action?: string;
+  /** The code exactly as the server sent it. */
   serverCode?: string;
+  /** Machine-readable sub-code (the server's `reason`, or the SDK's own for connection failures). */
   reason?: string;
+  /** How long to wait before retrying, when the server says (RATE_LIMITED, CONFLICT `inProgress`). */
   retryAfterMs?: number;
+  /** The underlying error, when there is one. */
+  cause?: unknown;
+}
+
+/** An error reply's `error` object as it arrives (v1 fields plus the optional additions). */
+export interface ReplyError {
+  code: string;
+  message: string;
+  reason?: unknown;
+  retryAfterMs?: unknown;
 }
 
 export class ImError extends Error {
@@ -28,12 +42,13 @@ export class ImError extends Error {
   /** The code exactly as the server sent it (a newer server may send codes this SDK does not know; they map to INTERNAL). */
   readonly serverCode: string | undefined;
   /**
-   * The server's machine-readable sub-code, when one code has several meanings (CONFLICT
-   * `inProgress` or `clientMsgIdReused`, FORBIDDEN `notMember`, RATE_LIMITED `sendRate`, ...).
-   * Switch on `code` and `reason`, never on the message.
+   * What exactly went wrong, where one code has several meanings: the server's `reason`
+   * (e.g. CONFLICT `inProgress` / `clientMsgIdReused`, FORBIDDEN `notMember`) or, for a failed
+   * connection, the SDK's (`handshakeRefused`, `tokenExpired`, `tokenMalformed`, or the reason of
+   * the server's `closing` signal). Switch on `code` + `reason`, never on `message`.
    */
   readonly reason: string | undefined;
-  /** How long the server asks to wait before retrying, when it says. */
+  /** From the server: wait at least this long before retrying, ms. */
   readonly retryAfterMs: number | undefined;
 
   constructor(code: ImErrorCode, message: string, details: ImErrorDetails = {}) {
@@ -43,17 +58,18 @@ export class ImError extends Error {
     this.serverCode = details.serverCode;
     this.reason = details.reason;
     this.retryAfterMs = details.retryAfterMs;
+    // Set as a property: the SDK's ES2020 lib has no `ErrorOptions` (the standard `cause` field).
+    if (details.cause !== undefined) (this as { cause?: unknown }).cause = details.cause;
   }
 
   /** An error reply from the server. */
-  static fromReply(error: { code: string; message: string; reason?: string; retryAfterMs?: number }, action?: string): ImError {
+  static fromReply(error: ReplyError, action?: string): ImError {
     const code = KNOWN_CODES.has(error.code) ? (error.code as ImErrorCode) : 'INTERNAL';
-    return new ImError(code, error.message || error.code, {
-      ...(action ? { action } : {}),
-      serverCode: error.code,
-      ...(error.reason !== undefined ? { reason: error.reason } : {}),
-      ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-    });
+    const details: ImErrorDetails = { serverCode: error.code };
+    if (action) details.action = action;
+    if (typeof error.reason === 'string' && error.reason !== '') details.reason = error.reason;
+    if (typeof error.retryAfterMs === 'number' && Number.isFinite(error.retryAfterMs) && error.retryAfterMs >= 0) details.retryAfterMs = error.retryAfterMs;
+    return new ImError(code, error.message || error.code, details);
   }
 }
 

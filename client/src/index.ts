@@ -1,7 +1,7 @@
 export { ImClient, createClient, type ImClientEvents } from './client.js';
 export type { ImClientOptions } from './options.js';
-export { ImError, isImError, type ImErrorCode, type ServerErrorCode } from './errors.js';
-export type { ConnectionState, ConnectionStateChange, ReconnectOptions, TokenProvider } from './connection.js';
+export { ImError, isImError, type ImErrorCode, type ImErrorDetails, type ServerErrorCode } from './errors.js';
+export type { ClosingSignal, ConnectionFailure, ConnectionState, ConnectionStateChange, ReconnectOptions, TokenProvider } from './connection.js';
 export type { ConversationState } from './conversations.js';
 export type { OutboxEntry, OutboxRetryOptions, OutboxStatus, SendInput } from './outbox.js';
 export type { RequestOptions, WhenDisconnected } from './requests.js';

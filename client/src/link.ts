@@ -1,6 +1,5 @@
+import type { Timer } from './timers.js';
 import { ReadyState, type WebSocketLike } from './websocket.js';
-
-let nextLinkId = 1;
 
 /**
  * One WebSocket and what the client knows about it. A client has at most one active link; during
@@ -8,17 +7,21 @@ let nextLinkId = 1;
  * takes all new traffic.
  */
 export class Link {
-  readonly id = nextLinkId++;
   state: 'opening' | 'open' | 'closed' = 'opening';
   /** Replaced by a newer link: takes no new requests, closes once its requests are answered. */
   draining = false;
   openedAt = 0;
-  /** The last `error` event (for telling a refused handshake from a network failure). */
-  lastError: unknown;
+  /** The HTTP status of a refused handshake, where the platform exposes it (Node's `ws`). */
+  handshakeStatus: number | undefined;
+  /** @internal Gives up on a socket that does not open in time. */
+  connectTimer: Timer | undefined;
+  /** @internal Bounds the drain of a replaced link. */
+  drainTimer: Timer | undefined;
 
   constructor(
+    /** The connection attempt that opened it (unique per client). */
+    readonly id: number,
     readonly socket: WebSocketLike,
-    public purpose: 'connect' | 'rotate',
   ) {}
 
   get usable(): boolean {

@@ -29,7 +29,10 @@ export interface ImClientOptions {
   generateId?: () => string;
   /** Online/offline signal. Default: the browser's `online`/`offline` events where they exist; `false` disables. */
   network?: NetworkMonitor | false;
-  /** Reconnect backoff (full jitter): defaults base 1 s, max 30 s, reset after 10 s of healthy connection. */
+  /**
+   * Reconnect backoff (full jitter): defaults base 1 s, max 30 s, reset after 10 s of healthy
+   * connection; `failed` after 3 handshake failures in a row blamed on the credentials.
+   */
   reconnect?: Partial<ReconnectOptions>;
   /** Give up on a connection attempt not open after this long. Default 15 s. */
   connectTimeoutMs?: number;
@@ -62,7 +65,7 @@ export interface ImClientOptions {
 }
 
 export const DEFAULTS = {
-  reconnect: { baseDelayMs: 1_000, maxDelayMs: 30_000, healthyAfterMs: 10_000 },
+  reconnect: { baseDelayMs: 1_000, maxDelayMs: 30_000, healthyAfterMs: 10_000, maxAuthFailures: 3 },
   connectTimeoutMs: 15_000,
   pingIntervalMs: 270_000,
   pingTimeoutMs: 15_000,

@@ -171,7 +171,8 @@ export class Outbox {
         }
         if (disposition === 'retry') {
           this.setStatus(entry, 'retrying');
-          await this.deps.sleeper.sleep(this.backoff.next());
+          // The server's hint (RATE_LIMITED, CONFLICT inProgress) is a floor under the backoff.
+          await this.deps.sleeper.sleep(Math.max(this.backoff.next(), error.retryAfterMs ?? 0));
           continue;
         }
         this.remove(entry);

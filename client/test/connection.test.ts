@@ -35,13 +35,13 @@ describe('connection: tokens, backoff, ping, proactive reconnect, online/offline
     await client.stop();
   });
 
-  it('uses a refreshed token after the server refuses the old one (HTTP 401)', async () => {
+  it('uses a refreshed token after a handshake with a token that is not a JWT fails', async () => {
     const tokens = ['expired-token', 'token-alice'];
     const { client, events } = makeClient(server, 'alice', { autoLoadConversations: false, token: async () => tokens.shift() ?? 'token-alice' });
     await client.start();
     await until(() => client.connected);
     expect(server.handshakes.map((handshake) => handshake.token)).toEqual(['expired-token', 'token-alice']);
-    expect(events.connectionState?.find((change) => change.state === 'reconnecting')?.error).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(events.connectionState?.find((change) => change.state === 'reconnecting')?.error).toMatchObject({ code: 'UNAUTHORIZED', reason: 'tokenMalformed' });
     await client.stop();
   });
 

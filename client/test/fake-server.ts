@@ -131,9 +131,24 @@ export class FakeSocket implements WebSocketLike {
     }
     this.token = params.get('token') ?? '';
     this.device = params.get('device') ?? 'default';
-    this.user = this.token.startsWith('token-') ? this.token.slice('token-'.length) : undefined;
+    this.user = this.token.startsWith('token-') ? this.token.slice('token-'.length) : jwtSubject(this.token);
     server.handshakes.push({ url, token: this.token, device: this.device, user: this.user, at: Date.now() });
     void Promise.resolve().then(() => server.accept(this));
+  }
+
+  private readonly unexpectedResponse: ((request: unknown, response: { statusCode: number }) => void)[] = [];
+
+  /** `ws`-style: the only EventEmitter event this fake emits is `unexpected-response` (see FakeServer.handshakeStatusVisible). */
+  on(event: string, listener: (request: unknown, response: { statusCode: number }) => void): this {
+    if (event === 'unexpected-response') this.unexpectedResponse.push(listener);
+    return this;
+  }
+
+  /** @internal Emits `unexpected-response` as `ws` does; false when nobody listens (then `ws` fails the socket itself). */
+  respond(statusCode: number): boolean {
+    if (this.unexpectedResponse.length === 0) return false;
+    for (const listener of this.unexpectedResponse) listener({}, { statusCode });
+    return true;
   }
 
   send(data: string): void {
@@ -186,6 +201,12 @@ export class FakeServer {
   private readonly conversations = new Map<string, Conversation>();
   private readonly faults: Fault[] = [];
   private refusals = 0;
+  private refusalStatus = 401;
+  /**
+   * Refused handshakes: `false` (default) as a browser sees them, a close (1006) before open and
+   * no status; `true` as Node's `ws` reports them, `unexpected-response` with the HTTP status.
+   */
+  handshakeStatusVisible = false;
   private handshakeHeld = false;
   private readonly heldHandshakes: FakeSocket[] = [];
   private readonly syncStalls = new Map<string, number>();
@@ -213,9 +234,10 @@ export class FakeServer {
 
   // ---- Fault injection ------------------------------------------------------------------------
 
-  /** The next `count` handshakes are refused with HTTP 401 (as the `ws` package reports it). */
-  refuseHandshakes(count = Number.POSITIVE_INFINITY): void {
+  /** The next `count` handshakes are refused with HTTP `status` (how the client sees it: `handshakeStatusVisible`). */
+  refuseHandshakes(count = Number.POSITIVE_INFINITY, status = 401): void {
     this.refusals = count;
+    this.refusalStatus = status;
   }
 
   /** Handshakes stay pending (the socket never opens) until `releaseHandshakes`. */
@@ -324,6 +346,8 @@ export class FakeServer {
     }
     if (this.refusals > 0 || socket.user === undefined) {
       if (this.refusals > 0) this.refusals--;
+      const status = socket.user === undefined ? 401 : this.refusalStatus;
+      if (this.handshakeStatusVisible && socket.respond(status)) return;
       socket.onerror?.({ type: 'error', message: 'Unexpected server response: 401' });
       socket.finish(1006, '', false);
       return;
@@ -604,6 +628,19 @@ export class FakeServer {
 function tooManyMembers(members: readonly string[] | undefined): void {
   if ((members?.length ?? 0) > MAX_MEMBERS_PER_REQUEST) {
     throw new ProtocolError('TOO_LARGE', `members: at most ${MAX_MEMBERS_PER_REQUEST} user ids per request`, 'tooManyMembers');
+  }
+}
+
+/** The `sub` of an unexpired JWT (read, not verified: the fake trusts its tests), else undefined. */
+function jwtSubject(token: string): string | undefined {
+  const [, payload] = token.split('.');
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown; exp?: unknown };
+    if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now()) return undefined;
+    return typeof claims.sub === 'string' && claims.sub ? claims.sub : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -6,6 +6,16 @@ import { FakeServer } from './fake-server.js';
 
 export const text = (value: string) => ({ kind: 'text' as const, text: value });
 
+/**
+ * A JWT-shaped token for `user` (unsigned: the fake server reads `sub` and refuses it once `exp`
+ * is past). `expiresInSeconds` counts from the (possibly fake) clock now; negative = expired.
+ */
+export function fakeJwt(user: string, expiresInSeconds = 24 * 60 * 60): string {
+  const segment = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${segment({ alg: 'HS256', typ: 'JWT' })}.${segment({ sub: user, iat: now, exp: now + expiresInSeconds })}.c2lnbmF0dXJl`;
+}
+
 /** Lets async work run while virtual time moves forward in small steps, until `check` holds. */
 export async function until(check: () => boolean, maxVirtualMs = 120_000, stepMs = 10): Promise<void> {
   for (let elapsed = 0; elapsed <= maxVirtualMs; elapsed += stepMs) {
@@ -13,6 +23,18 @@ export async function until(check: () => boolean, maxVirtualMs = 120_000, stepMs
     await vi.advanceTimersByTimeAsync(stepMs);
   }
   if (!check()) throw new Error(`condition not met within ${maxVirtualMs} virtual ms`);
+}
+
+/**
+ * Stubs the browser's online/offline events (the SDK's default network monitor watches them);
+ * dispatch `new Event('offline')` / `new Event('online')` on the returned target. Undo with
+ * `vi.unstubAllGlobals()`.
+ */
+export function stubBrowserNetwork(): EventTarget {
+  const target = new EventTarget();
+  vi.stubGlobal('addEventListener', target.addEventListener.bind(target));
+  vi.stubGlobal('removeEventListener', target.removeEventListener.bind(target));
+  return target;
 }
 
 /** Runs pending microtasks and zero-delay timers. */
@@ -30,7 +52,7 @@ export function makeClient(server: FakeServer, user: string, options: Partial<Im
     userId: user,
     token: async () => {
       tokenCalls.push(Date.now());
-      return FakeServer.token(user);
+      return fakeJwt(user);
     },
     WebSocket: server.WebSocket,
     network: false,

@@ -212,4 +212,31 @@ describe('client SDK against the local cloud', () => {
     await eventually(() => bob.messages.length === 2, 'bob applies both');
     expect(bob.texts()).toEqual(['written offline', 'sent as the line dropped']);
   });
+
+  it('stops after three refused handshakes (ws shows the HTTP status), and connects again after start() with a good token', async () => {
+    const malloryId = user('mallory');
+    // A valid-looking JWT whose signature the authorizer rejects: only the status tells.
+    const good = await cloud.devToken(malloryId);
+    const forged = `${good.slice(0, good.lastIndexOf('.'))}.${'A'.repeat(43)}`;
+    let token = forged;
+    const mallory = sdk(malloryId, { token: () => token, reconnect: { baseDelayMs: 20, maxDelayMs: 100 } });
+    const errors: Error[] = [];
+    mallory.client.on('error', (error) => errors.push(error));
+    await mallory.client.start();
+    await expect(mallory.client.whenConnected()).rejects.toMatchObject({ reason: 'handshakeRefused' });
+    const failure = mallory.client.connectionFailure;
+    expect(failure).toMatchObject({ source: 'handshake', reason: 'handshakeRefused', attempts: 3 });
+    expect([401, 403]).toContain(failure?.status);
+    expect(mallory.sockets).toHaveLength(3);
+    expect(errors.filter((error) => (error as { reason?: string }).reason === 'handshakeRefused')).toHaveLength(3);
+    // Terminal: nothing more is attempted.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(mallory.sockets).toHaveLength(3);
+
+    token = good;
+    await mallory.client.start();
+    await mallory.client.whenConnected();
+    expect(mallory.client.connectionState).toBe('connected');
+    await expect(mallory.client.ping()).resolves.toMatchObject({ ts: expect.any(Number) });
+  });
 });

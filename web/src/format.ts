@@ -1,4 +1,4 @@
-import type { Body, ConversationState, Message } from '../../client/src/index.js';
+import type { Body, ConnectionFailure, ConversationState, Message } from '../../client/src/index.js';
 
 /** Same rule as the server's USER_ID_PATTERN. */
 export const USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
@@ -51,4 +51,23 @@ export function parseUsers(text: string): string[] {
   const users = text.split(/[\s,]+/).filter(Boolean);
   for (const user of users) if (!USER_ID.test(user)) throw new Error(`"${user}" is not a valid user name`);
   return [...new Set(users)];
+}
+
+/** Why the page is back at sign-in after the SDK's terminal `failed` state. */
+export function failureText(failure: Pick<ConnectionFailure, 'source' | 'reason'> | undefined): string {
+  switch (failure?.reason) {
+    case 'tokenExpired':
+      return 'Your session expired. Sign in again.';
+    case 'tokenMalformed':
+    case 'handshakeRefused':
+      return 'The server refused your sign-in. Sign in again.';
+    case 'revoked':
+      return 'You were signed out by the server. Sign in again.';
+    case 'tooManyConnections':
+      return 'Too many open sessions for this user. Close one and sign in again.';
+    case 'replaced':
+      return 'This session was replaced by a newer one. Sign in again.';
+    default:
+      return `The connection ended${failure ? ` (${failure.reason})` : ''}. Sign in again.`;
+  }
 }

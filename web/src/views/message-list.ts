@@ -1,0 +1,113 @@
+import { directConversationId, type Message, type OutboxEntry } from '../../../client/src/index.js';
+import type { AppContext } from '../context.js';
+import { h, replaceChildren } from '../dom.js';
+import { bodyText, time } from '../format.js';
+import type { OpenChat, ShownConversation } from '../open-chat.js';
+import type { SystemLine, SystemLines } from '../system-lines.js';
+
+type Row = { kind: 'message'; message: Message } | { kind: 'system'; line: SystemLine } | { kind: 'pending'; entry: OutboxEntry };
+
+export type Scroll = 'keep' | 'bottom' | 'keepFromBottom';
+
+/** The open chat's rows: messages with receipts, membership lines in timeline order, messages still in the outbox; "load older" on top. */
+export class MessageList {
+  readonly element: HTMLElement;
+  private readonly rows = h('ol', { class: 'rows', testid: 'message-list' });
+  private readonly loadOlderButton: HTMLButtonElement;
+
+  constructor(
+    private readonly context: AppContext,
+    private readonly chat: OpenChat,
+    private readonly systemLines: SystemLines,
+    loadOlder: () => Promise<void>,
+  ) {
+    this.loadOlderButton = h(
+      'button',
+      {
+        class: 'load-older',
+        testid: 'load-older',
+        on: {
+          click: () => {
+            this.loadOlderButton.disabled = true;
+            void loadOlder().finally(() => (this.loadOlderButton.disabled = false));
+          },
+        },
+      },
+      'Load older messages',
+    );
+    this.element = h('div', { class: 'messages', testid: 'messages' }, this.loadOlderButton, this.rows);
+  }
+
+  /** Re-renders; `keep` sticks to the bottom if it was there, `keepFromBottom` holds the view while older rows come in above. */
+  render(conversation: ShownConversation | undefined, scroll: Scroll = 'keep'): void {
+    const el = this.element;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
+    const fromBottom = el.scrollHeight - el.scrollTop;
+    const me = this.context.me;
+    const readBy = conversation?.readBy ?? {};
+    const isGroup = conversation?.kind === 'group';
+    const items = this.collect().map((row) => {
+      if (row.kind === 'system') return h('li', { class: 'system', testid: 'system-message' }, row.line.text);
+      if (row.kind === 'pending') {
+        return h(
+          'li',
+          { class: 'message mine pending', testid: 'message', attrs: { 'data-pending': 'true', 'data-from': me } },
+          h('span', { class: 'bubble' }, h('span', { class: 'text', testid: 'message-text' }, bodyText(row.entry.body)), h('span', { class: 'meta' }, h('span', { class: 'receipt', testid: 'receipt', title: row.entry.status }, '🕓 sending'))),
+        );
+      }
+      const message = row.message;
+      const mine = message.from === me;
+      return h(
+        'li',
+        { class: `message ${mine ? 'mine' : 'theirs'}`, testid: 'message', attrs: { 'data-seq': String(message.conversationSeq), 'data-from': message.from, 'data-msg-id': message.msgId } },
+        h(
+          'span',
+          { class: 'bubble' },
+          isGroup && !mine ? h('span', { class: 'from', testid: 'message-from' }, message.from) : null,
+          h('span', { class: 'text', testid: 'message-text' }, bodyText(message.body)),
+          h('span', { class: 'meta' }, h('time', { title: new Date(message.ts).toLocaleString() }, time(message.ts)), mine ? receipt(message, readBy, me, isGroup) : null),
+        ),
+      );
+    });
+    if (this.chat.id && items.length === 0) items.push(h('li', { class: 'system' }, 'No messages yet. Say hello!'));
+    replaceChildren(this.rows, ...items);
+    this.loadOlderButton.hidden = !this.chat.hasMore;
+    if (scroll === 'keepFromBottom') el.scrollTop = el.scrollHeight - fromBottom;
+    else if (scroll === 'bottom' || atBottom) el.scrollTop = el.scrollHeight;
+  }
+
+  private collect(): Row[] {
+    const conversationId = this.chat.id;
+    if (!conversationId) return [];
+    const messages = this.chat.sorted();
+    const oldestTs = this.chat.hasMore && messages[0] ? messages[0].ts : -Infinity;
+    const lines = this.systemLines
+      .of(conversationId)
+      .filter((line) => line.ts >= oldestTs)
+      .sort((a, b) => a.ts - b.ts || a.seq - b.seq);
+    const rows: Row[] = [];
+    let next = 0;
+    for (const message of messages) {
+      while (next < lines.length && lines[next]!.ts <= message.ts) rows.push({ kind: 'system', line: lines[next++]! });
+      rows.push({ kind: 'message', message });
+    }
+    while (next < lines.length) rows.push({ kind: 'system', line: lines[next++]! });
+    const delivered = new Set(messages.map((message) => message.clientMsgId));
+    const me = this.context.me;
+    for (const entry of this.context.client.outbox) {
+      const target = entry.conversationId ?? (entry.to ? directConversationId(me, entry.to) : undefined);
+      if (target === conversationId && !delivered.has(entry.clientMsgId)) rows.push({ kind: 'pending', entry });
+    }
+    return rows;
+  }
+}
+
+/** ✓ sent, ✓✓ read (groups: by whom). */
+function receipt(message: Message, readBy: Record<string, number>, me: string, isGroup: boolean): HTMLElement {
+  const readers = Object.entries(readBy)
+    .filter(([user, upTo]) => user !== me && upTo >= message.conversationSeq)
+    .map(([user]) => user)
+    .sort();
+  const text = readers.length === 0 ? '✓' : isGroup ? `✓✓ Read by ${readers.join(', ')}` : '✓✓ Read';
+  return h('span', { class: `receipt${readers.length ? ' read' : ''}`, testid: 'receipt', title: readers.length ? `Read by ${readers.join(', ')}` : 'Sent' }, text);
+}
