@@ -7,14 +7,16 @@ import { startTestCloud } from '../../support/test-cloud.js';
 import type { FixtureEvent, FixtureResult } from './fixture-handler.js';
 import { synthS3FixtureStack } from './fixture-stack.js';
 
+export type FixtureFunction = 'Uploader' | 'PutOnly' | 'ReaderNoList';
+
 /** The S3 fixture stack running in a local cloud, and ways to act as its functions or as an admin. */
 export interface S3FixtureCloud {
   cloud: LocalCloud;
   bucket: string;
   /** Invokes `Uploader` or `PutOnly` (logical id prefix) with an event of `fixture-handler.ts`. */
-  invoke(functionPrefix: 'Uploader' | 'PutOnly', event: FixtureEvent): Promise<FixtureResult>;
+  invoke(functionPrefix: FixtureFunction, event: FixtureEvent): Promise<FixtureResult>;
   /** Like `invoke`, for a call that must succeed: its value. */
-  value<T>(functionPrefix: 'Uploader' | 'PutOnly', event: FixtureEvent): Promise<T>;
+  value<T>(functionPrefix: FixtureFunction, event: FixtureEvent): Promise<T>;
   /** An SDK client with the local cloud's own key (never IAM-checked), for looking at what S3 holds. */
   admin: S3Client;
   stop(): Promise<void>;
@@ -24,14 +26,14 @@ export async function startS3FixtureCloud(): Promise<S3FixtureCloud> {
   const fixture = await synthS3FixtureStack();
   const cloud = await startTestCloud({ templatePath: fixture.templatePath });
   const functionName = (prefix: string): string => cloud.model.functions.find((fn) => fn.logicalId.startsWith(prefix))!.name;
-  const invoke = async (prefix: 'Uploader' | 'PutOnly', event: FixtureEvent): Promise<FixtureResult> =>
+  const invoke = async (prefix: FixtureFunction, event: FixtureEvent): Promise<FixtureResult> =>
     (await cloud.lambda.invoke(functionName(prefix), event)) as FixtureResult;
   const admin = new S3Client({ endpoint: cloud.s3Endpoint, region: cloud.model.region, credentials: LOCAL_CREDENTIALS });
   return {
     cloud,
     bucket: cloud.bucketName('Attachments'),
     invoke,
-    async value<T>(prefix: 'Uploader' | 'PutOnly', event: FixtureEvent): Promise<T> {
+    async value<T>(prefix: FixtureFunction, event: FixtureEvent): Promise<T> {
       const result = await invoke(prefix, event);
       expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
       return (result as { value: T }).value;

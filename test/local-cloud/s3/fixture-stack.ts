@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { build } from 'esbuild';
@@ -14,7 +15,8 @@ import { build } from 'esbuild';
  * rule, and two functions running `fixture-handler.ts`:
  *
  * - `Uploader`, granted put, read and delete on the bucket (CDK's `grantPut`/`grantRead`/`grantDelete`);
- * - `PutOnly`, granted only `grantPut`: it may presign a GET, but S3 refuses the URL when used.
+ * - `PutOnly`, granted only `grantPut`: it may presign a GET, but S3 refuses the URL when used;
+ * - `ReaderNoList`, granted `s3:GetObject` on the objects and nothing on the bucket.
  *
  * The local cloud needs a WebSocket API to start, so the stack has a minimal one.
  */
@@ -78,6 +80,8 @@ export async function synthS3FixtureStack(): Promise<FixtureStack> {
   const putOnly = fixtureFunction('PutOnly');
   bucket.grantPut(putOnly);
   // Nothing else: the role may write objects, not read, list or delete them.
+  const readerNoList = fixtureFunction('ReaderNoList');
+  readerNoList.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('*')] }));
 
   const api = new WebSocketApi(stack, 'Api', { defaultRouteOptions: { integration: new WebSocketLambdaIntegration('DefaultIntegration', uploader) } });
   new WebSocketStage(stack, 'Stage', { webSocketApi: api, stageName: 'test', autoDeploy: true });
