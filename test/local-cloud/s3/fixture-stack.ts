@@ -11,8 +11,8 @@ import { build } from 'esbuild';
 
 /**
  * A tiny CDK stack for the local S3's tests, synthesized the way `cdk synth` does (assets
- * written, asset metadata on): a private bucket with CORS for loopback pages and a lifecycle
- * rule, and two functions running `fixture-handler.ts`:
+ * written, asset metadata on): a private bucket with CORS for loopback pages, a lifecycle rule,
+ * access logs to a second bucket and `autoDeleteObjects`, and three functions running `fixture-handler.ts`:
  *
  * - `Uploader`, granted put, read and delete on the bucket (CDK's `grantPut`/`grantRead`/`grantDelete`);
  * - `PutOnly`, granted only `grantPut`: it may presign a GET, but S3 refuses the URL when used;
@@ -46,10 +46,21 @@ export async function synthS3FixtureStack(): Promise<FixtureStack> {
 
   const app = new App({ outdir: path.join(outdir, 'cdk.out'), context: { 'aws:cdk:enable-asset-metadata': true } });
   const stack = new Stack(app, 'S3Fixture', { env: { region: 'us-east-1', account: '123456789012' } });
+  // What the issue asks of the attachments bucket: access logs, and a stack that can be torn down
+  // (autoDeleteObjects adds a custom-resource function the local cloud must read, not run).
+  const accessLogs = new s3.Bucket(stack, 'AccessLogs', {
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
   const bucket = new s3.Bucket(stack, 'Attachments', {
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     encryption: s3.BucketEncryption.S3_MANAGED,
     enforceSSL: true,
+    serverAccessLogsBucket: accessLogs,
+    autoDeleteObjects: true,
     removalPolicy: RemovalPolicy.DESTROY,
     cors: [
       {
