@@ -7,7 +7,12 @@ export interface LocalEndpoints {
   secretsManager: string;
   /** Where the WebSocket gateway's Management API answers (http://127.0.0.1:PORT). */
   gatewayOrigin: string;
+  /** The local S3 (http://127.0.0.1:PORT: an IP endpoint, so the SDK addresses buckets path-style). */
+  s3?: string;
 }
+
+/** The secret every function signs with locally (its access key tells the functions apart). */
+export const FUNCTION_SECRET_ACCESS_KEY = 'local-secret-access-key';
 
 /** Credentials a function signs with; one access key per function identifies its role locally. */
 export function accessKeyIdOf(fn: FunctionSpec): string {
@@ -33,7 +38,7 @@ export function functionEnvironment(fn: FunctionSpec, context: ResolveContext, a
     AWS_REGION: context.region,
     AWS_DEFAULT_REGION: context.region,
     AWS_ACCESS_KEY_ID: accessKeyIdOf(fn),
-    AWS_SECRET_ACCESS_KEY: 'local-secret-access-key',
+    AWS_SECRET_ACCESS_KEY: FUNCTION_SECRET_ACCESS_KEY,
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
@@ -45,5 +50,6 @@ export function functionEnvironment(fn: FunctionSpec, context: ResolveContext, a
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+    ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),
   };
 }

@@ -23,6 +23,8 @@ import {
 import type { RunnableFunction } from './lambda/function-instance-pool.js';
 import type { FunctionInvoker } from './lambda/invoker.js';
 import { LambdaRuntime } from './lambda/lambda-runtime.js';
+import { startLocalS3 } from './s3/local-s3.js';
+import type { RunningS3 } from './s3/s3-server.js';
 import { secretValues } from './secrets/secret-values.js';
 import { startSecretsManager } from './secrets/secrets-manager-server.js';
 import { createQueues } from './sqs/create-queues.js';
@@ -75,6 +77,8 @@ export interface LocalCloudOptions {
   iam?: boolean;
   /** Where the CDK assets (`asset.*` folders) are; default: the template's folder. */
   assetsDir?: string;
+  /** Port of the local S3 on 127.0.0.1; default 0 (a free one). */
+  s3Port?: number;
 }
 
 export interface LocalCloud {
@@ -93,6 +97,12 @@ export interface LocalCloud {
   readonly dynamoFrontDoor: RunningFrontDoor;
   /** What the functions' SQS calls go through (IAM); `sqsEndpoint` is SQS itself. */
   readonly sqsFrontDoor: RunningSqsFrontDoor;
+  /** http://127.0.0.1:PORT: the local S3 (path-style), what functions get as `AWS_ENDPOINT_URL_S3`. */
+  readonly s3Endpoint: string;
+  /** The local S3: its buckets and object store. */
+  readonly s3: RunningS3;
+  /** Physical name of a bucket by the start of its logical id. */
+  bucketName(logicalIdPrefix: string): string;
   /** The IAM check of the functions' calls (its `denials`), or undefined when IAM is off. */
   readonly iam: AccessChecker | undefined;
   /** Function log lines, newest last, for tests that check what was logged. */
@@ -104,7 +114,7 @@ export interface LocalCloud {
 }
 
 // DynamoDB Local accepts only letters and digits in access keys.
-const LOCAL_CREDENTIALS = { accessKeyId: 'localcloud', secretAccessKey: 'localcloud' };
+export const LOCAL_CREDENTIALS = { accessKeyId: 'localcloud', secretAccessKey: 'localcloud' };
 
 /** Runs the synthesized stack on this machine: DynamoDB, SQS, Secrets Manager, Lambda and the WebSocket API. */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -172,6 +182,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const secretsManager = await startSecretsManager(secrets, iam ? { authorize: secretsAuthorizer(iam, account) } : {});
     stops.push(secretsManager.stop);
 
+    const s3 = await startLocalS3(model, context, {
+      adminCredentials: LOCAL_CREDENTIALS,
+      ...(iam ? { iam } : {}),
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.s3Port !== undefined ? { port: options.s3Port } : {}),
+    });
+    stops.push(s3.stop);
+
     // The gateway must exist before the functions (their environment names its port), and the
     // functions before the gateway's first invocation: bind the invoker late.
     let runtime: LambdaRuntime | undefined;
@@ -217,6 +235,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sqs: sqsFrontDoor.endpoint,
       secretsManager: secretsManager.endpoint,
       gatewayOrigin: `http://127.0.0.1:${gateway.port}`,
+      s3: s3.endpoint,
     };
     const runnable = (fn: FunctionSpec): RunnableFunction => ({
       name: fn.name,
@@ -284,6 +303,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       lambda,
       dynamoFrontDoor,
       sqsFrontDoor,
+      s3Endpoint: s3.endpoint,
+      s3,
+      bucketName(logicalIdPrefix) {
+        const bucket = model.buckets.find((b) => b.logicalId.startsWith(logicalIdPrefix));
+        if (!bucket) throw new Error(`no bucket whose logical id starts with ${logicalIdPrefix}`);
+        return bucket.name;
+      },
       iam,
       logs,
       tableName(logicalIdPrefix) {

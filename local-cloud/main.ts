@@ -33,6 +33,7 @@ Local cloud is running (stack ${cloud.model.stackName}, ${cloud.model.functions.
   Management API ${cloud.managementEndpoint}/@connections/{connectionId}
   DynamoDB       ${cloud.dynamoDbEndpoint}${dataDir ? ` (data in ${dataDir})` : ' (in memory)'}
   SQS            ${cloud.sqsEndpoint}
+  S3             ${cloud.s3Endpoint} (${cloud.model.buckets.length} buckets, path-style)
 Press Ctrl-C to stop.
 `);
 

@@ -2,11 +2,12 @@ import type { CallInspector, FrontDoorRefusal } from '../front-door/dynamodb-fro
 import type { SqsCallInspector, SqsRefusal } from '../front-door/sqs-front-door.js';
 import { accessKeyIdOf } from '../function-environment.js';
 import type { ManagementCall, ManagementRefusal } from '../gateway/gateway-config.js';
+import type { S3Authorizer } from '../s3/s3-server.js';
 import type { SecretsCall, SecretsRefusal } from '../secrets/secrets-manager-server.js';
 import type { CloudModel } from '../template/cloud-model.js';
 import type { PhysicalResource } from '../template/intrinsics.js';
 import { type AccessChecker, type AccessDenial, denialMessage } from './access-checker.js';
-import { type Account, dynamoDbRequests, manageConnectionsRequest, secretsManagerRequest, sqsRequests } from './service-requests.js';
+import { type Account, dynamoDbRequests, manageConnectionsRequest, s3Requests, secretsManagerRequest, sqsRequests } from './service-requests.js';
 
 /**
  * Where local IAM meets the local services: each function turns a refused call into the answer
@@ -69,6 +70,19 @@ export function secretsAuthorizer(checker: AccessChecker, account: Account): (ca
     if (!checker.principalOf(call.accessKeyId)) return undefined;
     const denial = checker.check(call.accessKeyId, secretsManagerRequest(account, call.operation, call.secretArn, call.secretId));
     return denial && { status: 400, type: 'AccessDeniedException', message: denialMessage(denial, { resource: call.secretId }) };
+  };
+}
+
+/**
+ * S3: HTTP 403 `AccessDenied`. S3's message quotes the resource (`on resource:
+ * "arn:aws:s3:::bucket/key"`). A presigned URL or POST policy is authorized the same way, as
+ * its signer, when it is used.
+ */
+export function s3Authorizer(checker: AccessChecker): S3Authorizer {
+  return (call) => {
+    if (!checker.principalOf(call.accessKeyId)) return undefined;
+    const denial = checker.check(call.accessKeyId, s3Requests(call));
+    return denial && denialMessage(denial, { resource: `"${denial.request.resource}"` });
   };
 }
 

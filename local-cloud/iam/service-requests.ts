@@ -154,3 +154,64 @@ export function secretsManagerRequest(account: Account, operation: string, secre
   const resource = secretArn ?? (secretId.startsWith('arn:') ? secretId : `arn:aws:secretsmanager:${account.region}:${account.accountId}:secret:${secretId}`);
   return { action: `secretsmanager:${operation}`, resource };
 }
+
+// ---------------------------------------------------------------------------------------------
+// S3
+
+/** What the S3 call is about, as the local S3 reports it (see `local-cloud/s3/s3-server.ts`). */
+export interface S3Request {
+  operation: string;
+  bucket?: string;
+  key?: string;
+  copySource?: { bucket: string; key: string };
+  /** The write sets the object's tags too. */
+  tagging?: boolean;
+}
+
+export const s3BucketArn = (bucket: string): string => `arn:aws:s3:::${bucket}`;
+export const s3ObjectArn = (bucket: string, key: string): string => `arn:aws:s3:::${bucket}/${key}`;
+
+/** Object operations -> their action (on `arn:aws:s3:::{bucket}/{key}`). */
+const S3_OBJECT_ACTIONS: Record<string, string> = {
+  PutObject: 's3:PutObject',
+  PostObject: 's3:PutObject',
+  GetObject: 's3:GetObject',
+  HeadObject: 's3:GetObject',
+  DeleteObject: 's3:DeleteObject',
+  GetObjectTagging: 's3:GetObjectTagging',
+  PutObjectTagging: 's3:PutObjectTagging',
+  DeleteObjectTagging: 's3:DeleteObjectTagging',
+};
+
+/** Bucket operations -> their action (on `arn:aws:s3:::{bucket}`). */
+const S3_BUCKET_ACTIONS: Record<string, string> = {
+  ListObjects: 's3:ListBucket',
+  ListObjectsV2: 's3:ListBucket',
+  HeadBucket: 's3:ListBucket',
+  GetBucketLocation: 's3:GetBucketLocation',
+  GetBucketCors: 's3:GetBucketCORS',
+};
+
+/**
+ * S3, per the Service Authorization Reference: object operations need their action on the
+ * object ARN `arn:aws:s3:::{bucket}/{key}` (HeadObject is `s3:GetObject`, a POST form upload
+ * `s3:PutObject`), listing needs `s3:ListBucket` on the bucket ARN `arn:aws:s3:::{bucket}`
+ * (HeadBucket too), ListBuckets `s3:ListAllMyBuckets` on `*`. CopyObject needs `s3:GetObject` on
+ * the source and `s3:PutObject` on the target; a write that sets tags also
+ * `s3:PutObjectTagging`. DeleteObjects is authorized key by key as `s3:DeleteObject` (the local
+ * S3 asks once per key). S3 ARNs name no region or account.
+ */
+export function s3Requests(request: S3Request): AccessRequest[] {
+  const { operation, bucket, key } = request;
+  if (operation === 'ListBuckets') return [{ action: 's3:ListAllMyBuckets', resource: '*' }];
+  if (bucket === undefined) return [{ action: `s3:${operation}`, resource: '*' }];
+  const bucketAction = S3_BUCKET_ACTIONS[operation];
+  if (bucketAction) return [{ action: bucketAction, resource: s3BucketArn(bucket) }];
+  const objectArn = s3ObjectArn(bucket, key ?? '');
+  const tagging = request.tagging ? [{ action: 's3:PutObjectTagging', resource: objectArn }] : [];
+  if (operation === 'CopyObject') {
+    const source = request.copySource ? [{ action: 's3:GetObject', resource: s3ObjectArn(request.copySource.bucket, request.copySource.key) }] : [];
+    return [...source, { action: 's3:PutObject', resource: objectArn }, ...tagging];
+  }
+  return [{ action: S3_OBJECT_ACTIONS[operation] ?? `s3:${operation}`, resource: objectArn }, ...tagging];
+}

@@ -85,6 +85,16 @@ export interface EventSourceMappingSpec {
   enabled: boolean;
 }
 
+export interface BucketSpec {
+  logicalId: string;
+  name: string;
+  arn: string;
+  /** Raw `CorsConfiguration`, resolved once every physical name is known. */
+  corsConfiguration?: TemplateValue;
+  /** Raw `LifecycleConfiguration`: read for template tests, not run locally. */
+  lifecycleConfiguration?: TemplateValue;
+}
+
 export interface CloudModel {
   stackName: string;
   region: string;
@@ -95,6 +105,7 @@ export interface CloudModel {
   functions: FunctionSpec[];
   api?: ApiSpec;
   eventSourceMappings: EventSourceMappingSpec[];
+  buckets: BucketSpec[];
   /** The whole template, for the parts only some features need (IAM policies, outputs). */
   template: CloudFormationTemplate;
 }

@@ -93,6 +93,11 @@ export function assignPhysicalResources(template: CloudFormationTemplate, option
       case 'AWS::ApiGatewayV2::Stage':
         resources.set(logicalId, { ref: explicitName(properties.StageName, `${logicalId}.StageName`) ?? logicalId, attributes: {} });
         break;
+      case 'AWS::S3::Bucket': {
+        const name = explicitName(properties.BucketName, `${logicalId}.BucketName`) ?? generatedBucketName(options, logicalId);
+        resources.set(logicalId, { ref: name, attributes: bucketAttributes(name, region) });
+        break;
+      }
       case 'AWS::SNS::Topic': {
         const name = explicitName(properties.TopicName, `${logicalId}.TopicName`) ?? generatedName(options, logicalId, 256);
         const arn = `arn:aws:sns:${region}:${accountId}:${name}`;
@@ -104,6 +109,24 @@ export function assignPhysicalResources(template: CloudFormationTemplate, option
     }
   }
   return resources;
+}
+
+/** CloudFormation's bucket names: lower case, at most 63 characters, stack and logical id first. */
+function generatedBucketName(options: NamingOptions, logicalId: string): string {
+  const tail = `-${options.suffix.toLowerCase()}`;
+  const head = `${options.stackName}-${logicalId}`.toLowerCase().replace(/[^a-z0-9-]/g, '').slice(0, 63 - tail.length);
+  return `${head}${tail}`;
+}
+
+/** The `Fn::GetAtt` attributes of a bucket: AWS's names (the local endpoint is the SDK's business). */
+function bucketAttributes(name: string, region: string): Record<string, string> {
+  return {
+    Arn: `arn:aws:s3:::${name}`,
+    DomainName: `${name}.s3.amazonaws.com`,
+    RegionalDomainName: `${name}.s3.${region}.amazonaws.com`,
+    DualStackDomainName: `${name}.s3.dualstack.${region}.amazonaws.com`,
+    WebsiteURL: `http://${name}.s3-website-${region}.amazonaws.com`,
+  };
 }
 
 /** Records where a queue lives once the SQS endpoint has created it (`Ref` of a queue is its URL). */

@@ -15,6 +15,7 @@ import type {
 } from './cloud-model.js';
 import type { PhysicalResource } from './intrinsics.js';
 import { assignPhysicalResources, type NamingOptions } from './physical-resources.js';
+import { readBuckets } from './read-buckets.js';
 
 /** Where `npm run synth` (`cdk synth`) writes the stack's template, relative to the project root. */
 export const DEFAULT_TEMPLATE = path.join('cdk.out', 'ServerlessIm.template.json');
@@ -245,6 +246,7 @@ export function readTemplate(options: ReadTemplateOptions): ReadTemplateResult {
     secrets: readSecrets(template, resources),
     functions: readFunctions(template, resources, assetsDir),
     eventSourceMappings: readEventSourceMappings(template),
+    buckets: readBuckets(template, resources),
     template,
   };
   const api = readApi(template, resources);
