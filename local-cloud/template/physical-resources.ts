@@ -84,15 +84,21 @@ export function assignPhysicalResources(template: CloudFormationTemplate, option
       }
       case 'AWS::ApiGatewayV2::Api': {
         const apiId = shortId(`${options.stackName}/${logicalId}/${options.suffix}`);
+        const scheme = properties.ProtocolType === 'HTTP' ? 'https' : 'wss';
         resources.set(logicalId, {
           ref: apiId,
-          attributes: { ApiId: apiId, ApiEndpoint: `wss://${apiId}.execute-api.${region}.amazonaws.com` },
+          attributes: { ApiId: apiId, ApiEndpoint: `${scheme}://${apiId}.execute-api.${region}.amazonaws.com` },
         });
         break;
       }
       case 'AWS::ApiGatewayV2::Stage':
         resources.set(logicalId, { ref: explicitName(properties.StageName, `${logicalId}.StageName`) ?? logicalId, attributes: {} });
         break;
+      case 'AWS::Events::EventBus': {
+        const name = explicitName(properties.Name, `${logicalId}.Name`) ?? generatedName(options, logicalId, 256);
+        resources.set(logicalId, { ref: name, attributes: { Arn: `arn:aws:events:${region}:${accountId}:event-bus/${name}`, Name: name } });
+        break;
+      }
       case 'AWS::SNS::Topic': {
         const name = explicitName(properties.TopicName, `${logicalId}.TopicName`) ?? generatedName(options, logicalId, 256);
         const arn = `arn:aws:sns:${region}:${accountId}:${name}`;
