@@ -154,3 +154,19 @@ export function secretsManagerRequest(account: Account, operation: string, secre
   const resource = secretArn ?? (secretId.startsWith('arn:') ? secretId : `arn:aws:secretsmanager:${account.region}:${account.accountId}:secret:${secretId}`);
   return { action: `secretsmanager:${operation}`, resource };
 }
+
+// ---------------------------------------------------------------------------------------------
+// EventBridge and execute-api:Invoke
+
+/** EventBridge PutEvents: `events:PutEvents` on the ARN of every bus its entries name (`arn:aws:events:{region}:{account}:event-bus/{name}`). */
+export function putEventsRequests(eventBusArns: readonly string[]): AccessRequest[] {
+  return eventBusArns.map((resource) => ({ action: 'events:PutEvents', resource }));
+}
+
+/** A request to an IAM-authorized HTTP API route: `execute-api:Invoke` on `{apiId}/{stage}/{METHOD}/{path}` (the path as requested, without its leading `/`). */
+export function executeApiInvokeRequest(account: Account, api: { apiId: string; stage: string }, method: string, path: string): AccessRequest {
+  return {
+    action: 'execute-api:Invoke',
+    resource: `arn:aws:execute-api:${account.region}:${account.accountId}:${api.apiId}/${api.stage}/${method.toUpperCase()}/${path.replace(/^\//, '')}`,
+  };
+}
