@@ -1,4 +1,5 @@
 import type { FunctionSpec } from './template/cloud-model.js';
+import { type LocalHttpApiUrl, localHttpApiUrl } from './http-api/local-url.js';
 import { type ResolveContext, resolveValue } from './template/intrinsics.js';
 
 export interface LocalEndpoints {
@@ -7,7 +8,14 @@ export interface LocalEndpoints {
   secretsManager: string;
   /** Where the WebSocket gateway's Management API answers (http://127.0.0.1:PORT). */
   gatewayOrigin: string;
+  /** The local EventBridge (`AWS_ENDPOINT_URL_EVENTBRIDGE`). */
+  eventBridge?: string;
+  /** The HTTP API: its `https://{apiId}.execute-api...[/{stage}]` URLs are pointed at `localUrl`. */
+  httpApi?: LocalHttpApiUrl;
 }
+
+/** The secret that goes with every function's access key (the key alone names the function). */
+export const FUNCTION_SECRET_ACCESS_KEY = 'local-secret-access-key';
 
 /** Credentials a function signs with; one access key per function identifies its role locally. */
 export function accessKeyIdOf(fn: FunctionSpec): string {
@@ -26,6 +34,7 @@ export function functionEnvironment(fn: FunctionSpec, context: ResolveContext, a
   for (const [name, raw] of Object.entries(fn.environment)) {
     let value = String(resolveValue(raw, context));
     if (managementOrigin && value.startsWith(managementOrigin)) value = endpoints.gatewayOrigin + value.slice(managementOrigin.length);
+    if (endpoints.httpApi) value = localHttpApiUrl(value, context.region, endpoints.httpApi);
     environment[name] = value;
   }
   return {
@@ -33,7 +42,7 @@ export function functionEnvironment(fn: FunctionSpec, context: ResolveContext, a
     AWS_REGION: context.region,
     AWS_DEFAULT_REGION: context.region,
     AWS_ACCESS_KEY_ID: accessKeyIdOf(fn),
-    AWS_SECRET_ACCESS_KEY: 'local-secret-access-key',
+    AWS_SECRET_ACCESS_KEY: FUNCTION_SECRET_ACCESS_KEY,
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
@@ -45,5 +54,6 @@ export function functionEnvironment(fn: FunctionSpec, context: ResolveContext, a
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+    ...(endpoints.eventBridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge } : {}),
   };
 }
