@@ -18,7 +18,7 @@ export const LOCAL_BACKEND: Credentials = { accessKeyId: 'local', secretAccessKe
 
 export interface SigningOptions {
   method?: string;
-  body?: string;
+  body?: string | Uint8Array;
   headers?: Record<string, string>;
   credentials?: Credentials;
   region?: string;
