@@ -33,6 +33,9 @@ Local cloud is running (stack ${cloud.model.stackName}, ${cloud.model.functions.
   Management API ${cloud.managementEndpoint}/@connections/{connectionId}
   DynamoDB       ${cloud.dynamoDbEndpoint}${dataDir ? ` (data in ${dataDir})` : ' (in memory)'}
   SQS            ${cloud.sqsEndpoint}
+  EventBridge    ${cloud.eventBridgeEndpoint} (accepted events: ${cloud.httpUrl}/dev/events)${
+    cloud.httpApi ? `\n  HTTP API       ${cloud.httpApi.url}/... (SigV4: key local, secret local, us-east-1, execute-api)` : ''
+  }
 Press Ctrl-C to stop.
 `);
 

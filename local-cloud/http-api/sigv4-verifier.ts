@@ -28,7 +28,7 @@ export interface IncomingSignedRequest {
   /** The query string as sent, without `?`. */
   rawQuery: string;
   /** Lower-case names; a repeated header's values joined with `,`. */
-  headers: Readonly<Record<string, string>>;
+  headers: Record<string, string>;
   body: Buffer;
 }
 
