@@ -1,13 +1,13 @@
+import type { EventBridgeRefusal, PutEventsCall } from '../eventbridge/eventbridge-server.js';
 import type { CallInspector, FrontDoorRefusal } from '../front-door/dynamodb-front-door.js';
 import type { SqsCallInspector, SqsRefusal } from '../front-door/sqs-front-door.js';
 import { accessKeyIdOf } from '../function-environment.js';
 import type { ManagementCall, ManagementRefusal } from '../gateway/gateway-config.js';
+import type { InvokeCall } from '../http-api/http-api-emulator.js';
 import type { SecretsCall, SecretsRefusal } from '../secrets/secrets-manager-server.js';
 import type { CloudModel } from '../template/cloud-model.js';
 import type { PhysicalResource } from '../template/intrinsics.js';
 import { type AccessChecker, type AccessDenial, denialMessage } from './access-checker.js';
-import type { EventBridgeRefusal, PutEventsCall } from '../eventbridge/eventbridge-server.js';
-import type { InvokeCall } from '../http-api/http-api-emulator.js';
 import {
   type Account,
   dynamoDbRequests,
