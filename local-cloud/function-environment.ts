@@ -1,4 +1,5 @@
 import type { FunctionSpec } from './template/cloud-model.js';
+import { type LocalHttpApiUrl, localHttpApiUrl } from './http-api/local-url.js';
 import { type ResolveContext, resolveValue } from './template/intrinsics.js';
 
 export interface LocalEndpoints {
@@ -9,9 +10,13 @@ export interface LocalEndpoints {
   gatewayOrigin: string;
   /** The local S3 (http://127.0.0.1:PORT: an IP endpoint, so the SDK addresses buckets path-style). */
   s3?: string;
+  /** The local EventBridge (`AWS_ENDPOINT_URL_EVENTBRIDGE`). */
+  eventBridge?: string;
+  /** The HTTP API: its `https://{apiId}.execute-api...[/{stage}]` URLs are pointed at `localUrl`. */
+  httpApi?: LocalHttpApiUrl;
 }
 
-/** The secret every function signs with locally (its access key tells the functions apart). */
+/** The secret that goes with every function's access key (the key alone names the function). */
 export const FUNCTION_SECRET_ACCESS_KEY = 'local-secret-access-key';
 
 /** Credentials a function signs with; one access key per function identifies its role locally. */
@@ -31,6 +36,7 @@ export function functionEnvironment(fn: FunctionSpec, context: ResolveContext, a
   for (const [name, raw] of Object.entries(fn.environment)) {
     let value = String(resolveValue(raw, context));
     if (managementOrigin && value.startsWith(managementOrigin)) value = endpoints.gatewayOrigin + value.slice(managementOrigin.length);
+    if (endpoints.httpApi) value = localHttpApiUrl(value, context.region, endpoints.httpApi);
     environment[name] = value;
   }
   return {
@@ -51,5 +57,6 @@ export function functionEnvironment(fn: FunctionSpec, context: ResolveContext, a
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
     ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),
+    ...(endpoints.eventBridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge } : {}),
   };
 }

@@ -6,16 +6,21 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDevTokenSigner, type DevTokenSigner, devTokenEndpoint } from './dev-token.js';
 import { createTables } from './dynamodb/create-tables.js';
 import { startDynamoDbLocal } from './dynamodb/dynamodb-local.js';
+import { devEventsEndpoint } from './eventbridge/dev-events-endpoint.js';
+import type { EventLog } from './eventbridge/event-log.js';
+import { startEventBridge } from './eventbridge/eventbridge-server.js';
 import { startDynamoDbFrontDoor, type RunningFrontDoor } from './front-door/dynamodb-front-door.js';
 import { type RunningSqsFrontDoor, startSqsFrontDoor } from './front-door/sqs-front-door.js';
 import { accessKeyIdOf, functionEnvironment, type LocalEndpoints } from './function-environment.js';
 import { AWS_GATEWAY_LIMITS, type GatewayLimits } from './gateway/gateway-config.js';
 import { WebSocketGateway } from './gateway/websocket-gateway.js';
+import { httpApiFromTemplate, type LocalHttpApi, localHttpApi } from './http-api/http-api-from-template.js';
 import { AccessChecker } from './iam/access-checker.js';
 import {
   checkEventSourceMappings,
   describeDenial,
   dynamoDbInspector,
+  eventBridgeAuthorizer,
   managementCallAuthorizer,
   secretsAuthorizer,
   sqsInspector,
@@ -33,6 +38,7 @@ import { startSqsServer } from './sqs/sqs-server.js';
 import type { CloudModel, FunctionSpec } from './template/cloud-model.js';
 import type { ResolveContext } from './template/intrinsics.js';
 import { setQueueUrl } from './template/physical-resources.js';
+import { readEventBuses } from './template/read-event-buses.js';
 import { DEFAULT_TEMPLATE, readTemplate } from './template/read-template.js';
 
 export { DEFAULT_TEMPLATE };
@@ -105,6 +111,12 @@ export interface LocalCloud {
   bucketName(logicalIdPrefix: string): string;
   /** The IAM check of the functions' calls (its `denials`), or undefined when IAM is off. */
   readonly iam: AccessChecker | undefined;
+  /** The local EventBridge (every function's `AWS_ENDPOINT_URL_EVENTBRIDGE`). */
+  readonly eventBridgeEndpoint: string;
+  /** Every event the local EventBridge accepted, oldest first (also at `GET /dev/events`). */
+  readonly events: EventLog;
+  /** The template's HTTP API, served at `${httpUrl}/api`; undefined when the stack has none. */
+  readonly httpApi: LocalHttpApi | undefined;
   /** Function log lines, newest last, for tests that check what was logged. */
   readonly logs: { functionName: string; line: string }[];
   /** Physical name of a resource by the start of its logical id, e.g. `tableName('StorageConnections')`. */
@@ -116,7 +128,7 @@ export interface LocalCloud {
 // DynamoDB Local accepts only letters and digits in access keys.
 export const LOCAL_CREDENTIALS = { accessKeyId: 'localcloud', secretAccessKey: 'localcloud' };
 
-/** Runs the synthesized stack on this machine: DynamoDB, SQS, Secrets Manager, Lambda and the WebSocket API. */
+/** Runs the synthesized stack on this machine: DynamoDB, SQS, Secrets Manager, EventBridge, Lambda, the WebSocket API and the HTTP API. */
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
   const templatePath = path.resolve(options.templatePath ?? DEFAULT_TEMPLATE);
   const { model, resources } = readTemplate({
@@ -189,6 +201,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.s3Port !== undefined ? { port: options.s3Port } : {}),
     });
     stops.push(s3.stop);
+    const eventBridge = await startEventBridge({
+      ...account,
+      buses: readEventBuses(model.template, resources, account),
+      ...(iam ? { authorize: eventBridgeAuthorizer(iam) } : {}),
+    });
+    stops.push(eventBridge.stop);
+    const devEvents = devEventsEndpoint(eventBridge.events);
 
     // The gateway must exist before the functions (their environment names its port), and the
     // functions before the gateway's first invocation: bind the invoker late.
@@ -209,6 +228,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const devTokens = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> =>
       signer ? devTokenEndpoint(signer)(request, response) : false;
 
+    const httpApi = httpApiFromTemplate({ model, resources, invoker, functionName: nameOf, iam });
+
     const api = model.api;
     if (!api) throw new Error(`${templatePath} has no WebSocket API`);
     const gateway = await WebSocketGateway.start({
@@ -225,7 +246,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invoker,
       limits: { ...AWS_GATEWAY_LIMITS, ...options.limits },
       httpHandler: async (request: IncomingMessage, response: ServerResponse) =>
-        (await devTokens(request, response)) || (options.httpHandler ? options.httpHandler(request, response) : false),
+        (await devTokens(request, response)) ||
+        devEvents(request, response) ||
+        (httpApi ? await httpApi.handle(request, response) : false) ||
+        (options.httpHandler ? options.httpHandler(request, response) : false),
       ...(iam ? { authorizeManagementCall: managementCallAuthorizer(iam, account, { apiId: api.apiId, stage: api.stageName }) } : {}),
     });
     stops.push(() => gateway.stop());
@@ -236,6 +260,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       secretsManager: secretsManager.endpoint,
       gatewayOrigin: `http://127.0.0.1:${gateway.port}`,
       s3: s3.endpoint,
+      eventBridge: eventBridge.endpoint,
+      ...(httpApi ? { httpApi: { ...httpApi.api, localUrl: `http://127.0.0.1:${gateway.port}${httpApi.basePath}` } } : {}),
     };
     const runnable = (fn: FunctionSpec): RunnableFunction => ({
       name: fn.name,
@@ -311,6 +337,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         return bucket.name;
       },
       iam,
+      eventBridgeEndpoint: eventBridge.endpoint,
+      events: eventBridge.events,
+      httpApi: httpApi ? localHttpApi(httpApi, `http://127.0.0.1:${gateway.port}`) : undefined,
       logs,
       tableName(logicalIdPrefix) {
         const table = model.tables.find((t) => t.logicalId.startsWith(logicalIdPrefix));

@@ -34,6 +34,9 @@ Local cloud is running (stack ${cloud.model.stackName}, ${cloud.model.functions.
   DynamoDB       ${cloud.dynamoDbEndpoint}${dataDir ? ` (data in ${dataDir})` : ' (in memory)'}
   SQS            ${cloud.sqsEndpoint}
   S3             ${cloud.s3Endpoint} (${cloud.model.buckets.length} buckets, path-style)
+  EventBridge    ${cloud.eventBridgeEndpoint} (accepted events: ${cloud.httpUrl}/dev/events)${
+    cloud.httpApi ? `\n  HTTP API       ${cloud.httpApi.url}/... (SigV4: key local, secret local, us-east-1, execute-api)` : ''
+  }
 Press Ctrl-C to stop.
 `);
 

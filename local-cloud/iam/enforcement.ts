@@ -1,13 +1,24 @@
+import type { EventBridgeRefusal, PutEventsCall } from '../eventbridge/eventbridge-server.js';
 import type { CallInspector, FrontDoorRefusal } from '../front-door/dynamodb-front-door.js';
 import type { SqsCallInspector, SqsRefusal } from '../front-door/sqs-front-door.js';
 import { accessKeyIdOf } from '../function-environment.js';
 import type { ManagementCall, ManagementRefusal } from '../gateway/gateway-config.js';
 import type { S3Authorizer } from '../s3/s3-server.js';
+import type { InvokeCall } from '../http-api/http-api-emulator.js';
 import type { SecretsCall, SecretsRefusal } from '../secrets/secrets-manager-server.js';
 import type { CloudModel } from '../template/cloud-model.js';
 import type { PhysicalResource } from '../template/intrinsics.js';
 import { type AccessChecker, type AccessDenial, denialMessage } from './access-checker.js';
-import { type Account, dynamoDbRequests, manageConnectionsRequest, s3Requests, secretsManagerRequest, sqsRequests } from './service-requests.js';
+import {
+  type Account,
+  dynamoDbRequests,
+  executeApiInvokeRequest,
+  s3Requests,
+  manageConnectionsRequest,
+  putEventsRequests,
+  secretsManagerRequest,
+  sqsRequests,
+} from './service-requests.js';
 
 /**
  * Where local IAM meets the local services: each function turns a refused call into the answer
@@ -83,6 +94,28 @@ export function s3Authorizer(checker: AccessChecker): S3Authorizer {
     if (!checker.principalOf(call.accessKeyId)) return undefined;
     const denial = checker.check(call.accessKeyId, s3Requests(call));
     return denial && denialMessage(denial, { resource: `"${denial.request.resource}"` });
+  };
+}
+
+/** EventBridge PutEvents: HTTP 400 `AccessDeniedException`, the whole call refused (no entry is put). */
+export function eventBridgeAuthorizer(checker: AccessChecker): (call: PutEventsCall) => EventBridgeRefusal | undefined {
+  return (call) => {
+    if (!checker.principalOf(call.accessKeyId)) return undefined;
+    const denial = checker.check(call.accessKeyId, putEventsRequests(call.eventBusArns));
+    return denial && { status: 400, type: 'AccessDeniedException', message: denialMessage(denial) };
+  };
+}
+
+/**
+ * A function calling an `AWS_IAM` route of the HTTP API needs `execute-api:Invoke` on the route's
+ * ARN; the answer is the message of API Gateway's 403. The company's backend key is not a principal
+ * of the stack and is not checked here.
+ */
+export function httpApiInvokeAuthorizer(checker: AccessChecker, account: Account, api: { apiId: string; stage: string }): (call: InvokeCall) => string | undefined {
+  return (call) => {
+    if (!checker.principalOf(call.accessKeyId)) return undefined;
+    const denial = checker.check(call.accessKeyId, executeApiInvokeRequest(account, api, call.method, call.path));
+    return denial && `User: ${denial.principal.principalArn} is not authorized to perform: execute-api:Invoke on resource: ${denial.request.resource}`;
   };
 }
 

@@ -215,3 +215,19 @@ export function s3Requests(request: S3Request): AccessRequest[] {
   }
   return [{ action: S3_OBJECT_ACTIONS[operation] ?? `s3:${operation}`, resource: objectArn }, ...tagging];
 }
+
+// ---------------------------------------------------------------------------------------------
+// EventBridge and execute-api:Invoke
+
+/** EventBridge PutEvents: `events:PutEvents` on the ARN of every bus its entries name (`arn:aws:events:{region}:{account}:event-bus/{name}`). */
+export function putEventsRequests(eventBusArns: readonly string[]): AccessRequest[] {
+  return eventBusArns.map((resource) => ({ action: 'events:PutEvents', resource }));
+}
+
+/** A request to an IAM-authorized HTTP API route: `execute-api:Invoke` on `{apiId}/{stage}/{METHOD}/{path}` (the path as requested, without its leading `/`). */
+export function executeApiInvokeRequest(account: Account, api: { apiId: string; stage: string }, method: string, path: string): AccessRequest {
+  return {
+    action: 'execute-api:Invoke',
+    resource: `arn:aws:execute-api:${account.region}:${account.accountId}:${api.apiId}/${api.stage}/${method.toUpperCase()}/${path.replace(/^\//, '')}`,
+  };
+}

@@ -84,9 +84,10 @@ export function assignPhysicalResources(template: CloudFormationTemplate, option
       }
       case 'AWS::ApiGatewayV2::Api': {
         const apiId = shortId(`${options.stackName}/${logicalId}/${options.suffix}`);
+        const scheme = properties.ProtocolType === 'HTTP' ? 'https' : 'wss';
         resources.set(logicalId, {
           ref: apiId,
-          attributes: { ApiId: apiId, ApiEndpoint: `wss://${apiId}.execute-api.${region}.amazonaws.com` },
+          attributes: { ApiId: apiId, ApiEndpoint: `${scheme}://${apiId}.execute-api.${region}.amazonaws.com` },
         });
         break;
       }
@@ -96,6 +97,11 @@ export function assignPhysicalResources(template: CloudFormationTemplate, option
       case 'AWS::S3::Bucket': {
         const name = explicitName(properties.BucketName, `${logicalId}.BucketName`) ?? generatedBucketName(options, logicalId);
         resources.set(logicalId, { ref: name, attributes: bucketAttributes(name, region) });
+        break;
+      }
+      case 'AWS::Events::EventBus': {
+        const name = explicitName(properties.Name, `${logicalId}.Name`) ?? generatedName(options, logicalId, 256);
+        resources.set(logicalId, { ref: name, attributes: { Arn: `arn:aws:events:${region}:${accountId}:event-bus/${name}`, Name: name } });
         break;
       }
       case 'AWS::SNS::Topic': {

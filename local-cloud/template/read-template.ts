@@ -14,6 +14,7 @@ import type {
   TableSpec,
 } from './cloud-model.js';
 import type { PhysicalResource } from './intrinsics.js';
+import { inlineCodeModule } from './inline-code.js';
 import { assignPhysicalResources, type NamingOptions } from './physical-resources.js';
 import { readBuckets } from './read-buckets.js';
 
@@ -131,7 +132,8 @@ function readFunctions(template: CloudFormationTemplate, resources: Map<string, 
   return resourcesOfType(template, 'AWS::Lambda::Function').map(([logicalId, resource]) => {
     const p = props(resource);
     const assetPath = resource.Metadata?.['aws:asset:path'];
-    if (typeof assetPath !== 'string') throw new Error(`${logicalId}: only functions with CDK asset code can run locally`);
+    const inlineCode = (p.Code as { ZipFile?: unknown } | undefined)?.ZipFile;
+    if (typeof assetPath !== 'string' && typeof inlineCode !== 'string') throw new Error(`${logicalId}: only functions with CDK asset or inline code can run locally`);
     const handler = String(p.Handler ?? 'index.handler');
     const dot = handler.lastIndexOf('.');
     const physical = resources.get(logicalId)!;
@@ -139,7 +141,10 @@ function readFunctions(template: CloudFormationTemplate, resources: Map<string, 
       logicalId,
       name: physical.ref,
       arn: physical.attributes.Arn!,
-      modulePath: bundledModule(path.resolve(assetsDir, assetPath), handler.slice(0, dot), logicalId),
+      modulePath:
+        typeof assetPath === 'string'
+          ? bundledModule(path.resolve(assetsDir, assetPath), handler.slice(0, dot), logicalId)
+          : inlineCodeModule(String(inlineCode), handler.slice(0, dot)),
       handlerExport: handler.slice(dot + 1),
       runtime: String(p.Runtime ?? 'nodejs22.x'),
       timeoutSeconds: Number(p.Timeout ?? 3),
