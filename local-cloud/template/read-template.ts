@@ -13,6 +13,7 @@ import type {
   SecretSpec,
   TableSpec,
 } from './cloud-model.js';
+import { inlineModule } from './inline-code.js';
 import type { PhysicalResource } from './intrinsics.js';
 import { assignPhysicalResources, type NamingOptions } from './physical-resources.js';
 
@@ -130,7 +131,10 @@ function readFunctions(template: CloudFormationTemplate, resources: Map<string, 
   return resourcesOfType(template, 'AWS::Lambda::Function').map(([logicalId, resource]) => {
     const p = props(resource);
     const assetPath = resource.Metadata?.['aws:asset:path'];
-    if (typeof assetPath !== 'string') throw new Error(`${logicalId}: only functions with CDK asset code can run locally`);
+    const inlineSource = (p.Code as { ZipFile?: unknown } | undefined)?.ZipFile;
+    if (typeof assetPath !== 'string' && typeof inlineSource !== 'string') {
+      throw new Error(`${logicalId}: only functions with CDK asset code or inline code can run locally`);
+    }
     const handler = String(p.Handler ?? 'index.handler');
     const dot = handler.lastIndexOf('.');
     const physical = resources.get(logicalId)!;
@@ -138,7 +142,10 @@ function readFunctions(template: CloudFormationTemplate, resources: Map<string, 
       logicalId,
       name: physical.ref,
       arn: physical.attributes.Arn!,
-      modulePath: bundledModule(path.resolve(assetsDir, assetPath), handler.slice(0, dot), logicalId),
+      modulePath:
+        typeof assetPath === 'string'
+          ? bundledModule(path.resolve(assetsDir, assetPath), handler.slice(0, dot), logicalId)
+          : inlineModule(inlineSource as string),
       handlerExport: handler.slice(dot + 1),
       runtime: String(p.Runtime ?? 'nodejs22.x'),
       timeoutSeconds: Number(p.Timeout ?? 3),
