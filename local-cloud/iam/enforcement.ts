@@ -2,11 +2,21 @@ import type { CallInspector, FrontDoorRefusal } from '../front-door/dynamodb-fro
 import type { SqsCallInspector, SqsRefusal } from '../front-door/sqs-front-door.js';
 import { accessKeyIdOf } from '../function-environment.js';
 import type { ManagementCall, ManagementRefusal } from '../gateway/gateway-config.js';
+import type { LambdaCall, LambdaRefusal } from '../lambda-api/lambda-api-server.js';
 import type { SecretsCall, SecretsRefusal } from '../secrets/secrets-manager-server.js';
+import type { SnsCallInspector, SnsRefusal } from '../sns/sns-server.js';
 import type { CloudModel } from '../template/cloud-model.js';
 import type { PhysicalResource } from '../template/intrinsics.js';
 import { type AccessChecker, type AccessDenial, denialMessage } from './access-checker.js';
-import { type Account, dynamoDbRequests, manageConnectionsRequest, secretsManagerRequest, sqsRequests } from './service-requests.js';
+import {
+  type Account,
+  dynamoDbRequests,
+  lambdaInvokeRequest,
+  manageConnectionsRequest,
+  secretsManagerRequest,
+  snsRequest,
+  sqsRequests,
+} from './service-requests.js';
 
 /**
  * Where local IAM meets the local services: each function turns a refused call into the answer
@@ -69,6 +79,27 @@ export function secretsAuthorizer(checker: AccessChecker, account: Account): (ca
     if (!checker.principalOf(call.accessKeyId)) return undefined;
     const denial = checker.check(call.accessKeyId, secretsManagerRequest(account, call.operation, call.secretArn, call.secretId));
     return denial && { status: 400, type: 'AccessDeniedException', message: denialMessage(denial, { resource: call.secretId }) };
+  };
+}
+
+/**
+ * SNS: HTTP 403 with the query error code `AuthorizationError` (the SDK's
+ * `AuthorizationErrorException`); SNS writes the action as `SNS:Publish` in its message.
+ */
+export function snsInspector(checker: AccessChecker): SnsCallInspector {
+  return (call): SnsRefusal | undefined => {
+    if (!checker.principalOf(call.accessKeyId)) return undefined;
+    const denial = checker.check(call.accessKeyId, snsRequest(call.operation, call.parameters));
+    return denial && { status: 403, code: 'AuthorizationError', message: denialMessage(denial, { action: `SNS:${call.operation}` }) };
+  };
+}
+
+/** Lambda: HTTP 403 `AccessDeniedException`, the message naming the (qualified) function ARN as called. */
+export function lambdaAuthorizer(checker: AccessChecker): (call: LambdaCall) => LambdaRefusal | undefined {
+  return (call) => {
+    if (!checker.principalOf(call.accessKeyId)) return undefined;
+    const denial = checker.check(call.accessKeyId, lambdaInvokeRequest(call.resourceArn));
+    return denial && { status: 403, errorType: 'AccessDeniedException', message: denialMessage(denial) };
   };
 }
 
