@@ -7,6 +7,9 @@ export interface LocalEndpoints {
   secretsManager: string;
   /** Where the WebSocket gateway's Management API answers (http://127.0.0.1:PORT). */
   gatewayOrigin: string;
+  /** The local SNS (mobile push) and Lambda Invoke API, when the local cloud runs them. */
+  sns?: string;
+  lambda?: string;
 }
 
 /** Credentials a function signs with; one access key per function identifies its role locally. */
@@ -45,5 +48,7 @@ export function functionEnvironment(fn: FunctionSpec, context: ResolveContext, a
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
+    ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
+    ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
   };
 }
