@@ -146,9 +146,12 @@ export class PlatformStore {
   }
 
   /**
-   * CreatePlatformEndpoint is idempotent: the same token with the same attributes (CustomUserData,
-   * Enabled; both defaulted) answers the endpoint that has them; the same token with other
-   * attributes is refused with the ARN of the endpoint that has it. Tokens are per application.
+   * CreatePlatformEndpoint is idempotent: the same token with the same attributes answers the
+   * endpoint that has them; the same token with other attributes is refused with the ARN of the
+   * endpoint that has it. CustomUserData counts always (default empty), Enabled only when the
+   * call gives it: a disabled endpoint is answered as it is, still disabled, which is why SNS's
+   * guide says not to rely on CreatePlatformEndpoint alone at each app start. Tokens are per
+   * application.
    */
   createEndpoint(applicationArn: string | undefined, rawToken: string | undefined, customUserData: string | undefined, attributes: Record<string, string>): PlatformEndpoint {
     const application = this.application(applicationArn);
@@ -156,11 +159,11 @@ export class PlatformStore {
     const token = this.validToken(application.platform, attributes.Token ?? required(rawToken, 'Token'));
     const userData = attributes.CustomUserData ?? customUserData ?? '';
     this.checkCustomUserData(userData);
-    const enabled = attributes.Enabled === undefined ? true : booleanAttribute(attributes.Enabled, 'Enabled');
+    const enabled = attributes.Enabled === undefined ? undefined : booleanAttribute(attributes.Enabled, 'Enabled');
 
     const existing = [...this.endpoints.values()].find((endpoint) => endpoint.applicationArn === application.arn && endpoint.token === token);
     if (existing) {
-      if (existing.customUserData === userData && existing.enabled === enabled) return existing;
+      if (existing.customUserData === userData && (enabled === undefined || existing.enabled === enabled)) return existing;
       throw invalidParameter(`Invalid parameter: Token Reason: Endpoint ${existing.arn} already exists with the same Token, but different attributes.`);
     }
     const endpointArn = application.arn.replace(':app/', ':endpoint/') + `/${randomUUID()}`;
@@ -169,7 +172,7 @@ export class PlatformStore {
       applicationArn: application.arn,
       platform: application.platform,
       token,
-      enabled,
+      enabled: enabled ?? true,
       customUserData: userData,
       createdOrder: this.order++,
     };

@@ -244,7 +244,15 @@ describe('an unregistered token', () => {
     expect(refused.error).toMatchObject({ name: 'EndpointDisabledException', status: 400, message: 'Endpoint is disabled' });
     expect((await devPush(grace)).notifications.map((notification) => notification.body)).toEqual(['before']);
 
+    // Registering the same token again answers the same endpoint, still disabled (SNS's reinstall trap).
+    const again = await sns('Pusher', 'CreatePlatformEndpointCommand', { PlatformApplicationArn: APNS_APP, Token: token, CustomUserData: owner(grace, 'iphone') });
+    expect(again.output!.EndpointArn).toBe(target);
+    expect((await sns('Pusher', 'GetEndpointAttributesCommand', { EndpointArn: target })).output!.Attributes).toMatchObject({ Enabled: 'false' });
+
     // Re-enabling with the same token fails again at the next publish; a fresh token works.
+    await sns('Pusher', 'SetEndpointAttributesCommand', { EndpointArn: target, Attributes: { Enabled: 'true' } });
+    expect((await sns('Pusher', 'PublishCommand', { TargetArn: target, Message: 'same token' })).ok).toBe(true);
+    expect((await sns('Pusher', 'GetEndpointAttributesCommand', { EndpointArn: target })).output!.Attributes).toMatchObject({ Enabled: 'false' });
     await sns('Pusher', 'SetEndpointAttributesCommand', { EndpointArn: target, Attributes: { Token: apnsToken(), Enabled: 'true' } });
     expect((await sns('Pusher', 'PublishCommand', { TargetArn: target, Message: 'new token' })).ok).toBe(true);
     expect((await devPush(grace)).notifications.map((notification) => notification.body)).toEqual(['before', 'new token']);
