@@ -14,6 +14,9 @@ export interface LocalEndpoints {
   eventBridge?: string;
   /** The HTTP API: its `https://{apiId}.execute-api...[/{stage}]` URLs are pointed at `localUrl`. */
   httpApi?: LocalHttpApiUrl;
+  /** The local SNS (mobile push) and Lambda Invoke API, when the local cloud runs them. */
+  sns?: string;
+  lambda?: string;
 }
 
 /** The secret that goes with every function's access key (the key alone names the function). */
@@ -58,5 +61,7 @@ export function functionEnvironment(fn: FunctionSpec, context: ResolveContext, a
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
     ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),
     ...(endpoints.eventBridge ? { AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.eventBridge } : {}),
+    ...(endpoints.sns ? { AWS_ENDPOINT_URL_SNS: endpoints.sns } : {}),
+    ...(endpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda } : {}),
   };
 }

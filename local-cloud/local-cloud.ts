@@ -21,16 +21,24 @@ import {
   describeDenial,
   dynamoDbInspector,
   eventBridgeAuthorizer,
+  lambdaAuthorizer,
   managementCallAuthorizer,
   secretsAuthorizer,
+  snsInspector,
   sqsInspector,
 } from './iam/enforcement.js';
+import { type ExtraFunction, extraFunctionSpec } from './lambda-api/extra-functions.js';
+import { type RunningLambdaApi, startLambdaApi } from './lambda-api/lambda-api-server.js';
 import type { RunnableFunction } from './lambda/function-instance-pool.js';
 import type { FunctionInvoker } from './lambda/invoker.js';
 import { LambdaRuntime } from './lambda/lambda-runtime.js';
 import { startLocalS3 } from './s3/local-s3.js';
 import type { RunningS3 } from './s3/s3-server.js';
 import { secretValues } from './secrets/secret-values.js';
+import { devPushEndpoint } from './sns/dev-push-endpoint.js';
+import { LocalSns } from './sns/local-sns.js';
+import { startSnsServer } from './sns/sns-server.js';
+import { createTemplatePlatformApplications } from './sns/template-platform-applications.js';
 import { startSecretsManager } from './secrets/secrets-manager-server.js';
 import { createQueues } from './sqs/create-queues.js';
 import { SqsEventSourceMapping } from './sqs/event-source-mapping.js';
@@ -85,6 +93,14 @@ export interface LocalCloudOptions {
   assetsDir?: string;
   /** Port of the local S3 on 127.0.0.1; default 0 (a free one). */
   s3Port?: number;
+  /**
+   * Functions the stack calls by ARN that are not in the template (the company's moderation
+   * function), run from a file under `arn:aws:lambda:{region}:{account}:function:{name}`
+   * (docs/local-cloud.md, "Lambda Invoke").
+   */
+  extraFunctions?: ExtraFunction[];
+  /** Test-only: delays before a failed `Event` invocation is retried (Lambda: about 1 and 2 minutes). */
+  lambdaEventRetryDelaysMs?: number[];
 }
 
 export interface LocalCloud {
@@ -117,6 +133,12 @@ export interface LocalCloud {
   readonly events: EventLog;
   /** The template's HTTP API, served at `${httpUrl}/api`; undefined when the stack has none. */
   readonly httpApi: LocalHttpApi | undefined;
+  /** The local SNS's mobile push: endpoints, recorded notifications, `unregisterToken` (docs/local-cloud.md, "SNS"). */
+  readonly sns: LocalSns;
+  readonly snsEndpoint: string;
+  /** The Lambda Invoke API the functions' `AWS_ENDPOINT_URL_LAMBDA` names. */
+  readonly lambdaEndpoint: string;
+  readonly lambdaApi: RunningLambdaApi;
   /** Function log lines, newest last, for tests that check what was logged. */
   readonly logs: { functionName: string; line: string }[];
   /** Physical name of a resource by the start of its logical id, e.g. `tableName('StorageConnections')`. */
@@ -173,6 +195,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     for (const [logicalId, queue] of queues) setQueueUrl(resources, logicalId, sqsFrontDoor.exposeQueue(queue.url));
     const context: ResolveContext = { region: model.region, accountId: model.accountId, stackName: model.stackName, resources };
 
+    // SNS before IAM: the platform applications the template creates get their ARNs here.
+    const sns = new LocalSns({ region: model.region, accountId: model.accountId });
+    createTemplatePlatformApplications(sns, model.template, resources, context);
+    const snsServer = await startSnsServer(sns);
+    stops.push(snsServer.stop);
+
     // IAM: every physical name is known now, so the roles' policies resolve to local ARNs.
     const account = { region: model.region, accountId: model.accountId };
     let iam: AccessChecker | undefined;
@@ -188,6 +216,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       }
       dynamoFrontDoor.inspectors.push(dynamoDbInspector(iam, account));
       sqsFrontDoor.inspectors.push(sqsInspector(iam, account, (url) => queueArns.get(url)));
+      snsServer.inspectors.push(snsInspector(iam));
     }
 
     const secrets = secretValues(model.secrets, options.dataDir);
@@ -216,6 +245,23 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invoke: (name, event) => (runtime ? runtime.invoke(name, event) : Promise.reject(new Error('functions are not ready'))),
     };
     const logs: { functionName: string; line: string }[] = [];
+    const extraSpecs = await Promise.all((options.extraFunctions ?? []).map((extra) => extraFunctionSpec(extra, account)));
+    for (const extra of extraSpecs) {
+      if (model.functions.some((fn) => fn.name === extra.name)) throw new Error(`extra function ${extra.name}: the template has a function of that name`);
+    }
+    const reservedConcurrency = new Map(
+      [...model.functions, ...extraSpecs].flatMap((fn) => (fn.reservedConcurrency === undefined ? [] : [[fn.name, fn.reservedConcurrency] as const])),
+    );
+    const lambdaApi = await startLambdaApi({
+      ...account,
+      target: () => runtime,
+      reservedConcurrency,
+      ...(iam ? { authorize: lambdaAuthorizer(iam) } : {}),
+      ...(options.lambdaEventRetryDelaysMs ? { eventRetryDelaysMs: options.lambdaEventRetryDelaysMs } : {}),
+      onEventFailure: (functionName, error) => console.warn(`[lambda] Event invocation of ${functionName} failed on every attempt: ${error.errorType}: ${error.message}`),
+    });
+    stops.push(lambdaApi.stop);
+    const devPush = devPushEndpoint(sns);
     const functionByLogicalId = new Map(model.functions.map((fn) => [fn.logicalId, fn]));
     const nameOf = (logicalId: string): string => {
       const fn = functionByLogicalId.get(logicalId);
@@ -249,6 +295,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         (await devTokens(request, response)) ||
         devEvents(request, response) ||
         (httpApi ? await httpApi.handle(request, response) : false) ||
+        devPush(request, response) ||
         (options.httpHandler ? options.httpHandler(request, response) : false),
       ...(iam ? { authorizeManagementCall: managementCallAuthorizer(iam, account, { apiId: api.apiId, stage: api.stageName }) } : {}),
     });
@@ -262,6 +309,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       s3: s3.endpoint,
       eventBridge: eventBridge.endpoint,
       ...(httpApi ? { httpApi: { ...httpApi.api, localUrl: `http://127.0.0.1:${gateway.port}${httpApi.basePath}` } } : {}),
+      sns: snsServer.endpoint,
+      lambda: lambdaApi.endpoint,
     };
     const runnable = (fn: FunctionSpec): RunnableFunction => ({
       name: fn.name,
@@ -272,7 +321,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       memoryMb: fn.memoryMb,
       environment: { ...functionEnvironment(fn, context, api.apiId, endpoints), ...options.functionEnvironment },
     });
-    const functions = model.functions.map(runnable);
+    const functions = [...model.functions, ...extraSpecs].map(runnable);
     runtime = new LambdaRuntime(functions, {
       maxConcurrencyPerFunction: options.maxConcurrencyPerFunction ?? 8,
       logSink: (functionName, line) => {
@@ -340,6 +389,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       eventBridgeEndpoint: eventBridge.endpoint,
       events: eventBridge.events,
       httpApi: httpApi ? localHttpApi(httpApi, `http://127.0.0.1:${gateway.port}`) : undefined,
+      sns,
+      snsEndpoint: snsServer.endpoint,
+      lambdaEndpoint: lambdaApi.endpoint,
+      lambdaApi,
       logs,
       tableName(logicalIdPrefix) {
         const table = model.tables.find((t) => t.logicalId.startsWith(logicalIdPrefix));

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { externalEndpointsFromEnv } from './endpoints-from-env.js';
+import { parseExtraFunctionArguments } from './lambda-api/extra-functions.js';
 import { startLocalCloud } from './local-cloud.js';
 import { webChatHandler } from '../web/serve-web.js';
 
@@ -10,8 +11,11 @@ const { values } = parseArgs({
     'data-dir': { type: 'string' },
     template: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    // NAME=FILE[#EXPORT]: a function the stack calls by ARN that is not in the template.
+    function: { type: 'string', multiple: true },
   },
 });
+const extraFunctions = parseExtraFunctionArguments([...(values.function ?? []), ...(process.env.LOCAL_CLOUD_FUNCTIONS ? [process.env.LOCAL_CLOUD_FUNCTIONS] : [])]);
 
 const port = Number(values.port ?? process.env.PORT ?? 3000);
 const dataDir = values['data-dir'] ?? process.env.LOCAL_CLOUD_DATA_DIR;
@@ -20,6 +24,7 @@ const cloud = await startLocalCloud({
   ...(dataDir ? { dataDir } : {}),
   ...(values.template ? { templatePath: values.template } : {}),
   ...externalEndpointsFromEnv(),
+  extraFunctions,
   // The web chat page (built into web/dist by `npm start`'s build:web step).
   httpHandler: webChatHandler(),
   onFunctionLog: values.quiet ? undefined : (functionName, line) => console.log(`[${functionName}] ${line}`),
@@ -37,7 +42,9 @@ Local cloud is running (stack ${cloud.model.stackName}, ${cloud.model.functions.
   EventBridge    ${cloud.eventBridgeEndpoint} (accepted events: ${cloud.httpUrl}/dev/events)${
     cloud.httpApi ? `\n  HTTP API       ${cloud.httpApi.url}/... (SigV4: key local, secret local, us-east-1, execute-api)` : ''
   }
-Press Ctrl-C to stop.
+  SNS            ${cloud.snsEndpoint} (mobile push; what phones got: ${cloud.httpUrl}/dev/push?user=alice)
+  Lambda Invoke  ${cloud.lambdaEndpoint}
+${extraFunctions.map((extra) => `  Function       arn:aws:lambda:${cloud.model.region}:${cloud.model.accountId}:function:${extra.name} (${extra.file})\n`).join('')}Press Ctrl-C to stop.
 `);
 
 let stopping = false;

@@ -5,7 +5,9 @@ import { accessKeyIdOf } from '../function-environment.js';
 import type { ManagementCall, ManagementRefusal } from '../gateway/gateway-config.js';
 import type { S3Authorizer } from '../s3/s3-server.js';
 import type { InvokeCall } from '../http-api/http-api-emulator.js';
+import type { LambdaCall, LambdaRefusal } from '../lambda-api/lambda-api-server.js';
 import type { SecretsCall, SecretsRefusal } from '../secrets/secrets-manager-server.js';
+import type { SnsCallInspector, SnsRefusal } from '../sns/sns-server.js';
 import type { CloudModel } from '../template/cloud-model.js';
 import type { PhysicalResource } from '../template/intrinsics.js';
 import { type AccessChecker, type AccessDenial, denialMessage } from './access-checker.js';
@@ -17,6 +19,8 @@ import {
   manageConnectionsRequest,
   putEventsRequests,
   secretsManagerRequest,
+  lambdaInvokeRequest,
+  snsRequest,
   sqsRequests,
 } from './service-requests.js';
 
@@ -116,6 +120,27 @@ export function httpApiInvokeAuthorizer(checker: AccessChecker, account: Account
     if (!checker.principalOf(call.accessKeyId)) return undefined;
     const denial = checker.check(call.accessKeyId, executeApiInvokeRequest(account, api, call.method, call.path));
     return denial && `User: ${denial.principal.principalArn} is not authorized to perform: execute-api:Invoke on resource: ${denial.request.resource}`;
+  };
+}
+
+/**
+ * SNS: HTTP 403 with the query error code `AuthorizationError` (the SDK's
+ * `AuthorizationErrorException`); SNS writes the action as `SNS:Publish` in its message.
+ */
+export function snsInspector(checker: AccessChecker): SnsCallInspector {
+  return (call): SnsRefusal | undefined => {
+    if (!checker.principalOf(call.accessKeyId)) return undefined;
+    const denial = checker.check(call.accessKeyId, snsRequest(call.operation, call.parameters));
+    return denial && { status: 403, code: 'AuthorizationError', message: denialMessage(denial, { action: `SNS:${call.operation}` }) };
+  };
+}
+
+/** Lambda: HTTP 403 `AccessDeniedException`, the message naming the (qualified) function ARN as called. */
+export function lambdaAuthorizer(checker: AccessChecker): (call: LambdaCall) => LambdaRefusal | undefined {
+  return (call) => {
+    if (!checker.principalOf(call.accessKeyId)) return undefined;
+    const denial = checker.check(call.accessKeyId, lambdaInvokeRequest(call.resourceArn));
+    return denial && { status: 403, errorType: 'AccessDeniedException', message: denialMessage(denial) };
   };
 }
 

@@ -231,3 +231,37 @@ export function executeApiInvokeRequest(account: Account, api: { apiId: string; 
     resource: `arn:aws:execute-api:${account.region}:${account.accountId}:${api.apiId}/${api.stage}/${method.toUpperCase()}/${path.replace(/^\//, '')}`,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// SNS (mobile push) and Lambda
+
+/** The parameter whose ARN each SNS operation is checked against; operations not listed take `*`. */
+const SNS_RESOURCE_PARAMETER: Record<string, string> = {
+  CreatePlatformEndpoint: 'PlatformApplicationArn',
+  GetPlatformApplicationAttributes: 'PlatformApplicationArn',
+  SetPlatformApplicationAttributes: 'PlatformApplicationArn',
+  DeletePlatformApplication: 'PlatformApplicationArn',
+  ListEndpointsByPlatformApplication: 'PlatformApplicationArn',
+  GetEndpointAttributes: 'EndpointArn',
+  SetEndpointAttributes: 'EndpointArn',
+  DeleteEndpoint: 'EndpointArn',
+};
+
+/**
+ * SNS: `sns:<Operation>`. Mobile push calls are checked against the platform application's ARN
+ * (`arn:aws:sns:{region}:{account}:app/{platform}/{name}`: CreatePlatformEndpoint and the
+ * application's own operations) or the endpoint's (`...:endpoint/{platform}/{name}/{id}`:
+ * Get/SetEndpointAttributes, DeleteEndpoint); Publish against its TargetArn or TopicArn, `*`
+ * for a phone number. CreatePlatformApplication and the List calls take `*`.
+ */
+export function snsRequest(operation: string, parameters: ReadonlyMap<string, string>): AccessRequest {
+  const action = `sns:${operation}`;
+  if (operation === 'Publish') return { action, resource: parameters.get('TargetArn') || parameters.get('TopicArn') || '*' };
+  const parameter = SNS_RESOURCE_PARAMETER[operation];
+  return { action, resource: (parameter && parameters.get(parameter)) || '*' };
+}
+
+/** Lambda Invoke: `lambda:InvokeFunction` on the function's ARN, qualified (`...:function:name:qualifier`) when the call names a version or alias. */
+export function lambdaInvokeRequest(resourceArn: string): AccessRequest {
+  return { action: 'lambda:InvokeFunction', resource: resourceArn };
+}

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { FaultPlan } from './fault-plan.js';
-import { FunctionError } from './invoker.js';
+import { FunctionError, type InvocationOptions } from './invoker.js';
 
 /** Everything needed to run one function: the bundle to load and the environment to load it in. */
 export interface RunnableFunction {
@@ -25,6 +25,7 @@ interface WorkerReply {
   result?: unknown;
   errorType?: string;
   errorMessage?: string;
+  stack?: string;
   initError?: boolean;
 }
 
@@ -93,12 +94,12 @@ class ExecutionEnvironment {
     this.worker.on('exit', (code) => this.crash('Runtime.ExitError', `Runtime exited with error: exit status ${code}`));
   }
 
-  run(event: unknown): Promise<unknown> {
+  run(event: unknown, options: InvocationOptions = {}): Promise<unknown> {
     return new Promise((resolve, reject) => {
       // Until the handler starts, only the initialization limit applies.
       const timer = setTimeout(() => this.crash('Runtime.InitError', 'INIT_REPORT Status: timeout'), INIT_TIMEOUT_MS + this.fn.timeoutMs);
       this.pending = { resolve, reject, timer };
-      this.worker.postMessage({ invocationId: this.nextInvocationId++, event, timeoutMs: this.fn.timeoutMs });
+      this.worker.postMessage({ invocationId: this.nextInvocationId++, event, timeoutMs: this.fn.timeoutMs, ...options });
     });
   }
 
@@ -117,7 +118,7 @@ class ExecutionEnvironment {
     this.pending = undefined;
     clearTimeout(pending.timer);
     if (reply.ok) pending.resolve(reply.result);
-    else pending.reject(new FunctionError(this.fn.name, reply.errorType ?? 'Error', reply.errorMessage ?? 'function error'));
+    else pending.reject(new FunctionError(this.fn.name, reply.errorType ?? 'Error', reply.errorMessage ?? 'function error', reply.stack?.split('\n')));
     if (reply.initError) this.discard();
     else this.onIdle?.(this);
   }
@@ -156,6 +157,8 @@ export class FunctionInstancePool {
   private stopped = false;
   invocations = 0;
   coldStarts = 0;
+  /** Invocations started and not finished (running, or waiting for an environment). */
+  inFlight = 0;
 
   constructor(
     readonly fn: RunnableFunction,
@@ -168,11 +171,16 @@ export class FunctionInstancePool {
     });
   }
 
-  async invoke(event: unknown): Promise<unknown> {
+  async invoke(event: unknown, options?: InvocationOptions): Promise<unknown> {
     if (this.stopped) throw new FunctionError(this.fn.name, 'ServiceException', 'the local cloud is stopping');
     this.invocations++;
-    const environment = await this.acquire();
-    return environment.run(event);
+    this.inFlight++;
+    try {
+      const environment = await this.acquire();
+      return await environment.run(event, options);
+    } finally {
+      this.inFlight--;
+    }
   }
 
   private acquire(): Promise<ExecutionEnvironment> {

@@ -17,8 +17,18 @@ export class FunctionError extends Error {
     readonly functionName: string,
     readonly errorType: string,
     message: string,
+    /** The handler's stack trace, one line per entry, as Lambda reports it in `trace`. */
+    readonly trace?: string[],
   ) {
     super(message);
     this.name = 'FunctionError';
   }
+}
+
+/** What a caller of the Lambda API can pass along with an event (see lambda-api/). */
+export interface InvocationOptions {
+  /** The request id the handler sees as `context.awsRequestId`. */
+  requestId?: string;
+  /** The decoded `X-Amz-Client-Context`, seen as `context.clientContext`. */
+  clientContext?: unknown;
 }

@@ -1,6 +1,6 @@
 import { FaultPlan } from './fault-plan.js';
 import { FunctionInstancePool, type FunctionLogSink, type RunnableFunction } from './function-instance-pool.js';
-import { FunctionError, type FunctionInvoker } from './invoker.js';
+import { FunctionError, type FunctionInvoker, type InvocationOptions } from './invoker.js';
 
 export interface LambdaRuntimeOptions {
   /** Most environments one function may run at once (Lambda's concurrency, scaled to a laptop). */
@@ -20,10 +20,25 @@ export class LambdaRuntime implements FunctionInvoker {
     }
   }
 
-  invoke(functionName: string, event: unknown): Promise<unknown> {
+  invoke(functionName: string, event: unknown, options?: InvocationOptions): Promise<unknown> {
     const pool = this.pools.get(functionName);
     if (!pool) return Promise.reject(new FunctionError(functionName, 'ResourceNotFoundException', `Function not found: ${functionName}`));
-    return pool.invoke(event);
+    return pool.invoke(event, options);
+  }
+
+  /** The function of that name, if the runtime runs one. */
+  function(functionName: string): RunnableFunction | undefined {
+    return this.pools.get(functionName)?.fn;
+  }
+
+  /** Every function the runtime runs. */
+  functions(): RunnableFunction[] {
+    return [...this.pools.values()].map((pool) => pool.fn);
+  }
+
+  /** Invocations of the function under way (running or waiting for an environment). */
+  inFlight(functionName: string): number {
+    return this.pools.get(functionName)?.inFlight ?? 0;
   }
 
   /** Invocation and cold-start counts per function, for tests and benchmarks. */

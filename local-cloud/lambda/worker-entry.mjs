@@ -85,6 +85,8 @@ port.on('message', async (/** @type {any} */ message) => {
     logStreamName: `local/[$LATEST]${randomUUID().replaceAll('-', '')}`,
     callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    // Set only when the caller of Invoke sent `X-Amz-Client-Context`, as in Lambda.
+    ...(message.clientContext !== undefined ? { clientContext: message.clientContext } : {}),
   };
   try {
     const result = await handler(event, context);

@@ -13,8 +13,8 @@ import type {
   SecretSpec,
   TableSpec,
 } from './cloud-model.js';
-import type { PhysicalResource } from './intrinsics.js';
 import { inlineCodeModule } from './inline-code.js';
+import type { PhysicalResource } from './intrinsics.js';
 import { assignPhysicalResources, type NamingOptions } from './physical-resources.js';
 import { readBuckets } from './read-buckets.js';
 
