@@ -14,6 +14,8 @@ import type {
   TableSpec,
 } from './cloud-model.js';
 import type { PhysicalResource } from './intrinsics.js';
+import { inlineCodeModule } from '../lambda/inline-code.js';
+import { readStreamEventSourceMappings } from '../streams/read-stream-mappings.js';
 import { assignPhysicalResources, type NamingOptions } from './physical-resources.js';
 
 /** Where `npm run synth` (`cdk synth`) writes the stack's template, relative to the project root. */
@@ -68,6 +70,8 @@ function readTables(template: CloudFormationTemplate, resources: Map<string, Phy
       localSecondaryIndexes: ((p.LocalSecondaryIndexes as IndexSpec[] | undefined) ?? []).map(indexOf),
     };
     if (ttl?.AttributeName && ttl.Enabled !== false) spec.ttlAttribute = ttl.AttributeName;
+    const stream = p.StreamSpecification as { StreamViewType?: TableSpec['streamViewType'] } | undefined;
+    if (stream?.StreamViewType) spec.streamViewType = stream.StreamViewType;
     return spec;
   });
 }
@@ -130,15 +134,22 @@ function readFunctions(template: CloudFormationTemplate, resources: Map<string, 
   return resourcesOfType(template, 'AWS::Lambda::Function').map(([logicalId, resource]) => {
     const p = props(resource);
     const assetPath = resource.Metadata?.['aws:asset:path'];
-    if (typeof assetPath !== 'string') throw new Error(`${logicalId}: only functions with CDK asset code can run locally`);
+    const inlineCode = (p.Code as { ZipFile?: unknown } | undefined)?.ZipFile;
+    if (typeof assetPath !== 'string' && typeof inlineCode !== 'string') {
+      throw new Error(`${logicalId}: only functions with CDK asset code or inline code (ZipFile) can run locally`);
+    }
     const handler = String(p.Handler ?? 'index.handler');
     const dot = handler.lastIndexOf('.');
+    const modulePath =
+      typeof assetPath === 'string'
+        ? bundledModule(path.resolve(assetsDir, assetPath), handler.slice(0, dot), logicalId)
+        : inlineCodeModule(logicalId, inlineCode as string, handler);
     const physical = resources.get(logicalId)!;
     const spec: FunctionSpec = {
       logicalId,
       name: physical.ref,
       arn: physical.attributes.Arn!,
-      modulePath: bundledModule(path.resolve(assetsDir, assetPath), handler.slice(0, dot), logicalId),
+      modulePath,
       handlerExport: handler.slice(dot + 1),
       runtime: String(p.Runtime ?? 'nodejs22.x'),
       timeoutSeconds: Number(p.Timeout ?? 3),
@@ -245,6 +256,9 @@ export function readTemplate(options: ReadTemplateOptions): ReadTemplateResult {
     secrets: readSecrets(template, resources),
     functions: readFunctions(template, resources, assetsDir),
     eventSourceMappings: readEventSourceMappings(template),
+    streamEventSourceMappings: readStreamEventSourceMappings(template, (value, ...types) =>
+      referencedLogicalIds(value).find((id) => types.includes(template.Resources[id]?.Type ?? '')),
+    ),
     template,
   };
   const api = readApi(template, resources);
