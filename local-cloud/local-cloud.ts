@@ -23,11 +23,14 @@ import {
 import type { RunnableFunction } from './lambda/function-instance-pool.js';
 import type { FunctionInvoker } from './lambda/invoker.js';
 import { LambdaRuntime } from './lambda/lambda-runtime.js';
+import { checkStreamEventSourceMappings } from './iam/stream-mapping-check.js';
 import { secretValues } from './secrets/secret-values.js';
 import { startSecretsManager } from './secrets/secrets-manager-server.js';
 import { createQueues } from './sqs/create-queues.js';
 import { SqsEventSourceMapping } from './sqs/event-source-mapping.js';
 import { startSqsServer } from './sqs/sqs-server.js';
+import { type LocalStreams, startStreamMappings } from './streams/local-streams.js';
+import { prepareTableStreams } from './streams/table-streams.js';
 import type { CloudModel, FunctionSpec } from './template/cloud-model.js';
 import type { ResolveContext } from './template/intrinsics.js';
 import { setQueueUrl } from './template/physical-resources.js';
@@ -95,6 +98,8 @@ export interface LocalCloud {
   readonly sqsFrontDoor: RunningSqsFrontDoor;
   /** The IAM check of the functions' calls (its `denials`), or undefined when IAM is off. */
   readonly iam: AccessChecker | undefined;
+  /** The DynamoDB stream event-source mappings: `streams.drained()` waits until they delivered everything written so far. */
+  readonly streams: LocalStreams;
   /** Function log lines, newest last, for tests that check what was logged. */
   readonly logs: { functionName: string; line: string }[];
   /** Physical name of a resource by the start of its logical id, e.g. `tableName('StorageConnections')`. */
@@ -129,11 +134,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const dynamoClient = new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: model.region, credentials: LOCAL_CREDENTIALS });
     stops.push(async () => dynamoClient.destroy());
     await createTables(dynamoClient, model.tables);
+    // Stream ARNs exist now: `Fn::GetAtt [T, StreamArn]` resolves to them from here on.
+    const tableStreams = await prepareTableStreams(dynamoClient, model.tables, resources);
     const dynamoFrontDoor = await startDynamoDbFrontDoor(
       dynamoDbEndpoint,
       new Map(model.functions.map((fn) => [accessKeyIdOf(fn), fn.logicalId])),
     );
     stops.push(dynamoFrontDoor.stop);
+    const arns = tableStreams.translation;
+    if (arns) dynamoFrontDoor.rewrites.push({ request: (body) => arns.toLocal(body), response: (body) => arns.toStack(body) });
 
     let sqsEndpoint = options.sqsEndpoint;
     if (!sqsEndpoint) {
@@ -159,6 +168,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       for (const warning of built.warnings) console.warn(`[iam] ${warning}`);
       iam = built.checker;
       checkEventSourceMappings(iam, model, resources);
+      checkStreamEventSourceMappings(iam, model, resources);
       const queueArns = new Map<string, string>();
       for (const [logicalId, queue] of queues) {
         const arn = resources.get(logicalId)?.attributes.Arn;
@@ -191,8 +201,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const devTokens = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> =>
       signer ? devTokenEndpoint(signer)(request, response) : false;
 
-    const api = model.api;
-    if (!api) throw new Error(`${templatePath} has no WebSocket API`);
+    // A stack without a WebSocket API (a test fixture) still gets the gateway's origin, with no routes.
+    const api = model.api ?? { logicalId: '', apiId: 'noapi00000', routeSelectionExpression: '$request.body.action', stageName: 'local', routes: [] };
     const gateway = await WebSocketGateway.start({
       port: options.port ?? 3000,
       apiId: api.apiId,
@@ -270,6 +280,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stops.push(() => poller.stop());
     }
 
+    const streams = await startStreamMappings({
+      model,
+      tableStreams,
+      resources,
+      dynamoDbEndpoint,
+      credentials: LOCAL_CREDENTIALS,
+      invoker,
+      sqsClient,
+      queueUrlOf: (logicalId) => queues.get(logicalId)!.url,
+    });
+    stops.push(() => streams.stop());
+
     const resolvedDynamoEndpoint = dynamoDbEndpoint;
     const resolvedSqsEndpoint = sqsEndpoint;
     return {
@@ -285,6 +307,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       dynamoFrontDoor,
       sqsFrontDoor,
       iam,
+      streams,
       logs,
       tableName(logicalIdPrefix) {
         const table = model.tables.find((t) => t.logicalId.startsWith(logicalIdPrefix));

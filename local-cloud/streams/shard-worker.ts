@@ -142,10 +142,13 @@ export class ShardWorker {
           continue;
         }
         if (error instanceof TrimmedDataAccessException) {
-          this.#log('warn', `records of ${this.shardId} were trimmed before they were read; reading from the trim horizon`);
+          // DynamoDB Local answers this for an iterator taken while the shard was empty, once
+          // another stream has used the next sequence number: everything in the shard now came
+          // after that iterator's position, so nothing is skipped by starting at the trim horizon.
+          if (this.#lastRead !== undefined) this.#log('warn', `records of ${this.shardId} were trimmed before they were read; going on from the trim horizon`);
           this.#iterator = undefined;
           this.#lastRead = undefined;
-          (this.#options as { start: ShardWorkerOptions['start'] }).start = { type: 'TRIM_HORIZON' };
+          this.#options.start = { type: 'TRIM_HORIZON' };
           continue;
         }
         this.#log('error', `reading ${this.shardId} of ${this.#options.source.streamArn} failed; retrying in ${errorDelay} ms`, error);
