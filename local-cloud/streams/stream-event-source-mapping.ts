@@ -5,6 +5,7 @@
  * with real DynamoDB Streams event batches. Works against any DynamoDB Streams endpoint (DynamoDB
  * Local, LocalStack), because it only uses the API.
  */
+import { setMaxListeners } from 'node:events';
 import { DescribeStreamCommand, type DynamoDBStreamsClient, type Shard } from '@aws-sdk/client-dynamodb-streams';
 import { EventFilter } from '../lambda/filter-criteria.js';
 import type { FunctionInvoker } from '../lambda/invoker.js';
@@ -102,6 +103,8 @@ export class StreamEventSourceMapping {
   async start(): Promise<void> {
     if (this.#run) throw new Error('the mapping is already running');
     const abort = new AbortController();
+    // Every lane of every shard waits on it.
+    setMaxListeners(0, abort.signal);
     const processor = this.#processor(abort.signal);
     const initial = await this.#describe();
     const startedAt = this.#clock.now;
@@ -128,6 +131,11 @@ export class StreamEventSourceMapping {
       this.#clock.changed();
     })();
     return run.stopped;
+  }
+
+  /** The shards being read or done with; `finished`: closed, read to the end, every batch done. */
+  get shards(): { shardId: string; finished: boolean }[] {
+    return [...this.#workers.values()].map((worker) => ({ shardId: worker.shardId, finished: worker.finished }));
   }
 
   get running(): boolean {

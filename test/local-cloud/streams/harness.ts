@@ -3,7 +3,15 @@
  * it, a mapping on its stream, and a plain function in place of the Lambda runtime that records
  * every batch it was given.
  */
-import { BatchWriteItemCommand, CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { inject } from 'vitest';
@@ -32,7 +40,7 @@ export class StreamHarness {
   readonly dynamo = new DynamoDBClient({ endpoint: inject('dynamoDbEndpoint'), region: REGION, credentials });
   readonly streams = new DynamoDBStreamsClient({ endpoint: inject('dynamoDbEndpoint'), region: REGION, credentials });
   readonly clock = new DrainClock();
-  readonly #mappings: StreamEventSourceMapping[] = [];
+  readonly mappings: StreamEventSourceMapping[] = [];
 
   async table(viewType: StreamViewType = 'NEW_AND_OLD_IMAGES'): Promise<StreamTable> {
     const name = `stream-test-${process.pid}-${Date.now()}-${++counter}`;
@@ -80,6 +88,16 @@ export class StreamHarness {
     };
   }
 
+  async enableTtl(table: StreamTable, attribute: string): Promise<void> {
+    await this.dynamo.send(new UpdateTimeToLiveCommand({ TableName: table.name, TimeToLiveSpecification: { AttributeName: attribute, Enabled: true } }));
+  }
+
+  /** An item whose TTL passed a minute ago: DynamoDB's TTL process deletes it. */
+  async putExpired(table: StreamTable, pk: string, sk: number, attribute: string): Promise<void> {
+    const expiry = String(Math.floor(Date.now() / 1000) - 60);
+    await this.dynamo.send(new PutItemCommand({ TableName: table.name, Item: { pk: { S: pk }, sk: { N: String(sk) }, [attribute]: { N: expiry } } }));
+  }
+
   /** A started mapping on `table` that calls `fn`; stopped by stop(). */
   async mapping(
     table: StreamTable,
@@ -102,7 +120,7 @@ export class StreamHarness {
       ...options,
     });
     await mapping.start();
-    this.#mappings.push(mapping);
+    this.mappings.push(mapping);
     return mapping;
   }
 
@@ -111,7 +129,7 @@ export class StreamHarness {
     const since = this.clock.advance();
     const controller = new AbortController();
     for (;;) {
-      const pending = this.#mappings.filter((mapping) => !mapping.drainedSince(since));
+      const pending = this.mappings.filter((mapping) => !mapping.drainedSince(since));
       if (pending.length === 0) return;
       for (const mapping of pending) mapping.nudge();
       await this.clock.changes.wait(1_000, controller.signal);
@@ -119,7 +137,7 @@ export class StreamHarness {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.#mappings.splice(0).map((mapping) => mapping.stop()));
+    await Promise.all(this.mappings.splice(0).map((mapping) => mapping.stop()));
     this.dynamo.destroy();
     this.streams.destroy();
   }
