@@ -135,7 +135,8 @@ function matchesNode(node: ParsedNode, value: unknown): boolean {
     const field = present ? (value as Record<string, unknown>)[key] : undefined;
     if (Array.isArray(expected)) {
       if (!matchesLeaf(expected, present, field)) return false;
-    } else if (!present || !matchesNode(expected, field)) {
+    } else if (!matchesNode(expected, field)) {
+      // Below an absent object, only `exists: false` matches.
       return false;
     }
   }
