@@ -29,6 +29,7 @@ import { startSecretsManager } from './secrets/secrets-manager-server.js';
 import { createQueues } from './sqs/create-queues.js';
 import { SqsEventSourceMapping } from './sqs/event-source-mapping.js';
 import { startSqsServer } from './sqs/sqs-server.js';
+import { FileCheckpointStore } from './streams/checkpoint-store.js';
 import { type LocalStreams, startStreamMappings } from './streams/local-streams.js';
 import { prepareTableStreams } from './streams/table-streams.js';
 import type { CloudModel, FunctionSpec } from './template/cloud-model.js';
@@ -289,6 +290,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invoker,
       sqsClient,
       queueUrlOf: (logicalId) => queues.get(logicalId)!.url,
+      ...(options.dataDir ? { checkpoints: new FileCheckpointStore(path.join(options.dataDir, 'streams', 'checkpoints.json')) } : {}),
     });
     stops.push(() => streams.stop());
 

@@ -8,6 +8,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { FunctionInvoker } from '../lambda/invoker.js';
 import type { CloudModel, FunctionSpec } from '../template/cloud-model.js';
 import type { PhysicalResource } from '../template/intrinsics.js';
+import type { CheckpointStore } from './checkpoint-store.js';
 import { DrainClock } from './notifier.js';
 import { type FailureDestination, snsFailureDestination, sqsFailureDestination, type StreamFailureRecord } from './on-failure-destination.js';
 import { type MappingLogger, StreamEventSourceMapping } from './stream-event-source-mapping.js';
@@ -39,6 +40,8 @@ export interface StartStreamMappingsOptions {
   sqsClient: SQSClient;
   /** A queue's URL on SQS itself (not the front door), by logical id. */
   queueUrlOf(logicalId: string): string;
+  /** Keeps each shard's progress across restarts (the local cloud's `--data-dir`). */
+  checkpoints?: CheckpointStore;
   /** The local SNS, once the local cloud has one; until then SNS failure records are only kept. */
   publishToTopic?: (topicArn: string, message: string) => Promise<void>;
   logger?: MappingLogger;
@@ -93,6 +96,7 @@ export async function startStreamMappings(options: StartStreamMappingsOptions): 
         parallelizationFactor: spec.parallelizationFactor,
         filterPatterns: spec.filterPatterns,
         clock,
+        ...(options.checkpoints ? { checkpoints: { store: options.checkpoints, mappingId: spec.logicalId } } : {}),
         ...(onFailure ? { onFailure } : {}),
         ...(options.logger ? { logger: options.logger } : {}),
       });

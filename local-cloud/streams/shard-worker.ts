@@ -37,6 +37,8 @@ export interface ShardWorkerOptions {
   clock: DrainClock;
   now: () => number;
   pollIntervalMs: number;
+  /** Called with the last sequence number done with, whenever it moves. */
+  onCheckpoint?: (sequenceNumber: string) => void;
   logger: MappingLogger;
   signal: AbortSignal;
 }
@@ -48,9 +50,12 @@ const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const ERROR_RETRY_MS = { first: 100, max: 5_000 };
 
 interface Lane {
-  queue: PolledRecord[];
+  queue: QueuedRecord[];
   busy: boolean;
 }
+
+/** A record waiting for its lane, with the sequence number read just before it (its checkpoint once it is done). */
+type QueuedRecord = PolledRecord & { previous: string | undefined };
 
 export class ShardWorker {
   readonly shardId: string;
@@ -157,6 +162,7 @@ export class ShardWorker {
         continue;
       }
       this.#accept(records);
+      this.#checkpoint();
       if (!next) this.#readComplete = true;
       else this.#iterator = next;
       if (records.length === 0) this.#emptyReadTick = startedAt;
@@ -171,12 +177,13 @@ export class ShardWorker {
     const readAt = now();
     for (const raw of records) {
       const sequenceNumber = raw.dynamodb?.SequenceNumber;
+      const previous = this.#lastRead;
       if (sequenceNumber) this.#lastRead = sequenceNumber;
-      let polled: PolledRecord;
+      let polled: QueuedRecord;
       try {
         const createdAtMs = creationTimeMs(raw, readAt);
         const event = toLambdaRecord(raw, source, createdAtMs);
-        polled = { event, sequenceNumber: sequenceNumber!, createdAtMs, readAtMs: readAt, size: Buffer.byteLength(JSON.stringify(event)) };
+        polled = { event, sequenceNumber: sequenceNumber!, createdAtMs, readAtMs: readAt, size: Buffer.byteLength(JSON.stringify(event)), previous };
       } catch (error) {
         this.#log('error', `skipping a record of ${this.shardId} the local cloud cannot read`, error);
         continue;
@@ -210,10 +217,28 @@ export class ShardWorker {
       lane.busy = false;
       if (!finished) return;
       lane.queue.splice(0, batch.length);
+      this.#checkpoint();
       clock.batchCompleted();
       this.#wake.notify();
     }
   }
+
+  /** Everything read before the oldest record still waiting in any lane is done with. */
+  #checkpoint(): void {
+    if (!this.#options.onCheckpoint) return;
+    let oldest: QueuedRecord | undefined;
+    for (const lane of this.#lanes) {
+      const head = lane.queue[0];
+      if (head && (!oldest || BigInt(head.sequenceNumber) < BigInt(oldest.sequenceNumber))) oldest = head;
+    }
+    const done = oldest ? oldest.previous : this.#lastRead;
+    if (done !== undefined && done !== this.#checkpointed) {
+      this.#checkpointed = done;
+      this.#options.onCheckpoint(done);
+    }
+  }
+
+  #checkpointed: string | undefined;
 
   #log(level: 'info' | 'warn' | 'error', message: string, error?: unknown): void {
     try {
@@ -224,8 +249,8 @@ export class ShardWorker {
   }
 }
 
-function takeBatch(queue: readonly PolledRecord[], batchSize: number): PolledRecord[] {
-  const batch: PolledRecord[] = [];
+function takeBatch(queue: readonly QueuedRecord[], batchSize: number): QueuedRecord[] {
+  const batch: QueuedRecord[] = [];
   let bytes = 0;
   for (const record of queue) {
     if (batch.length >= batchSize || (batch.length > 0 && bytes + record.size > MAX_PAYLOAD_BYTES)) break;

@@ -12,6 +12,7 @@ import type { FunctionInvoker } from '../lambda/invoker.js';
 import { sleep } from '../sqs/sleep.js';
 import { BatchProcessor, type MappingLogger } from './batch-processor.js';
 import { DrainClock, Notifier } from './notifier.js';
+import type { CheckpointStore } from './checkpoint-store.js';
 import type { FailureDestination, StreamFailureRecord } from './on-failure-destination.js';
 import { ShardWorker } from './shard-worker.js';
 
@@ -44,6 +45,8 @@ export interface StreamEventSourceMappingOptions {
   /** FilterCriteria patterns (JSON text). */
   filterPatterns?: readonly string[];
   onFailure?: FailureDestination;
+  /** Where each shard's progress is kept across restarts (`--data-dir`), under the mapping's id. */
+  checkpoints?: { store: CheckpointStore; mappingId: string };
   /** Shared by the mappings of one local cloud, for drained(). */
   clock?: DrainClock;
   /** How often an idle shard is read; Lambda's is 4 times a second. */
@@ -110,8 +113,9 @@ export class StreamEventSourceMapping {
     const startedAt = this.#clock.now;
     for (const shard of initial) {
       const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
-      // LATEST skips what is already in the stream, closed shards included.
-      if (this.#options.startingPosition === 'LATEST' && closed) continue;
+      // LATEST skips what is already in the stream, closed shards included (unless a previous
+      // run of this mapping was part way through them).
+      if (this.#options.startingPosition === 'LATEST' && closed && this.#checkpointOf(shard.ShardId!) === undefined) continue;
       this.#waiting.set(shard.ShardId!, shard);
     }
     this.#describedAt = startedAt;
@@ -201,13 +205,21 @@ export class StreamEventSourceMapping {
     }
   }
 
+  #checkpointOf(shardId: string): string | undefined {
+    const checkpoints = this.#options.checkpoints;
+    return checkpoints?.store.get(checkpoints.mappingId, this.#options.localStreamArn, shardId);
+  }
+
   #worker(shardId: string, processor: BatchProcessor, signal: AbortSignal, startingPosition: 'TRIM_HORIZON' | 'LATEST'): ShardWorker {
     const o = this.#options;
+    const checkpoint = this.#checkpointOf(shardId);
+    const checkpoints = o.checkpoints;
     return new ShardWorker({
       client: o.client,
       localStreamArn: o.localStreamArn,
       shardId,
-      start: { type: startingPosition },
+      start: checkpoint ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint } : { type: startingPosition },
+      ...(checkpoints ? { onCheckpoint: (sequenceNumber: string) => checkpoints.store.set(checkpoints.mappingId, o.localStreamArn, shardId, sequenceNumber) } : {}),
       source: { streamArn: o.streamArn, region: o.region },
       partitionKey: o.partitionKey,
       filter: this.#filter,

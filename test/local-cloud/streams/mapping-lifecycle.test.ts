@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileCheckpointStore } from '../../../local-cloud/streams/checkpoint-store.js';
 import { RecordingFunction, StreamHarness } from './harness.js';
 
 describe('DynamoDB stream mapping: start, drain, shard end and stop', () => {
@@ -75,4 +79,31 @@ describe('DynamoDB stream mapping: start, drain, shard end and stop', () => {
     expect(witness.delivered).toEqual(['s#1', 's#2', 's#3']);
     expect(fn.delivered).toEqual(['s#1']);
   });
+
+  it.each(['TRIM_HORIZON', 'LATEST'] as const)(
+    'with a checkpoint store, a restarted %s mapping goes on after what it had done: nothing again, nothing skipped',
+    async (startingPosition) => {
+      const folder = mkdtempSync(path.join(tmpdir(), 'stream-checkpoints-'));
+      try {
+        const file = path.join(folder, 'checkpoints.json');
+        const table = await harness.table();
+        const first = new RecordingFunction();
+        const before = await harness.mapping(table, first, { startingPosition, checkpoints: { store: new FileCheckpointStore(file), mappingId: 'Mapping' } });
+        await table.put('r', 1);
+        await table.put('r', 2);
+        await harness.drained();
+        await before.stop();
+        // Written while the local cloud was down.
+        await table.put('r', 3);
+        const second = new RecordingFunction();
+        await harness.mapping(table, second, { startingPosition, checkpoints: { store: new FileCheckpointStore(file), mappingId: 'Mapping' } });
+        await table.put('r', 4);
+        await harness.drained();
+        expect(first.delivered).toEqual(['r#1', 'r#2']);
+        expect(second.delivered).toEqual(['r#3', 'r#4']);
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
+    },
+  );
 });
