@@ -79,9 +79,13 @@ export class ShardWorker {
   /** Gets the first iterator (a LATEST one must exist before the mapping's start() returns), then runs. */
   async begin(): Promise<void> {
     await this.#acquireIterator();
-    this.#run = Promise.all([this.#read(), ...this.#lanes.map((lane) => this.#deliver(lane))]).then(() => {
-      this.#finished = !this.#options.signal.aborted;
-    });
+    this.#run = Promise.all([this.#read(), ...this.#lanes.map((lane) => this.#deliver(lane))]).then(
+      () => {
+        this.#finished = !this.#options.signal.aborted;
+      },
+      // Each loop handles its own errors; this only keeps a bug from becoming an unhandled rejection.
+      (error: unknown) => this.#log('error', `the poller of ${this.shardId} crashed`, error),
+    );
   }
 
   /** The shard is closed, read to its end, and every batch of it is done with. */

@@ -37,9 +37,15 @@ export interface StreamTable {
 }
 
 export class StreamHarness {
-  readonly dynamo = new DynamoDBClient({ endpoint: inject('dynamoDbEndpoint'), region: REGION, credentials });
-  readonly streams = new DynamoDBStreamsClient({ endpoint: inject('dynamoDbEndpoint'), region: REGION, credentials });
+  readonly dynamo: DynamoDBClient;
+  readonly streams: DynamoDBStreamsClient;
   readonly clock = new DrainClock();
+
+  /** On the run's shared DynamoDB Local unless told another endpoint. */
+  constructor(endpoint: string = inject('dynamoDbEndpoint')) {
+    this.dynamo = new DynamoDBClient({ endpoint, region: REGION, credentials });
+    this.streams = new DynamoDBStreamsClient({ endpoint, region: REGION, credentials });
+  }
   readonly mappings: StreamEventSourceMapping[] = [];
 
   async table(viewType: StreamViewType = 'NEW_AND_OLD_IMAGES'): Promise<StreamTable> {

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { startDynamoDbLocal } from '../../../local-cloud/dynamodb/dynamodb-local.js';
 import { keyOf, RecordingFunction, StreamHarness } from './harness.js';
 
 describe('DynamoDB stream mapping: what reaches the function, and in which order', () => {
@@ -114,6 +115,15 @@ describe('DynamoDB stream mapping: what reaches the function, and in which order
   });
 
   it('a TTL deletion arrives as REMOVE by the DynamoDB service (userIdentity), a DeleteItem without one', async () => {
+    // DynamoDB Local's TTL sweep takes longer the more tables it holds: a DynamoDB Local of its own
+    // deletes an expired item within seconds, where the run's shared one can take minutes.
+    const dynamo = await startDynamoDbLocal();
+    await harness.stop();
+    harness = new StreamHarness(dynamo.endpoint);
+    onTestFinished(async () => {
+      await harness.stop();
+      await dynamo.stop();
+    });
     const table = await harness.table('OLD_IMAGE');
     const fn = new RecordingFunction();
     await harness.mapping(table, fn);
