@@ -57,6 +57,8 @@ export function functionEnvironment(fn: FunctionSpec, context: ResolveContext, a
     // Lambda runs Node.js 22; only the local stand-in runs the machine's Node.js 20.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    // DynamoDB Streams answers on the same endpoint (and front door) as DynamoDB.
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
     AWS_ENDPOINT_URL_SQS: endpoints.sqs,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secretsManager,
     ...(endpoints.s3 ? { AWS_ENDPOINT_URL_S3: endpoints.s3 } : {}),

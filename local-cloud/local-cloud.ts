@@ -34,6 +34,7 @@ import type { FunctionInvoker } from './lambda/invoker.js';
 import { LambdaRuntime } from './lambda/lambda-runtime.js';
 import { startLocalS3 } from './s3/local-s3.js';
 import type { RunningS3 } from './s3/s3-server.js';
+import { checkStreamEventSourceMappings } from './iam/stream-mapping-check.js';
 import { secretValues } from './secrets/secret-values.js';
 import { devPushEndpoint } from './sns/dev-push-endpoint.js';
 import { LocalSns } from './sns/local-sns.js';
@@ -43,6 +44,9 @@ import { startSecretsManager } from './secrets/secrets-manager-server.js';
 import { createQueues } from './sqs/create-queues.js';
 import { SqsEventSourceMapping } from './sqs/event-source-mapping.js';
 import { startSqsServer } from './sqs/sqs-server.js';
+import { FileCheckpointStore } from './streams/checkpoint-store.js';
+import { type LocalStreams, startStreamMappings } from './streams/local-streams.js';
+import { prepareTableStreams } from './streams/table-streams.js';
 import type { CloudModel, FunctionSpec } from './template/cloud-model.js';
 import type { ResolveContext } from './template/intrinsics.js';
 import { setQueueUrl } from './template/physical-resources.js';
@@ -139,6 +143,8 @@ export interface LocalCloud {
   /** The Lambda Invoke API the functions' `AWS_ENDPOINT_URL_LAMBDA` names. */
   readonly lambdaEndpoint: string;
   readonly lambdaApi: RunningLambdaApi;
+  /** The DynamoDB stream event-source mappings: `streams.drained()` waits until they delivered everything written so far. */
+  readonly streams: LocalStreams;
   /** Function log lines, newest last, for tests that check what was logged. */
   readonly logs: { functionName: string; line: string }[];
   /** Physical name of a resource by the start of its logical id, e.g. `tableName('StorageConnections')`. */
@@ -173,11 +179,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const dynamoClient = new DynamoDBClient({ endpoint: dynamoDbEndpoint, region: model.region, credentials: LOCAL_CREDENTIALS });
     stops.push(async () => dynamoClient.destroy());
     await createTables(dynamoClient, model.tables);
+    // Stream ARNs exist now: `Fn::GetAtt [T, StreamArn]` resolves to them from here on.
+    const tableStreams = await prepareTableStreams(dynamoClient, model.tables, resources);
     const dynamoFrontDoor = await startDynamoDbFrontDoor(
       dynamoDbEndpoint,
       new Map(model.functions.map((fn) => [accessKeyIdOf(fn), fn.logicalId])),
     );
     stops.push(dynamoFrontDoor.stop);
+    const arns = tableStreams.translation;
+    if (arns) dynamoFrontDoor.rewrites.push({ request: (body) => arns.toLocal(body), response: (body) => arns.toStack(body) });
 
     let sqsEndpoint = options.sqsEndpoint;
     if (!sqsEndpoint) {
@@ -209,6 +219,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       for (const warning of built.warnings) console.warn(`[iam] ${warning}`);
       iam = built.checker;
       checkEventSourceMappings(iam, model, resources);
+      checkStreamEventSourceMappings(iam, model, resources);
       const queueArns = new Map<string, string>();
       for (const [logicalId, queue] of queues) {
         const arn = resources.get(logicalId)?.attributes.Arn;
@@ -276,8 +287,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     const httpApi = httpApiFromTemplate({ model, resources, invoker, functionName: nameOf, iam });
 
-    const api = model.api;
-    if (!api) throw new Error(`${templatePath} has no WebSocket API`);
+    // A stack without a WebSocket API (a test fixture) still gets the gateway's origin, with no routes.
+    const api = model.api ?? { logicalId: '', apiId: 'noapi00000', routeSelectionExpression: '$request.body.action', stageName: 'local', routes: [] };
     const gateway = await WebSocketGateway.start({
       port: options.port ?? 3000,
       apiId: api.apiId,
@@ -364,6 +375,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stops.push(() => poller.stop());
     }
 
+    const streams = await startStreamMappings({
+      model,
+      tableStreams,
+      resources,
+      dynamoDbEndpoint,
+      credentials: LOCAL_CREDENTIALS,
+      invoker,
+      sqsClient,
+      queueUrlOf: (logicalId) => queues.get(logicalId)!.url,
+      ...(options.dataDir ? { checkpoints: new FileCheckpointStore(path.join(options.dataDir, 'streams', 'checkpoints.json')) } : {}),
+    });
+    stops.push(() => streams.stop());
+
     const resolvedDynamoEndpoint = dynamoDbEndpoint;
     const resolvedSqsEndpoint = sqsEndpoint;
     return {
@@ -393,6 +417,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       snsEndpoint: snsServer.endpoint,
       lambdaEndpoint: lambdaApi.endpoint,
       lambdaApi,
+      streams,
       logs,
       tableName(logicalIdPrefix) {
         const table = model.tables.find((t) => t.logicalId.startsWith(logicalIdPrefix));

@@ -14,7 +14,7 @@ const projectionOf = (index: IndexSpec): NonNullable<CreateTableCommandInput['Gl
 });
 
 /**
- * Creates the stack's tables with their key schema, indexes and TTL, through the DynamoDB API
+ * Creates the stack's tables with their key schema, indexes, TTL and stream, through the DynamoDB API
  * (so the same code serves DynamoDB Local and LocalStack). Existing tables are kept: on-disk data
  * survives a restart.
  */
@@ -26,6 +26,7 @@ export async function createTables(client: DynamoDBClient, tables: TableSpec[]):
       AttributeDefinitions: table.attributeDefinitions,
       BillingMode: 'PAY_PER_REQUEST',
     };
+    if (table.streamViewType) input.StreamSpecification = { StreamEnabled: true, StreamViewType: table.streamViewType };
     if (table.globalSecondaryIndexes.length > 0) {
       input.GlobalSecondaryIndexes = table.globalSecondaryIndexes.map((index) => ({
         IndexName: index.IndexName,

@@ -38,11 +38,19 @@ export interface FrontDoorRefusal {
 
 export type CallInspector = (call: DynamoDbCall) => FrontDoorRefusal | undefined;
 
+/** Rewrites request and response bodies as text (e.g. DynamoDB Local's ARNs to the stack's: `streams/stream-arns.ts`). */
+export interface BodyRewrite {
+  request(body: string): string;
+  response(body: string): string;
+}
+
 export interface RunningFrontDoor {
   endpoint: string;
   ledger: CapacityLedger;
   /** Inspectors run in order before a call is forwarded; the first refusal wins. */
   inspectors: CallInspector[];
+  /** Applied in order after the inspectors (requests) and before the caller sees an answer (responses). */
+  rewrites: BodyRewrite[];
   stop(): Promise<void>;
 }
 
@@ -70,6 +78,9 @@ interface Consumed {
 export async function startDynamoDbFrontDoor(target: string, accessKeyNames: ReadonlyMap<string, string> = new Map()): Promise<RunningFrontDoor> {
   const ledger = new CapacityLedger();
   const inspectors: CallInspector[] = [];
+  const rewrites: BodyRewrite[] = [];
+  const rewrite = (body: Buffer, direction: 'request' | 'response'): Buffer =>
+    rewrites.length === 0 ? body : Buffer.from(rewrites.reduce((text, r) => r[direction](text), body.toString('utf8')));
   const upstream = new URL(target);
 
   const respond = (response: ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void => {
@@ -99,7 +110,7 @@ export async function startDynamoDbFrontDoor(target: string, accessKeyNames: Rea
       }
       const metered = METERED.has(operation);
       const callerAsked = body.ReturnConsumedCapacity !== undefined && body.ReturnConsumedCapacity !== 'NONE';
-      const forwarded = metered && !callerAsked ? Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: 'TOTAL' })) : raw;
+      const forwarded = rewrite(metered && !callerAsked ? Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: 'TOTAL' })) : raw, 'request');
       const headers = { ...request.headers, host: upstream.host, 'content-length': String(forwarded.length) };
       const upstreamResponse = await new Promise<IncomingMessage>((resolve, reject) => {
         const outgoing = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers }, resolve);
@@ -129,7 +140,7 @@ export async function startDynamoDbFrontDoor(target: string, accessKeyNames: Rea
       for (const [name, value] of Object.entries(upstreamResponse.headers)) {
         if (typeof value === 'string' && !['content-length', 'x-amz-crc32', 'connection', 'transfer-encoding'].includes(name)) passHeaders[name] = value;
       }
-      respond(response, upstreamResponse.statusCode ?? 500, passHeaders, answerBody);
+      respond(response, upstreamResponse.statusCode ?? 500, passHeaders, rewrite(answerBody, 'response'));
     })().catch((error: unknown) => {
       if (!response.headersSent) {
         const errorBody = Buffer.from(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(error) }));
@@ -143,6 +154,7 @@ export async function startDynamoDbFrontDoor(target: string, accessKeyNames: Rea
     endpoint: `http://127.0.0.1:${port}`,
     ledger,
     inspectors,
+    rewrites,
     stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -76,6 +76,11 @@ export function dynamoDbRequests(account: Account, operation: string, body: Reco
         return action && typeof table === 'string' ? [{ action, resource: tableArn(account, table) }] : [];
       });
     }
+    case 'DescribeStream':
+    case 'GetRecords':
+    case 'GetShardIterator':
+    case 'ListStreams':
+      return [dynamoDbStreamsRequest(operation, body)];
     case 'ExecuteStatement':
       return [partiQlRequest(account, body.Statement)].filter((request): request is AccessRequest => request !== undefined);
     case 'BatchExecuteStatement':
@@ -95,6 +100,18 @@ export function dynamoDbRequests(account: Account, operation: string, body: Reco
       return [{ action, resource: index === undefined ? arn : `${arn}/index/${index}` }];
     }
   }
+}
+
+/**
+ * DynamoDB Streams (same signing name and front door as DynamoDB): `dynamodb:<Operation>` on the
+ * stream ARN, which GetRecords takes from its shard iterator (`{streamArn}|...`). ListStreams
+ * cannot be scoped to a stream: its statements must name `*`.
+ */
+export function dynamoDbStreamsRequest(operation: string, body: Record<string, unknown>): AccessRequest {
+  const action = `dynamodb:${operation}`;
+  if (operation === 'ListStreams') return { action, resource: '*' };
+  const arn = operation === 'GetRecords' ? (typeof body.ShardIterator === 'string' ? body.ShardIterator.split('|')[0] : undefined) : body.StreamArn;
+  return { action, resource: typeof arn === 'string' && arn.startsWith('arn:') ? arn : '*' };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,7 +24,11 @@ export interface TableSpec {
   globalSecondaryIndexes: IndexSpec[];
   localSecondaryIndexes: IndexSpec[];
   ttlAttribute?: string;
+  /** `StreamSpecification.StreamViewType`: the table has a DynamoDB stream. */
+  streamViewType?: StreamViewType;
 }
+
+export type StreamViewType = 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
 
 export interface QueueSpec {
   logicalId: string;
@@ -95,6 +99,29 @@ export interface BucketSpec {
   lifecycleConfiguration?: TemplateValue;
 }
 
+/** An `AWS::Lambda::EventSourceMapping` whose `EventSourceArn` is a table's stream (`local-cloud/streams/`). */
+export interface StreamEventSourceMappingSpec {
+  logicalId: string;
+  functionLogicalId: string;
+  tableLogicalId: string;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  batchSize: number;
+  maximumBatchingWindowSeconds: number;
+  reportBatchItemFailures: boolean;
+  bisectBatchOnFunctionError: boolean;
+  /** -1: until the record expires. */
+  maximumRetryAttempts: number;
+  /** -1: the stream's retention (24 h). */
+  maximumRecordAgeSeconds: number;
+  parallelizationFactor: number;
+  /** `FilterCriteria.Filters[].Pattern`, as JSON text. */
+  filterPatterns: string[];
+  /** `DestinationConfig.OnFailure.Destination`: a queue or topic of this stack. */
+  onFailure?: { type: 'sqs' | 'sns'; logicalId: string };
+  tumblingWindowSeconds?: number;
+  enabled: boolean;
+}
+
 export interface CloudModel {
   stackName: string;
   region: string;
@@ -106,6 +133,7 @@ export interface CloudModel {
   api?: ApiSpec;
   eventSourceMappings: EventSourceMappingSpec[];
   buckets: BucketSpec[];
+  streamEventSourceMappings: StreamEventSourceMappingSpec[];
   /** The whole template, for the parts only some features need (IAM policies, outputs). */
   template: CloudFormationTemplate;
 }

@@ -15,6 +15,8 @@ import type {
 } from './cloud-model.js';
 import { inlineCodeModule } from './inline-code.js';
 import type { PhysicalResource } from './intrinsics.js';
+
+import { readStreamEventSourceMappings } from '../streams/read-stream-mappings.js';
 import { assignPhysicalResources, type NamingOptions } from './physical-resources.js';
 import { readBuckets } from './read-buckets.js';
 
@@ -70,6 +72,8 @@ function readTables(template: CloudFormationTemplate, resources: Map<string, Phy
       localSecondaryIndexes: ((p.LocalSecondaryIndexes as IndexSpec[] | undefined) ?? []).map(indexOf),
     };
     if (ttl?.AttributeName && ttl.Enabled !== false) spec.ttlAttribute = ttl.AttributeName;
+    const stream = p.StreamSpecification as { StreamViewType?: TableSpec['streamViewType'] } | undefined;
+    if (stream?.StreamViewType) spec.streamViewType = stream.StreamViewType;
     return spec;
   });
 }
@@ -252,6 +256,9 @@ export function readTemplate(options: ReadTemplateOptions): ReadTemplateResult {
     functions: readFunctions(template, resources, assetsDir),
     eventSourceMappings: readEventSourceMappings(template),
     buckets: readBuckets(template, resources),
+    streamEventSourceMappings: readStreamEventSourceMappings(template, (value, ...types) =>
+      referencedLogicalIds(value).find((id) => types.includes(template.Resources[id]?.Type ?? '')),
+    ),
     template,
   };
   const api = readApi(template, resources);
