@@ -44,9 +44,7 @@ export function describeIssue(error: z.core.$ZodError): string {
  * `invalidField` for everything else.
  */
 export function schemaRefusal(error: z.core.$ZodError): RequestError {
-  const bodyTooBig = error.issues.some(
-    (issue) => issue.path[0] === 'body' && (issue.code === 'too_big' || (issue.code === 'custom' && /at most/.test(issue.message))),
-  );
+  const bodyTooBig = error.issues.some((issue) => issue.path[0] === 'body' && issue.code === 'too_big');
   return bodyTooBig
     ? new TooLargeError(describeIssue(error), { reason: 'bodyTooLarge', cause: error })
     : new BadRequestError(describeIssue(error), { reason: 'invalidField', cause: error });

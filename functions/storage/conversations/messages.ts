@@ -107,6 +107,8 @@ export interface MessagePage {
 
 /** `history`: newest first, before `before` (exclusive). */
 export async function queryHistory(storage: Storage, conversationId: string, before: number | undefined, limit: number): Promise<MessagePage> {
+  // Nothing precedes the first message; DynamoDB refuses the empty range `BETWEEN 1 AND 0`.
+  if (before !== undefined && before <= 1) return { items: [], hasMore: false };
   const result = await storage.db.send(
     new QueryCommand({
       TableName: storage.tables.conversations,

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { MAX_CUSTOM_PAYLOAD_BYTES, MAX_CUSTOM_TYPE_CHARS, MAX_TEXT_CHARS, utf8ByteLength } from '../limits.js';
+import { unstorableReason } from './storable-json.js';
 import { clientMsgIdSchema, conversationIdSchema, count, msgIdSchema, position, timestamp, userIdSchema } from './identifiers.js';
 
 /** A message body: plain text, or a typed custom payload of at most 16 KB of JSON. */
@@ -9,10 +10,17 @@ export const bodySchema = z.discriminatedUnion('kind', [
     kind: z.literal('custom'),
     type: z.string().check(z.minLength(1), z.maxLength(MAX_CUSTOM_TYPE_CHARS)),
     payload: z.json().check(
-      z.refine(
-        (payload) => utf8ByteLength(JSON.stringify(payload) ?? '') <= MAX_CUSTOM_PAYLOAD_BYTES,
-        `payload must be at most ${MAX_CUSTOM_PAYLOAD_BYTES} bytes of JSON`,
-      ),
+      // Over the size limit is TOO_LARGE (shorten it), unstorable is BAD_REQUEST (fix it): the
+      // edge tells them apart by the issue's code.
+      z.superRefine((payload, context) => {
+        const bytes = utf8ByteLength(JSON.stringify(payload) ?? '');
+        if (bytes > MAX_CUSTOM_PAYLOAD_BYTES) {
+          context.issues.push({ code: 'too_big', origin: 'string', maximum: MAX_CUSTOM_PAYLOAD_BYTES, input: payload, message: `payload must be at most ${MAX_CUSTOM_PAYLOAD_BYTES} bytes of JSON` });
+          return;
+        }
+        const reason = unstorableReason(payload);
+        if (reason) context.issues.push({ code: 'custom', message: reason, input: payload });
+      }),
     ),
   }),
 ]);
