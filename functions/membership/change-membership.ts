@@ -5,17 +5,16 @@ import { goLargeEnvelope, partitionedJobs, type SystemJob } from '../fan-out/job
 import { newGroupId } from '../ids/new-ids.js';
 import { listenWithLiveConnections, stopListeningWithLiveConnections } from '../listeners/large-group-listeners.js';
 import type { Pusher } from '../push/pusher.js';
-import { changeMemberCount, createGroupHead, type GroupHead, readGroupHead, switchToLarge, transferOwnership } from '../storage/conversations/index.js';
+import { createGroupHead, type GroupHead, readGroupHead, switchToLarge, transferOwnership } from '../storage/conversations/index.js';
 import {
   allGroupMembers,
-  deleteGroupMemberships,
-  existingMembers,
   getMembership,
   groupMembersPage,
   type GroupMembership,
   putGroupMemberships,
   setRole,
 } from '../storage/memberships.js';
+import { joinGroupExactly, leaveGroupExactly } from '../storage/group-membership-changes.js';
 import type { Storage } from '../storage/storage.js';
 import { systemRecord } from '../storage/timelines/index.js';
 import { appendOnce } from '../timeline/append-once.js';
@@ -118,14 +117,15 @@ export async function createGroup(deps: MembershipDeps, creator: string, title: 
 export async function addMembers(deps: MembershipDeps, caller: string, conversationId: string, members: readonly string[]): Promise<{ members: string[]; memberCount: number }> {
   checkRequestSize(deps, members);
   const { head } = await requireGroupMembership(deps, caller, conversationId);
-  const already = await existingMembers(deps.storage, conversationId, members);
-  const added = [...new Set(members)].filter((member) => !already.has(member));
+  const now = deps.clock();
+  const candidates = [...new Set(members)].map((userId) => membershipRow(userId, conversationId, 'member', now, head));
+  const outcome = await joinGroupExactly(deps.storage, conversationId, candidates, deps.settings.maxGroupMembers);
+  if ('full' in outcome && outcome.joined.length === 0) throw groupFull(deps.settings);
+  // Only the users this call added: a concurrent add of the same user is the other call's change.
+  const added = outcome.joined;
   let current = head;
   if (added.length > 0) {
-    const counted = await changeMemberCount(deps.storage, conversationId, added.length, deps.settings.maxGroupMembers);
-    if (!counted) throw groupFull(deps.settings);
-    const now = deps.clock();
-    await putGroupMemberships(deps.storage, added.map((userId) => membershipRow(userId, conversationId, 'member', now, counted)));
+    const counted = (await readGroupHead(deps.storage, conversationId, true)) ?? head;
     current = await switchIfOutgrown(deps, counted);
     const base = systemEvent(conversationId, now, 'membersAdded', { by: caller, ...membersField(added) });
     if (current.large) {
@@ -148,10 +148,12 @@ async function memberIds(deps: MembershipDeps, conversationId: string, added: re
   return [...listed].sort();
 }
 
-async function dropMembers(deps: MembershipDeps, head: GroupHead, caller: string, removed: readonly string[], event: MembershipEvent): Promise<GroupHead> {
+/** Removes those of `candidates` who are members, and tells of exactly the ones this call removed. */
+async function dropMembers(deps: MembershipDeps, head: GroupHead, caller: string, candidates: readonly string[], event: MembershipEvent): Promise<{ head: GroupHead; removed: string[] }> {
   const conversationId = head.conversationId;
-  await deleteGroupMemberships(deps.storage, conversationId, removed);
-  const counted = (await changeMemberCount(deps.storage, conversationId, -removed.length, deps.settings.maxGroupMembers)) ?? head;
+  const { left: removed } = await leaveGroupExactly(deps.storage, conversationId, candidates);
+  if (removed.length === 0) return { head, removed };
+  const counted = (await readGroupHead(deps.storage, conversationId, true)) ?? head;
   const base = systemEvent(conversationId, deps.clock(), event, { by: caller, ...membersField(removed) });
   if (counted.large) {
     await announce(deps, base, [caller, ...removed], caller);
@@ -160,7 +162,7 @@ async function dropMembers(deps: MembershipDeps, head: GroupHead, caller: string
     const remaining = (await allGroupMembers(deps.storage, conversationId)).map((member) => member.userId).filter((userId) => !removed.includes(userId));
     await announce(deps, base, [...remaining, ...removed], caller);
   }
-  return counted;
+  return { head: counted, removed };
 }
 
 export async function removeMembers(deps: MembershipDeps, caller: string, conversationId: string, members: readonly string[]): Promise<{ members: string[]; memberCount: number }> {
@@ -168,10 +170,7 @@ export async function removeMembers(deps: MembershipDeps, caller: string, conver
   const { head } = await requireGroupMembership(deps, caller, conversationId);
   if (head.owner !== caller) throw new ForbiddenError('only the group owner may remove members', { reason: 'notOwner' });
   if (members.includes(caller)) throw new BadRequestError('members: the owner leaves with leaveGroup', { reason: 'invalidField' });
-  const present = await existingMembers(deps.storage, conversationId, members);
-  const removed = [...present];
-  let current = head;
-  if (removed.length > 0) current = await dropMembers(deps, head, caller, removed, 'membersRemoved');
+  const { head: current, removed } = await dropMembers(deps, head, caller, members, 'membersRemoved');
   return { members: current.large ? removed : await memberIds(deps, conversationId, [], removed), memberCount: current.memberCount };
 }
 

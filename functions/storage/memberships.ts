@@ -1,7 +1,8 @@
 import { GetCommand, paginateQuery, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { batchGetAll, batchWriteAll } from './batch.js';
+import { batchWriteAll } from './batch.js';
 import { writeIfConditionHolds } from './conditions.js';
 import type { Storage } from './storage.js';
+import type { TransactItem } from './transactions.js';
 
 /**
  * The Memberships table, key `userId` + `conversationId`: a row per conversation a user is in (what
@@ -88,16 +89,20 @@ export async function putGroupMemberships(storage: Storage, rows: readonly Group
   await batchWriteAll(storage.db, storage.tables.memberships, putRequests(rows));
 }
 
-export async function deleteGroupMemberships(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<void> {
-  await batchWriteAll(storage.db, storage.tables.memberships, userIds.map((userId) => ({ DeleteRequest: { Key: { userId, conversationId } } })));
-}
+/** In a transaction: adds a member's row, only if the user is not a member yet. */
+export const joinTransactItem = (storage: Storage, row: GroupMembership): TransactItem => ({
+  Put: { TableName: storage.tables.memberships, Item: { ...row }, ConditionExpression: 'attribute_not_exists(userId)' },
+});
 
-/** Which of `userIds` are members of the group right now (strongly consistent, on the table). */
-export async function existingMembers(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<Set<string>> {
-  const keys = [...new Set(userIds)].map((userId) => ({ userId, conversationId }));
-  const rows = await batchGetAll(storage.db, storage.tables.memberships, keys, { consistent: true, projection: 'userId' });
-  return new Set(rows.map((row) => String(row.userId)));
-}
+/** In a transaction: removes a member's row, only if the user is a member of that group. */
+export const leaveTransactItem = (storage: Storage, userId: string, conversationId: string): TransactItem => ({
+  Delete: {
+    TableName: storage.tables.memberships,
+    Key: { userId, conversationId },
+    ConditionExpression: 'attribute_exists(userId) AND kind = :group',
+    ExpressionAttributeValues: { ':group': 'group' },
+  },
+});
 
 const memberStateOf = (item: Record<string, unknown>): MemberState => ({
   userId: String(item.userId),

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, writeIfConditionHolds } from '../conditions.js';
 import type { Storage } from '../storage.js';
+import type { TransactItem } from '../transactions.js';
 import { type GroupHead, groupHeadOf, headKey } from './records.js';
 
 export async function readGroupHead(storage: Storage, conversationId: string, consistent = false): Promise<GroupHead | undefined> {
@@ -44,17 +45,17 @@ async function updateHead(storage: Storage, input: Omit<UpdateCommandInput, 'Tab
   }
 }
 
-/**
- * Changes the member count by `delta`, refusing to go over `max`. Returns the head after the
- * change, or undefined when the limit refused it.
- */
-export const changeMemberCount = (storage: Storage, conversationId: string, delta: number, max: number): Promise<GroupHead | undefined> =>
-  updateHead(storage, {
+/** In a transaction: the member count change that goes with rows added (delta > 0) or removed, within `max`. */
+export const memberCountTransactItem = (storage: Storage, conversationId: string, delta: number, max: number): TransactItem => ({
+  Update: {
+    TableName: storage.tables.conversations,
     Key: headKey(conversationId),
     UpdateExpression: 'ADD memberCount :delta',
-    ConditionExpression: 'attribute_exists(conversationId) AND memberCount <= :room',
-    ExpressionAttributeValues: { ':delta': delta, ':room': max - delta },
-  });
+    // Leaving is always allowed, even when the limit was lowered below the count.
+    ConditionExpression: delta > 0 ? 'attribute_exists(conversationId) AND memberCount <= :room' : 'attribute_exists(conversationId)',
+    ExpressionAttributeValues: delta > 0 ? { ':delta': delta, ':room': max - delta } : { ':delta': delta },
+  },
+});
 
 /** Switches the group to read fan-out, once. Returns the head if this call made the switch. */
 export const switchToLarge = (storage: Storage, conversationId: string): Promise<GroupHead | undefined> =>
