@@ -1,7 +1,7 @@
 import { actions, directConversationId, events } from '@serverless-im/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
-import { NO_RATE_LIMITS } from '../reliability/harness.js';
+import { NO_RATE_LIMITS, requestOnce } from '../reliability/harness.js';
 import { waitForQueuesIdle } from '../support/fan-out-idle.js';
 import { RUN_ID } from '../support/protocol-target.js';
 import { StoredItems } from '../support/stored-items.js';
@@ -287,6 +287,63 @@ describe('message lifecycle: edit, recall, react', () => {
     // Unread in a large group leaves the recalled message out too.
     const list = await ok(listener.request('conversations'));
     expect(list.items.find((item: any) => item.conversationId === conversationId)).toMatchObject({ large: true, unread: 2 });
+  });
+
+  it('sends replies and mentions of members only, and keeps them through edits but not a recall', async () => {
+    const [owner, member, outsider] = [unique('owner'), unique('member'), unique('outsider')];
+    const o = await connect(owner);
+    const m = await connect(member);
+    const conversationId = (await ok(o.request('createGroup', { title: 'replies', members: [member] }))).conversationId;
+    await ok(o.request('send', { clientMsgId: 'r1', conversationId, body: text('question?') }));
+    const answer = await ok(m.request('send', { clientMsgId: 'r2', conversationId, body: text('@owner yes'), replyTo: 1, mentions: [owner, owner] }));
+    await refused(m.request('send', { clientMsgId: 'r3', conversationId, body: text('to the future'), replyTo: 3 }), 'NOT_FOUND');
+    await refused(m.request('send', { clientMsgId: 'r4', conversationId, body: text('@outsider'), mentions: [outsider] }), 'BAD_REQUEST', 'invalidField');
+    await refused(o.request('send', { clientMsgId: 'r5', to: member, body: text('@outsider'), mentions: [outsider] }), 'BAD_REQUEST', 'invalidField');
+    const direct = await ok(o.request('send', { clientMsgId: 'r6', to: member, body: text('@member hi'), mentions: [member] }));
+    const [stored2] = (await ok(o.request('history', { conversationId, limit: 1 }))).items;
+    expect(stored2).toMatchObject({ conversationSeq: answer.conversationSeq, replyTo: 1, mentions: [owner] });
+    // Nothing was stored for the refused sends: the conversation still ends at 2.
+    expect((await ok(o.request('syncConversation', { conversationId, after: 0 }))).latest).toBe(2);
+    await o.waitFor(() => o.events.some((event) => event.data?.message?.msgId === answer.msgId));
+    expect(o.events.find((event) => event.data?.message?.msgId === answer.msgId)!.data.message).toMatchObject({ replyTo: 1, mentions: [owner] });
+    const edited = await ok(m.request('edit', { conversationId, conversationSeq: 2, body: text('@owner yes!') }));
+    expect(edited.message).toMatchObject({ replyTo: 1, mentions: [owner] });
+    const recalled = await ok(m.request('recall', { conversationId, conversationSeq: 2 }));
+    expect(recalled.message.replyTo).toBe(1);
+    expect(recalled.message.mentions).toBeUndefined();
+    expect(direct.conversationSeq).toBe(1);
+  });
+
+  it('applies a change exactly once when the function dies between its writes and the client retries', async () => {
+    const [alice, bob] = [unique('alice'), unique('bob')];
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const conversationId = directConversationId(alice, bob);
+    await ok(a.request('send', { clientMsgId: 'f1', to: bob, body: text('v1') }));
+    const steps = ['change:logged', 'change:stored', 'change:timelines-written'];
+    for (const [index, step] of steps.entries()) {
+      cloud.lambda.faults.inject({ functionName: 'MessageChangeHandler', step, action: 'crash', times: 1 });
+      const body = text(`after ${step}`);
+      expect(await requestOnce(a, 'edit', { conversationId, conversationSeq: 1, body })).toBe('crashed');
+      // The client retries until acknowledged; the retry applies the edit once.
+      let reply: any;
+      await expect.poll(async () => (reply = await a.request('edit', { conversationId, conversationSeq: 1, body })).ok, { timeout: 60_000, interval: 200 }).toBe(true);
+      expect(reply.data.message.body).toEqual(body);
+      expect(reply.data.message.version).toBe(index + 2);
+    }
+    await ok(b.request('react', { conversationId, conversationSeq: 1, emoji: '👍', on: true }));
+    expect(cloud.lambda.faults.fired.map((fault) => fault.step)).toEqual(expect.arrayContaining(steps));
+    cloud.lambda.faults.clear();
+    for (const [index, client] of [a, b].entries()) {
+      const items = await syncAll(client);
+      // One update item per version, whatever attempt wrote it (each shows the current state).
+      expect(items.filter((item) => item.type === 'update')).toHaveLength(4);
+      const keys = (await stored.timeline([alice, bob][index]!)).filter((item) => item.type === 'update').map((item) => String(item.itemKey).split(':').at(-1));
+      expect(keys.sort()).toEqual(['2', '3', '4', '5']);
+      expect(applyTimeline(items, conversationId).get(1)).toMatchObject({ body: text('after change:timelines-written'), version: 5, reactions: { '👍': [bob] } });
+    }
+    const changes = await ok(b.request('syncConversation', { conversationId, after: 1, changesAfter: 0 }));
+    expect(changes.changes).toEqual([expect.objectContaining({ conversationSeq: 1, version: 5 })]);
   });
 
   it('answers and pushes only shapes the protocol package defines', () => {
