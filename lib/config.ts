@@ -26,6 +26,10 @@ export interface ImConfig {
   largeGroupThreshold: number;
   /** The most members a group may have. */
   maxGroupMembers: number;
+  /** How long after sending its sender may `edit` a message, in hours (0: never). */
+  editWindowHours: number;
+  /** How long after sending its sender may `recall` a message, in hours (0: never; a group owner may always). */
+  recallWindowHours: number;
   /** Stage throttling for every route: steady requests per second and burst. */
   throttle: { rateLimit: number; burstLimit: number };
   /** Retention of every log group (Lambda logs and API access logs), in days. */
@@ -125,6 +129,8 @@ const contextShape = {
   deletionProtection: booleanSetting(),
   largeGroupThreshold: setting('a whole number from 1 to maxGroupMembers', wholeNumberText),
   maxGroupMembers: wholeNumber(2, 1_000_000),
+  editWindowHours: wholeNumber(0, 8_760),
+  recallWindowHours: wholeNumber(0, 8_760),
   throttleRate: wholeNumber(1, 10_000),
   throttleBurst: wholeNumber(1, 5_000),
   logRetentionDays: setting(`one of ${LOG_RETENTION_DAYS.join(', ')}`, (text) => {
@@ -193,6 +199,8 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
     deletionProtection: settings.deletionProtection ?? prod,
     largeGroupThreshold,
     maxGroupMembers,
+    editWindowHours: settings.editWindowHours ?? 24,
+    recallWindowHours: settings.recallWindowHours ?? 24,
     throttle: { rateLimit: settings.throttleRate ?? 500, burstLimit: settings.throttleBurst ?? 1_000 },
     logRetentionDays: settings.logRetentionDays ?? 30,
     fanOutMaxConcurrency: settings.fanOutMaxConcurrency ?? 10,

@@ -78,6 +78,8 @@ export class ImStack extends Stack {
       SEND_ATTEMPT_MAX_MS: String(SEND_TIMEOUT.toMilliseconds() + 5_000),
       LARGE_GROUP_THRESHOLD: String(config.largeGroupThreshold),
       MAX_GROUP_MEMBERS: String(config.maxGroupMembers),
+      EDIT_WINDOW_HOURS: String(config.editWindowHours),
+      RECALL_WINDOW_HOURS: String(config.recallWindowHours),
     };
 
     const fanOut = new GroupFanOut(this, 'FanOut', {

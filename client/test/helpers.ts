@@ -82,7 +82,7 @@ export function makeClient(server: FakeServer, user: string, options: Partial<Im
     };
     client.on(name, record as never);
   }
-  const texts = () => (events.message ?? []).map((item) => (item.message.body.kind === 'text' ? item.message.body.text : '?'));
+  const texts = () => (events.message ?? []).map((item) => (item.message.body?.kind === 'text' ? item.message.body.text : '?'));
   const seqs = () => (events.message ?? []).map((item) => item.seq);
   return { client, events, tokenCalls, texts, seqs };
 }

@@ -12,7 +12,7 @@ describe('outbox: ordered, retried with the same clientMsgId, exactly once', () 
     vi.useRealTimers();
   });
 
-  const bodies = (conversationId: string) => server.messages(conversationId).map((message) => (message.body.kind === 'text' ? message.body.text : ''));
+  const bodies = (conversationId: string) => server.messages(conversationId).map((message) => (message.body?.kind === 'text' ? message.body.text : ''));
 
   it('generates a random clientMsgId and resolves with the reply; the own message lands in the timeline', async () => {
     const { client, events, texts } = makeClient(server, 'alice', { autoLoadConversations: false });

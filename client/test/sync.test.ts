@@ -150,7 +150,7 @@ describe('push then pull: lastSeq, gaps, duplicates, void items, reconnects, lar
       const { client, events } = makeClient(server, 'bob', { autoLoadConversations: false });
       await client.start();
       await client.whenConnected();
-      const groupTexts = () => (events.groupMessage ?? []).map((message) => (message.body.kind === 'text' ? message.body.text : ''));
+      const groupTexts = () => (events.groupMessage ?? []).map((message) => (message.body?.kind === 'text' ? message.body.text : ''));
       server.sendAs('alice', { conversationId: group }, 'g1');
       await until(() => groupTexts().length === 1);
       server.losePushesTo('bob');

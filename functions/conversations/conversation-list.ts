@@ -28,7 +28,7 @@ function directEntry(membership: MembershipRecord, ref: Extract<ConversationRef,
 }
 
 function groupEntry(membership: MembershipRecord, ref: ConversationRef, head: GroupHead, freshRead: number | undefined): Entry {
-  const state = groupReadState(head.lastCseq, membership as GroupMembership, freshRead);
+  const state = groupReadState(head.lastCseq, membership as GroupMembership, freshRead, head.recalled);
   const summary: ConversationSummary = {
     conversationId: ref.id,
     kind: 'group',

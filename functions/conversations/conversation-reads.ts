@@ -1,7 +1,15 @@
-import type { HistoryResult, SyncConversationResult } from '@serverless-im/protocol';
+import type { HistoryResult, Message, SyncConversationResult } from '@serverless-im/protocol';
 import { requireMember } from '../membership/require-member.js';
-import { latestCseq, queryConversationAfter, queryHistory } from '../storage/conversations/index.js';
+import { changesAfter, latestChangePosition, latestCseq, messagesAt, queryConversationAfter, queryHistory } from '../storage/conversations/index.js';
 import type { Storage } from '../storage/storage.js';
+
+/**
+ * How old a change log entry must be before a reader that finds its message not changed yet
+ * skips it: the writer appends the entry, then writes the message, within one invocation, so past
+ * the longest function timeout (plus margin) the change will never come (the writer died or lost
+ * the race to a change that got the same version).
+ */
+export const ABANDONED_CHANGE_AFTER_MS = 30_000;
 
 /** `history`: a conversation's messages before `before`, newest first, for members only. */
 export async function history(storage: Storage, userId: string, conversationId: string, before: number | undefined, limit: number): Promise<HistoryResult> {
@@ -9,10 +17,56 @@ export async function history(storage: Storage, userId: string, conversationId: 
   return queryHistory(storage, conversationId, before, limit);
 }
 
-/** `syncConversation`: a conversation's messages after `after`, ascending and contiguous, for members only. */
-export async function syncConversation(storage: Storage, userId: string, conversationId: string, after: number, limit: number): Promise<SyncConversationResult> {
+/**
+ * The current state of every message changed at change positions after `after` (at most `limit`
+ * entries), and the position the reader holds once it applied them. An entry whose message does
+ * not show its version yet is a change being written: the page stops before it (like `sync` before
+ * a seq being written), unless it is old enough to be abandoned.
+ */
+async function changedMessages(storage: Storage, conversationId: string, after: number, limit: number, now: number): Promise<{ changes: Message[]; changesUpTo: number }> {
+  const entries = await changesAfter(storage, conversationId, after, limit);
+  const targets = [...new Set(entries.map((entry) => entry.target))];
+  const states = new Map<number, Message>();
+  for (const message of await messagesAt(storage, targets.map((cseq) => ({ conversationId, cseq })), { consistent: true })) states.set(message.conversationSeq, message);
+  const changed = new Map<number, Message>();
+  let changesUpTo = after;
+  for (const entry of entries) {
+    const state = states.get(entry.target);
+    if (state && (state.version ?? 1) < entry.version && now - entry.ts < ABANDONED_CHANGE_AFTER_MS) break;
+    if (state) changed.set(entry.target, state);
+    changesUpTo = entry.position;
+  }
+  return { changes: [...changed.values()], changesUpTo };
+}
+
+/**
+ * `syncConversation`: a conversation's messages after `after`, ascending and contiguous, for
+ * members only, each in its current state; with `changesAfter`, also the messages changed since
+ * that change position. `latestChange` is read before the messages, so a client that starts its
+ * change cursor there misses no change to the messages it was given.
+ */
+export async function syncConversation(
+  storage: Storage,
+  userId: string,
+  conversationId: string,
+  after: number,
+  limit: number,
+  changesAfterPosition?: number,
+  clock: () => number = Date.now,
+): Promise<SyncConversationResult> {
   await requireMember(storage, userId, conversationId);
-  const [items, latest] = await Promise.all([queryConversationAfter(storage, conversationId, after, limit), latestCseq(storage, conversationId)]);
+  const latestChange = await latestChangePosition(storage, conversationId);
+  const [items, latest, changes] = await Promise.all([
+    queryConversationAfter(storage, conversationId, after, limit),
+    latestCseq(storage, conversationId),
+    changesAfterPosition === undefined ? undefined : changedMessages(storage, conversationId, changesAfterPosition, limit, clock()),
+  ]);
   const last = items.at(-1)?.conversationSeq ?? after;
-  return { items, latest: Math.max(latest, last), hasMore: last < latest };
+  return {
+    items,
+    latest: Math.max(latest, last),
+    hasMore: last < latest,
+    latestChange: Math.max(latestChange, changes?.changesUpTo ?? 0),
+    ...(changes ?? {}),
+  };
 }

@@ -2,8 +2,8 @@ import { type DirectConversation, type DirectHead, sideOf } from '../storage/con
 
 /**
  * Read-state arithmetic. Nothing here is stored as a counter: unread and read positions follow
- * from the positions the storage keeps (a direct head's four numbers, a member's two), so they
- * cannot drift.
+ * from the positions the storage keeps (a direct head's four numbers, a member's two) and the
+ * head's set of recalled cseqs (a recalled message is not unread), so they cannot drift.
  */
 
 export interface ReadState {
@@ -22,7 +22,14 @@ export function directReadState(head: DirectHead, conversation: Pick<DirectConve
   const latest = Math.max(head.ownLo, head.ownHi);
   // Every own message is at or below `own`, so everything after max(read, own) is from the peer.
   const readUpTo = Math.min(latest, Math.max(read, own));
-  return { latest, readUpTo, unread: latest - readUpTo };
+  return { latest, readUpTo, unread: latest - readUpTo - recalledBetween(head.recalled, readUpTo, latest) };
+}
+
+/** How many recalled messages lie in (after, upTo]: they are not unread any more. */
+export function recalledBetween(recalled: ReadonlySet<number> | undefined, after: number, upTo: number): number {
+  let count = 0;
+  for (const cseq of recalled ?? []) if (cseq > after && cseq <= upTo) count++;
+  return count;
 }
 
 /** The head after `reader` read up to `upTo` (what an eventually consistent read may not show yet). */
@@ -38,7 +45,7 @@ export const effectiveReadUpTo = (member: { readUpTo: number; ownLast: number })
  * The read state of a group member: `freshRead` is a read position the caller just wrote, which an
  * eventually consistent read of the member's row may not show yet.
  */
-export function groupReadState(lastCseq: number, member: { readUpTo: number; ownLast: number }, freshRead = 0): ReadState {
+export function groupReadState(lastCseq: number, member: { readUpTo: number; ownLast: number }, freshRead = 0, recalled?: ReadonlySet<number>): ReadState {
   const readUpTo = Math.min(lastCseq, Math.max(effectiveReadUpTo(member), freshRead));
-  return { latest: lastCseq, readUpTo, unread: Math.max(0, lastCseq - readUpTo) };
+  return { latest: lastCseq, readUpTo, unread: Math.max(0, lastCseq - readUpTo - recalledBetween(recalled, readUpTo, lastCseq)) };
 }

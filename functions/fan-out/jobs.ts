@@ -19,11 +19,37 @@ export interface SystemJob {
   recipients: string[];
 }
 
-/** Push a large group's message to the connections listening to it, a page at a time. */
+/**
+ * Deliver a change of a message (edit, recall, reaction) to these recipients: with `writeItems`,
+ * an `update` item in each timeline (write fan-out); with `removeCopies` (a recall), the copy of
+ * the message each recipient's timeline holds is removed first.
+ */
+export interface UpdateJob {
+  kind: 'update';
+  conversationId: string;
+  /** The message's state after the change. */
+  message: Message;
+  version: number;
+  writeItems: boolean;
+  removeCopies: boolean;
+  /**
+   * The member who made the change: their update item was written before the reply, but their
+   * copy of a group message is removed here, behind the message's own delivery job in the same
+   * FIFO group (the copy may not be written yet when the recall is made).
+   */
+  actor?: string;
+  recipients: string[];
+}
+
+/** Push a large group's message (`groupMessage`) or its change (`groupUpdate`) to the connections listening to it, a page at a time. */
 export interface NotifyJob {
   kind: 'notify';
   conversationId: string;
   message: Message;
+  /** Absent: `groupMessage`. */
+  event?: 'groupUpdate';
+  /** A change's version (part of the deduplication id). */
+  version?: number;
   exceptConnectionId?: string;
   cursor?: Record<string, unknown>;
   /** Position in the chain of continuation jobs (part of the deduplication id). */
@@ -38,7 +64,7 @@ export interface GoLargeJob {
   page?: number;
 }
 
-export type FanOutJob = MessageJob | SystemJob | NotifyJob | GoLargeJob;
+export type FanOutJob = MessageJob | SystemJob | UpdateJob | NotifyJob | GoLargeJob;
 
 /** Recipients per job: keeps a job well under SQS's 256 KB and a worker's timeout. */
 export const RECIPIENTS_PER_JOB = 200;
@@ -61,7 +87,7 @@ export const chunks = <T>(items: readonly T[], size: number): T[][] => {
  * each recipient's deliveries for a conversation stay in order. Deduplication ids make a job
  * enqueued twice (a retried send) count once within SQS's five-minute window.
  */
-export function partitionedJobs<J extends MessageJob | SystemJob>(
+export function partitionedJobs<J extends MessageJob | SystemJob | UpdateJob>(
   base: Omit<J, 'recipients'>,
   recipients: readonly string[],
   contentKey: string,
@@ -79,12 +105,12 @@ export function partitionedJobs<J extends MessageJob | SystemJob>(
   return envelopes;
 }
 
-export const notifyEnvelope = (job: NotifyJob): Envelope => ({
-  job,
-  // Pushes to listeners need no order across messages: clients catch up by conversationSeq.
-  groupId: job.message.msgId,
-  deduplicationId: `${job.message.msgId}#n${job.page ?? 0}`,
-});
+export const notifyEnvelope = (job: NotifyJob): Envelope => {
+  // Pushes to listeners need no order across messages: clients catch up by conversationSeq, and
+  // keep the highest version of a changed message.
+  const key = job.version === undefined ? job.message.msgId : `${job.message.msgId}#v${job.version}`;
+  return { job, groupId: key, deduplicationId: `${key}#n${job.page ?? 0}` };
+};
 
 export const goLargeEnvelope = (job: GoLargeJob): Envelope => ({
   job,

@@ -6,11 +6,12 @@ import { connectionsOf } from '../storage/connections.js';
 import { listenersPage, removeListener } from '../storage/group-listeners.js';
 import { groupMembersPage, markMembershipsLarge } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
-import { messageRecord, systemRecord, type TimelineContent } from '../storage/timelines/index.js';
+import { messageRecord, systemRecord, type TimelineContent, updateRecord } from '../storage/timelines/index.js';
 import { appendOnce } from '../timeline/append-once.js';
+import { removeCopy } from '../timeline/remove-copy.js';
 import { RecipientsFailedError } from './errors.js';
 import { type JobQueue, enqueueJobs } from './job-queue.js';
-import { type FanOutJob, goLargeEnvelope, type GoLargeJob, notifyEnvelope, type NotifyJob } from './jobs.js';
+import { type FanOutJob, goLargeEnvelope, type GoLargeJob, notifyEnvelope, type NotifyJob, type UpdateJob } from './jobs.js';
 
 export interface FanOutDeps {
   storage: Storage;
@@ -66,11 +67,35 @@ async function deliverItem(
   if (failures.length > 0) throw new RecipientsFailedError(failures.map(({ item: userId, error }) => ({ userId, error })));
 }
 
+/**
+ * A change for each recipient: its copy of a recalled message removed, then its `update` item
+ * written and pushed. Claims make a redelivered job write nothing twice; the update item refers to
+ * the message, so it never holds content a later recall would have to find.
+ */
+async function deliverUpdate(deps: FanOutDeps, job: UpdateJob): Promise<void> {
+  const { message } = job;
+  const failures = await eachWithLimit(job.recipients, PARALLEL_RECIPIENTS, async (userId) => {
+    const now = deps.clock();
+    if (job.removeCopies) await removeCopy(deps.storage, userId, message, now);
+    if (!job.writeItems || userId === job.actor) return;
+    const seq = await appendOnce(deps.storage, updateRecord(userId, message, job.version, now), now, {
+      kind: 'claim',
+      afterAllocate: () => deps.checkpoint('fanout:seq-allocated', { userId }),
+    });
+    await deps.checkpoint('fanout:item-written', { userId, kind: 'update' });
+    const connections = await connectionsOf(deps.storage, [userId], now);
+    await deps.pusher.pushToConnections(connections, { event: 'message', data: { seq, type: 'update', message } });
+    await deps.checkpoint('fanout:pushed', { userId });
+  });
+  if (failures.length > 0) throw new RecipientsFailedError(failures.map(({ item: userId, error }) => ({ userId, error })));
+}
+
 async function notifyListeners(deps: FanOutDeps, job: NotifyJob): Promise<void> {
   const { listeners, cursor } = await listenersPage(deps.storage, job.conversationId, job.cursor, LISTENERS_PER_JOB);
   if (cursor) await enqueueJobs(deps.queue, [notifyEnvelope({ ...job, cursor, page: (job.page ?? 0) + 1 })]);
   const targets = listeners.filter((listener) => listener.connectionId !== job.exceptConnectionId);
-  const { gone } = await deps.pusher.pushToConnections(targets, { event: 'groupMessage', data: job.message });
+  const event = job.event === 'groupUpdate' ? ({ event: 'groupUpdate', data: job.message } as const) : ({ event: 'groupMessage', data: job.message } as const);
+  const { gone } = await deps.pusher.pushToConnections(targets, event);
   await Promise.all(gone.map((connectionId) => removeListener(deps.storage, job.conversationId, connectionId)));
 }
 
@@ -97,6 +122,9 @@ export async function runFanOutJob(deps: FanOutDeps, job: FanOutJob): Promise<vo
         (userId) => systemRecord(userId, job.eventId, job.ts, job.system),
         (seq) => ({ seq, type: 'system', system: job.system }),
       );
+      return;
+    case 'update':
+      await deliverUpdate(deps, job);
       return;
     case 'notify':
       await notifyListeners(deps, job);

@@ -7,5 +7,5 @@ import { storageFromEnv } from '../runtime/instance.js';
 export const handler = actionHandler({
   action: 'syncConversation',
   schema: syncConversationRequest,
-  run: (input, { caller }) => syncConversation(storageFromEnv(), caller.userId, input.conversationId, input.after, input.limit),
+  run: (input, { caller }) => syncConversation(storageFromEnv(), caller.userId, input.conversationId, input.after, input.limit, input.changesAfter),
 });

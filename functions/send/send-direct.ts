@@ -5,7 +5,7 @@ import { connectionsOf } from '../storage/connections.js';
 import { appendMessage, type DirectConversation, fromMessageRecord, recordListed, recordSent } from '../storage/conversations/index.js';
 import { putDirectMemberships } from '../storage/memberships.js';
 import { allocateSeq } from '../storage/timelines/index.js';
-import { appendRecordedMessage, type Delivery, type SendDeps, sendMessage, type SendReply } from './send-message.js';
+import { appendRecordedMessage, type Delivery, type MessageReferences, type SendDeps, sendMessage, type SendReply } from './send-message.js';
 
 export interface SendDirectDeps extends SendDeps {
   pusher: Pusher;
@@ -17,6 +17,7 @@ export interface SendDirectInput {
   conversation: DirectConversation;
   recipient: string;
   body: Body;
+  references: MessageReferences;
 }
 
 /**
@@ -46,6 +47,7 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
         msgId: claim.msgId,
         from: sender,
         body: input.body,
+        ...input.references,
         ts: claim.ts,
         clientMsgId: input.clientMsgId,
         senderSeq,

@@ -5,7 +5,7 @@ import { countSend } from '../limits/send-window.js';
 import type { Pusher } from '../push/pusher.js';
 import { appendMessage, fromMessageRecord, type GroupHead, recordGroupMessage } from '../storage/conversations/index.js';
 import { allGroupMembers, recordOwnMessage } from '../storage/memberships.js';
-import { appendRecordedMessage, type Delivery, type SendDeps, sendMessage, type SendReply } from './send-message.js';
+import { appendRecordedMessage, type Delivery, type MessageReferences, type SendDeps, sendMessage, type SendReply } from './send-message.js';
 
 export interface SendGroupDeps extends SendDeps {
   pusher: Pusher;
@@ -17,6 +17,7 @@ export interface SendGroupInput {
   clientMsgId: string;
   head: GroupHead;
   body: Body;
+  references: MessageReferences;
 }
 
 /**
@@ -44,6 +45,7 @@ export function sendGroupMessage(deps: SendGroupDeps, input: SendGroupInput): Pr
         msgId: claim.msgId,
         from: sender,
         body: input.body,
+        ...input.references,
         ts: claim.ts,
         clientMsgId: input.clientMsgId,
         fanOut,

@@ -8,6 +8,12 @@ import type { Storage } from '../storage/storage.js';
 import { messageRecord } from '../storage/timelines/index.js';
 import { appendOnce } from '../timeline/append-once.js';
 
+/** What a new message refers to: the message it answers and the members it mentions (both checked). */
+export interface MessageReferences {
+  replyTo?: number;
+  mentions?: string[];
+}
+
 export interface SendDeps {
   storage: Storage;
   clock: () => number;

@@ -1,12 +1,14 @@
 import { type Body, type ConversationRef, directConversationId, parseConversationId, peerOf, type SendResult } from '@serverless-im/protocol';
-import { BadRequestError } from '../errors/request-errors.js';
+import { BadRequestError, NotFoundError } from '../errors/request-errors.js';
 import type { JobQueue } from '../fan-out/job-queue.js';
 import { notMember, requireMember } from '../membership/require-member.js';
 import type { Pusher } from '../push/pusher.js';
-import { readGroupHead } from '../storage/conversations/index.js';
+import { latestCseq, readGroupHead } from '../storage/conversations/index.js';
+import { existingMembers } from '../storage/memberships.js';
+import type { Storage } from '../storage/storage.js';
 import { sendDirectMessage } from './send-direct.js';
 import { sendGroupMessage } from './send-group.js';
-import type { SendDeps } from './send-message.js';
+import type { MessageReferences, SendDeps } from './send-message.js';
 
 export interface SendToInput {
   sender: { userId: string; connectionId: string };
@@ -15,6 +17,10 @@ export interface SendToInput {
   to?: string;
   conversationId?: string;
   body: Body;
+  /** An earlier message of the same conversation this one answers. */
+  replyTo?: number;
+  /** Members of the conversation mentioned in the message. */
+  mentions?: string[];
 }
 
 /** `send`, wherever it goes: resolves the destination (members only), then the direct or group path. */
@@ -27,11 +33,31 @@ export async function sendTo(deps: SendDeps & { pusher: Pusher; queue: () => Job
   } else {
     conversation = await requireMember(deps.storage, sender, input.conversationId!);
   }
-  const common = { sender: input.sender, clientMsgId: input.clientMsgId, body: input.body };
+  const references = await checkedReferences(deps.storage, conversation, input);
+  const common = { sender: input.sender, clientMsgId: input.clientMsgId, body: input.body, references };
   if (conversation.kind === 'direct') {
     return sendDirectMessage(deps, { ...common, conversation, recipient: peerOf(conversation, sender) });
   }
   const head = await readGroupHead(deps.storage, conversation.id);
   if (!head) throw notMember();
   return sendGroupMessage({ ...deps, queue: deps.queue() }, { ...common, head });
+}
+
+/**
+ * What a message refers to, checked before anything is stored: `replyTo` must be a message of the
+ * conversation (cseqs have no holes, so at most the newest one), `mentions` its members (each once).
+ */
+async function checkedReferences(storage: Storage, conversation: ConversationRef, input: SendToInput): Promise<MessageReferences> {
+  const references: MessageReferences = {};
+  if (input.replyTo !== undefined) {
+    if (input.replyTo > (await latestCseq(storage, conversation.id, true))) throw new NotFoundError('replyTo: no such message in this conversation');
+    references.replyTo = input.replyTo;
+  }
+  if (input.mentions !== undefined && input.mentions.length > 0) {
+    const mentions = [...new Set(input.mentions)];
+    const members = conversation.kind === 'direct' ? new Set<string>(conversation.members) : await existingMembers(storage, conversation.id, mentions);
+    if (mentions.some((userId) => !members.has(userId))) throw new BadRequestError('mentions: only members of the conversation can be mentioned', { reason: 'invalidField' });
+    references.mentions = mentions;
+  }
+  return references;
 }

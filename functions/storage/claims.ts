@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SendResult } from '@serverless-im/protocol';
 import { isConditionalCheckFailed, itemOfConditionFailure, writeIfConditionHolds } from './conditions.js';
 import { UnexpectedStorageStateError } from './errors.js';
@@ -106,12 +106,24 @@ export const DELIVERY_CLAIM_SECONDS = 5 * 24 * 60 * 60;
 interface DeliveryClaim {
   claimId: string;
   seq: number;
-  expiresAt: number;
+  /** Absent on a kept claim. */
+  expiresAt?: number;
 }
 
-/** Binds (user, content) to a seq, unless an earlier attempt did: then answers with that attempt's seq. */
-export async function claimDelivery(storage: Storage, userId: string, itemKey: string, seq: number, now: number): Promise<{ mine: boolean; seq: number }> {
-  const claim: DeliveryClaim = { claimId: deliveryClaimId(userId, itemKey), seq, expiresAt: Math.floor(now / 1000) + DELIVERY_CLAIM_SECONDS };
+/**
+ * Binds (user, content) to a seq, unless an earlier attempt did: then answers with that attempt's
+ * seq. With `keep`, the claim never expires: the claim of a group message's item is where a recall
+ * finds the member's copy of the message (deliveredSeqOf).
+ */
+export async function claimDelivery(
+  storage: Storage,
+  userId: string,
+  itemKey: string,
+  seq: number,
+  now: number,
+  { keep = false }: { keep?: boolean } = {},
+): Promise<{ mine: boolean; seq: number }> {
+  const claim: DeliveryClaim = { claimId: deliveryClaimId(userId, itemKey), seq, ...(keep ? {} : { expiresAt: Math.floor(now / 1000) + DELIVERY_CLAIM_SECONDS }) };
   try {
     await storage.db.send(
       new PutCommand({
@@ -141,4 +153,10 @@ export async function moveDeliveryClaim(storage: Storage, userId: string, itemKe
       }),
     ),
   );
+}
+
+/** The seq a delivery claim bound (user, content) to, if it was ever claimed (and not expired). */
+export async function deliveredSeqOf(storage: Storage, userId: string, itemKey: string): Promise<number | undefined> {
+  const result = await storage.db.send(new GetCommand({ TableName: storage.tables.claims, Key: { claimId: deliveryClaimId(userId, itemKey) }, ConsistentRead: true }));
+  return result.Item ? Number(result.Item.seq) : undefined;
 }

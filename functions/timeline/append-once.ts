@@ -41,7 +41,8 @@ export async function appendOnce(storage: Storage, content: TimelineContent, now
 async function claimSeq(storage: Storage, content: TimelineContent, now: number, afterAllocate?: () => Promise<void>): Promise<number> {
   const allocated = await allocateSeq(storage, content.userId, now);
   await afterAllocate?.();
-  const claim = await claimDelivery(storage, content.userId, content.itemKey, allocated, now);
+  // A message item's claim is kept: it is how a recall finds the copy (timeline/find-copy.ts).
+  const claim = await claimDelivery(storage, content.userId, content.itemKey, allocated, now, { keep: content.type === 'message' });
   if (!claim.mine) await voidSeq(storage, content.userId, allocated, now);
   return claim.seq;
 }

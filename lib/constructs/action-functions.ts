@@ -107,6 +107,17 @@ const ACTIONS: ActionSpec[] = [
     tables: { connections: 'read', timelines: 'read' },
   },
   {
+    actions: ['edit', 'recall', 'react'],
+    handler: 'message-change',
+    description: 'edit, recall, react: changes a stored message and delivers its new state',
+    // 256 MB, 10 s: a conditional write of the message and the log entry, the members' update
+    // items (direct, and the actor's own in groups; the rest through the queue), a few pushes.
+    // Claims: update items are delivered exactly once; a recall finds the group copies by them.
+    tables: { connections: 'readWrite', conversations: 'readWrite', memberships: 'read', timelines: 'readWrite', claims: 'readWrite' },
+    push: true,
+    enqueue: true,
+  },
+  {
     actions: ['createGroup', 'addMembers', 'removeMembers', 'leaveGroup'],
     handler: 'group-membership',
     description: 'createGroup, addMembers, removeMembers, leaveGroup: changes a group and tells its members',

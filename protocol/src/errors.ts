@@ -26,12 +26,19 @@ export const ERROR_REASONS = {
   FORBIDDEN: [
     'notMember',
     'notOwner',
+    /** Only the message's sender may do this (edit; recall, unless the caller may recall any message). */
+    'notSender',
+    /** The message is older than the deployment's editWindowHours. */
+    'editWindowClosed',
+    /** The message is older than the deployment's recallWindowHours. */
+    'recallWindowClosed',
+    /** The message's body is of a kind that cannot be edited (only text and custom bodies can). */
+    'notEditable',
+    /** The message was recalled: it can no longer be edited or reacted to. */
+    'messageRecalled',
     // Reserved for coming features:
     'blocked',
     'moderated',
-    'notSender',
-    'editWindowClosed',
-    'recallWindowClosed',
     'notAdmin',
     'onlyAdminsSend',
   ],
@@ -42,7 +49,13 @@ export const ERROR_REASONS = {
     /** The clientMsgId was already used for a message to another conversation: do not retry. */
     'clientMsgIdReused',
   ],
-  TOO_LARGE: ['bodyTooLarge', 'groupFull', 'tooManyMembers'],
+  TOO_LARGE: [
+    'bodyTooLarge',
+    'groupFull',
+    'tooManyMembers',
+    /** `react`: the caller already has the most distinct reactions on the message, or the message has the most reactions it can hold. */
+    'tooManyReactions',
+  ],
   RATE_LIMITED: ['connectionRate', 'sendRate'],
   INTERNAL: [],
 } as const satisfies Record<ErrorCode, readonly string[]>;

@@ -6,6 +6,10 @@ import { messageSchema, timelineItemSchema } from './schemas/shapes.js';
 export const readEventSchema = z.strictObject({ conversationId: conversationIdSchema, userId: userIdSchema, upTo: position() });
 export type ReadEvent = z.infer<typeof readEventSchema>;
 
+/** `delivered`: a device of `userId` has the caller's messages of the conversation up to `upTo`. */
+export const deliveredEventSchema = z.strictObject({ conversationId: conversationIdSchema, userId: userIdSchema, upTo: position() });
+export type DeliveredEvent = z.infer<typeof deliveredEventSchema>;
+
 /** `typing`: ephemeral, never stored. */
 export const typingEventSchema = z.strictObject({ conversationId: conversationIdSchema, userId: userIdSchema });
 export type TypingEvent = z.infer<typeof typingEventSchema>;
@@ -33,6 +37,9 @@ export const events = {
   presence: presenceEventSchema,
   /** A new message in a large group, pushed to its online members. */
   groupMessage: messageSchema,
+  /** A message of a large group changed (edit, recall, reaction): its new state, pushed to online members. */
+  groupUpdate: messageSchema,
+  delivered: deliveredEventSchema,
   closing: closingEventSchema,
 } as const;
 

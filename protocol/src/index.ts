@@ -7,6 +7,7 @@
  */
 export * from './identifiers.js';
 export * from './limits.js';
+export * from './emoji.js';
 export * from './errors.js';
 export * from './schemas/identifiers.js';
 export * from './schemas/shapes.js';
@@ -16,6 +17,11 @@ export * from './actions/index.js';
 export * from './actions/add-members.js';
 export * from './actions/conversations.js';
 export * from './actions/create-group.js';
+export * from './actions/delete-for-me.js';
+export * from './actions/edit.js';
+export * from './actions/message-change.js';
+export * from './actions/react.js';
+export * from './actions/recall.js';
 export * from './actions/history.js';
 export * from './actions/leave-group.js';
 export * from './actions/ping.js';

@@ -33,3 +33,14 @@ export function utf8ByteLength(text: string): number {
   }
   return bytes;
 }
+
+/** `deleteForMe`: 1 to 100 conversationSeqs per request. */
+export const MAX_DELETE_FOR_ME_SEQS = 100;
+/** `send` `mentions`: at most this many user ids (duplicates count once). */
+export const MAX_MENTIONS = 50;
+/** `react`: distinct reactions one user may have on one message. */
+export const MAX_REACTIONS_PER_USER = 3;
+/** `react`: reactions (user and emoji pairs) one message may carry in total, so it stays one storable item. */
+export const MAX_REACTIONS_PER_MESSAGE = 1000;
+/** `react` `emoji`: one emoji grapheme, at most this many UTF-16 code units. */
+export const MAX_EMOJI_CHARS = 32;

@@ -16,6 +16,8 @@ describe('configuration from CDK context', () => {
       deletionProtection: false,
       largeGroupThreshold: 500,
       maxGroupMembers: 100_000,
+      editWindowHours: 24,
+      recallWindowHours: 24,
       throttle: { rateLimit: 500, burstLimit: 1000 },
       logRetentionDays: 30,
       fanOutMaxConcurrency: 10,
@@ -38,6 +40,8 @@ describe('configuration from CDK context', () => {
       fanOutRetentionDays: 14,
       largeGroupThreshold: 100,
       maxGroupMembers: 5000,
+      editWindowHours: 1,
+      recallWindowHours: 0,
       alarmEmail: 'ops@example.com',
       manageAccountLogsRole: false,
     };
@@ -50,11 +54,13 @@ describe('configuration from CDK context', () => {
       fanOutRetentionDays: '14',
       largeGroupThreshold: '100',
       maxGroupMembers: '5000',
+      editWindowHours: '1',
+      recallWindowHours: '0',
       alarmEmail: 'ops@example.com',
       apiGatewayLogsRole: 'false',
     };
     expect(configOf(strings)).toMatchObject(expected);
-    const json = { ...strings, throttleRate: 200, throttleBurst: 400, logRetentionDays: 90, fanOutMaxConcurrency: 25, fanOutRetentionDays: 14, largeGroupThreshold: 100, maxGroupMembers: 5000, apiGatewayLogsRole: false };
+    const json = { ...strings, throttleRate: 200, throttleBurst: 400, logRetentionDays: 90, fanOutMaxConcurrency: 25, fanOutRetentionDays: 14, largeGroupThreshold: 100, maxGroupMembers: 5000, editWindowHours: 1, recallWindowHours: 0, apiGatewayLogsRole: false };
     expect(configOf(json)).toMatchObject(expected);
   });
 
@@ -123,6 +129,8 @@ describe('configuration from CDK context', () => {
     [{ fanOutRetentionDays: '15' }, /fanOutRetentionDays/],
     [{ largeGroupThreshold: '600', maxGroupMembers: '500' }, /largeGroupThreshold="600": expected a whole number from 1 to 500/],
     [{ largeGroupThreshold: '0' }, /largeGroupThreshold="0": expected a whole number from 1 to 100000/],
+    [{ editWindowHours: '1.5' }, /editWindowHours="1.5": expected a whole number from 0 to 8760/],
+    [{ recallWindowHours: '8761' }, /recallWindowHours="8761": expected a whole number from 0 to 8760/],
     [{ alarmEmail: 'ops' }, /alarmEmail="ops": expected an email address/],
     [{ auth: 'jwt' }, /auth="jwt": expected hs256, oidc or cognito/],
     [{ auth: 'oidc' }, /auth=oidc needs -c jwtIssuer/],

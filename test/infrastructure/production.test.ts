@@ -21,6 +21,9 @@ const TWO_WAY_ACTIONS = [
   'typing',
   'presence',
   'ping',
+  'edit',
+  'recall',
+  'react',
 ];
 
 const resourcesOf = (template: Template, type: string): [string, Resource][] =>

@@ -13,7 +13,7 @@ const user = (name: string) => `${name}-${process.pid}-${++counter}`;
 const eventually = (check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> =>
   expect.poll(check, { timeout: timeoutMs, interval: 25, message: what }).toBe(true);
 
-const bodyText = (item: MessageItem) => (item.message.body.kind === 'text' ? item.message.body.text : '');
+const bodyText = (item: MessageItem) => (item.message.body?.kind === 'text' ? item.message.body.text : '');
 
 describe('client SDK against the local cloud', () => {
   let cloud: LocalCloud;
@@ -206,7 +206,7 @@ describe('client SDK against the local cloud', () => {
     await bob.client.start();
     await bob.client.whenConnected();
     const timeline = await bob.client.request('sync', { after: 0, limit: 200 });
-    const bodies = timeline.items.map((item) => (item.message?.body.kind === 'text' ? item.message.body.text : item.type));
+    const bodies = timeline.items.map((item) => (item.message?.body?.kind === 'text' ? item.message.body.text : item.type));
     expect(bodies).toEqual(['written offline', 'sent as the line dropped']);
     expect(timeline.items[1]?.message?.clientMsgId).toBe(attempts[0]!.clientMsgId);
     await eventually(() => bob.messages.length === 2, 'bob applies both');

@@ -22,7 +22,25 @@ const RUNS = Number(process.env.SECURITY_FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 const FRAME_LIMIT = 32 * 1024;
 const PROTOCOL_CODES = ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_LARGE', 'RATE_LIMITED'];
-const ACTIONS = ['send', 'sync', 'conversations', 'history', 'syncConversation', 'read', 'readReceipts', 'typing', 'presence', 'ping', 'createGroup', 'addMembers', 'removeMembers', 'leaveGroup'] as const;
+const ACTIONS = [
+  'send',
+  'sync',
+  'conversations',
+  'history',
+  'syncConversation',
+  'read',
+  'readReceipts',
+  'typing',
+  'presence',
+  'ping',
+  'createGroup',
+  'addMembers',
+  'removeMembers',
+  'leaveGroup',
+  'edit',
+  'recall',
+  'react',
+] as const;
 const SECRET = 'top-secret-body-7f3a';
 const SECRET_TITLE = 'secret-title-9c1d';
 
@@ -144,6 +162,9 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
     addMembers: { conversationId: foreignGroup, members: [names.alice] },
     removeMembers: { conversationId: ownGroup, members: [names.bob] },
     leaveGroup: { conversationId: foreignGroup },
+    edit: { conversationId: foreignDm, conversationSeq: 1, body: text('edited') },
+    recall: { conversationId: foreignDm, conversationSeq: 1 },
+    react: { conversationId: dm, conversationSeq: 1, emoji: '👍', on: true },
   });
   const fieldTypes: Record<string, fc.Arbitrary<unknown>> = {
     clientMsgId: wrongForString,
@@ -158,6 +179,8 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
     conversationSeq: wrongForInt,
     users: wrongForUserList,
     members: wrongForUserList,
+    emoji: fc.oneof(wrongForString, fc.constantFrom('', 'ok', '👍👍', '\u200d', '\ud83d', '👍'.repeat(40))),
+    on: fc.oneof(fc.string({ maxLength: 5 }), hostileNumber, fc.constant(null), fc.constant([true])),
   };
   const stats = { frames: 0, ok: 0, errors: {} as Record<string, number>, closed1009: 0, internal: [] as string[] };
 

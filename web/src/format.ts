@@ -3,7 +3,10 @@ import type { Body, ConnectionFailure, ConversationState, Message } from '../../
 /** Same rule as the server's USER_ID_PATTERN. */
 export const USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
 
-export const bodyText = (body: Body): string => (body.kind === 'text' ? body.text : `[${body.type}]`);
+/** A recalled message has no body: it reads as the line every chat app shows for it. */
+export const RECALLED_TEXT = 'This message was deleted';
+
+export const bodyText = (body: Body | undefined): string => (body === undefined ? RECALLED_TEXT : body.kind === 'text' ? body.text : `[${body.type}]`);
 
 export function conversationName(conversation: Pick<ConversationState, 'conversationId' | 'kind' | 'peer' | 'title'>): string {
   if (conversation.kind === 'direct') return conversation.peer ?? conversation.conversationId;

@@ -6,3 +6,5 @@ export * from './records.js';
 export * from './group-heads.js';
 export * from './direct-heads.js';
 export * from './messages.js';
+export * from './change-log.js';
+export * from './recalls.js';

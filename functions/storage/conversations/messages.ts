@@ -1,7 +1,7 @@
 import { GetCommand, paginateQuery, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Message } from '@serverless-im/protocol';
 import { batchGetAll } from '../batch.js';
-import { isConditionalCheckFailed } from '../conditions.js';
+import { isConditionalCheckFailed, writeIfConditionHolds } from '../conditions.js';
 import { ConversationBusyError } from '../errors.js';
 import type { Storage } from '../storage.js';
 import { fromMessageRecord, HEAD_CSEQ, headKey, type MessageDraft, type MessageRecord } from './records.js';
@@ -51,14 +51,33 @@ export async function appendMessage(storage: Storage, draft: MessageDraft): Prom
   throw new ConversationBusyError(draft.conversationId);
 }
 
-export async function getMessage(storage: Storage, conversationId: string, cseq: number): Promise<MessageRecord | undefined> {
-  const result = await storage.db.send(new GetCommand({ TableName: storage.tables.conversations, Key: { conversationId, cseq } }));
+export async function getMessage(storage: Storage, conversationId: string, cseq: number, consistent = false): Promise<MessageRecord | undefined> {
+  const result = await storage.db.send(new GetCommand({ TableName: storage.tables.conversations, Key: { conversationId, cseq }, ConsistentRead: consistent }));
   return result.Item as MessageRecord | undefined;
 }
 
+/**
+ * Replaces a message with its next state, only if nobody changed it since `expectedVersion` was
+ * read (optimistic concurrency: concurrent changes are applied one after the other, in the order
+ * DynamoDB accepts them). False when another change came first: read again and redo.
+ */
+export async function replaceMessage(storage: Storage, next: MessageRecord, expectedVersion: number): Promise<boolean> {
+  return writeIfConditionHolds(() =>
+    storage.db.send(
+      new PutCommand({
+        TableName: storage.tables.conversations,
+        Item: next,
+        ...(expectedVersion === 1
+          ? { ConditionExpression: 'attribute_exists(cseq) AND attribute_not_exists(version)' }
+          : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': expectedVersion } }),
+      }),
+    ),
+  );
+}
+
 /** Messages by (conversationId, cseq), in any order; missing ones are left out. */
-export async function messagesAt(storage: Storage, keys: readonly { conversationId: string; cseq: number }[]): Promise<Message[]> {
-  const items = await batchGetAll(storage.db, storage.tables.conversations, keys);
+export async function messagesAt(storage: Storage, keys: readonly { conversationId: string; cseq: number }[], options: { consistent?: boolean } = {}): Promise<Message[]> {
+  const items = await batchGetAll(storage.db, storage.tables.conversations, keys, options);
   return items.map((item) => fromMessageRecord(item as unknown as MessageRecord));
 }
 

@@ -1,4 +1,4 @@
-import type { Body, ConversationRef, Message } from '@serverless-im/protocol';
+import type { Body, ConversationRef, Message, Reactions } from '@serverless-im/protocol';
 
 /**
  * The Conversations table, key `conversationId` + `cseq`. Item cseq 0 is the conversation's head
@@ -19,9 +19,17 @@ export interface MessageRecord {
   cseq: number;
   msgId: string;
   from: string;
-  body: Body;
+  /** Absent once recalled: the content is gone, not hidden. */
+  body?: Body;
   ts: number;
   clientMsgId: string;
+  replyTo?: number;
+  mentions?: string[];
+  /** The message's current state (edits, recall, reactions); `version` counts the changes + 1. */
+  editedAt?: number;
+  recalled?: true;
+  reactions?: Reactions;
+  version?: number;
   /** The sender's timeline seq for this message (the `seq` of the send reply). */
   senderSeq?: number;
   /** Direct messages: the recipient's timeline seq. */
@@ -32,15 +40,41 @@ export interface MessageRecord {
 
 export type MessageDraft = Omit<MessageRecord, 'cseq'>;
 
+/** The message as clients see it, in its current state. */
 export const fromMessageRecord = (record: MessageRecord): Message => ({
   msgId: record.msgId,
   conversationId: record.conversationId,
   conversationSeq: record.cseq,
   from: record.from,
-  body: record.body,
+  ...(record.body !== undefined && record.recalled !== true ? { body: record.body } : {}),
   ts: record.ts,
   clientMsgId: record.clientMsgId,
+  ...(record.replyTo !== undefined ? { replyTo: record.replyTo } : {}),
+  ...(record.mentions !== undefined && record.mentions.length > 0 ? { mentions: record.mentions } : {}),
+  ...(record.editedAt !== undefined ? { editedAt: record.editedAt } : {}),
+  ...(record.recalled === true ? { recalled: true as const } : {}),
+  ...(record.reactions !== undefined && Object.keys(record.reactions).length > 0 ? { reactions: record.reactions } : {}),
+  ...(record.version !== undefined && record.version > 1 ? { version: record.version } : {}),
 });
+
+/** A message's version: 1 until its first change. */
+export const versionOf = (record: Pick<MessageRecord, 'version'>): number => record.version ?? 1;
+
+/**
+ * The conversation's change log lives at negative cseqs: change position `n` (1, 2, 3, ...) is
+ * item `-n`. Every query of messages asks for `cseq >= 1`, so the log is invisible to them.
+ */
+export const changeLogCseq = (position: number): number => -position;
+
+/** A change log entry: message `target` changed to `version`; readers fetch its current state. */
+export interface ChangeRecord {
+  conversationId: string;
+  /** `changeLogCseq(position)`. */
+  cseq: number;
+  target: number;
+  version: number;
+  ts: number;
+}
 
 /**
  * The head of a group: what every member needs to know about the group. Per-member state (read
@@ -59,7 +93,13 @@ export interface GroupHead {
   largeSince?: number;
   lastCseq: number;
   createdAt: number;
+  /** cseqs of recalled messages: they no longer count as unread. */
+  recalled?: ReadonlySet<number>;
 }
+
+/** A stored number set (the document client gives a Set), as a set of numbers. */
+const numberSet = (value: unknown): ReadonlySet<number> | undefined =>
+  value instanceof Set && value.size > 0 ? new Set([...value].map(Number)) : undefined;
 
 /** The group head as stored. */
 export const groupHeadOf = (item: Record<string, unknown>): GroupHead => ({
@@ -72,6 +112,7 @@ export const groupHeadOf = (item: Record<string, unknown>): GroupHead => ({
   ...(item.largeSince !== undefined ? { largeSince: Number(item.largeSince) } : {}),
   lastCseq: Number(item.lastCseq ?? 0),
   createdAt: Number(item.createdAt ?? 0),
+  ...(numberSet(item.recalled) ? { recalled: numberSet(item.recalled)! } : {}),
 });
 
 export type DirectConversation = Extract<ConversationRef, { kind: 'direct' }>;
@@ -89,6 +130,8 @@ export interface DirectHead {
   readHi: number;
   /** True once both members' Memberships rows exist. */
   listed: boolean;
+  /** cseqs of recalled messages: they no longer count as unread. */
+  recalled?: ReadonlySet<number>;
 }
 
 /** Which half of a direct head belongs to `userId`. */
@@ -103,4 +146,5 @@ export const directHeadOf = (item: Record<string, unknown> | undefined): DirectH
   readLo: Number(item?.readLo ?? 0),
   readHi: Number(item?.readHi ?? 0),
   listed: item?.listed === true,
+  ...(numberSet(item?.recalled) ? { recalled: numberSet(item?.recalled)! } : {}),
 });

@@ -1,25 +1,62 @@
-import { paginateQuery, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { writeIfConditionHolds } from '../conditions.js';
+import { paginateQuery, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed, itemOfConditionFailure, writeIfConditionHolds } from '../conditions.js';
 import type { Storage } from '../storage.js';
 import { type TimelineRecord, voidRecord } from './records.js';
 
 /**
  * Writes an item at an allocated seq unless that seq already holds something else: a reader may
  * have closed it as abandoned (a `void`), and then the writer must take a new seq. Writing the
- * same content again (same itemKey) succeeds, so retries are harmless.
+ * same content again (same itemKey) succeeds, so retries are harmless; except over an item whose
+ * copy a recall removed: a late retry of the send must not bring the content back, and the item
+ * is already there.
  */
 export async function putAtSeq(storage: Storage, record: TimelineRecord): Promise<'written' | 'taken'> {
-  const written = await writeIfConditionHolds(() =>
-    storage.db.send(
+  try {
+    await storage.db.send(
       new PutCommand({
         TableName: storage.tables.timelines,
         Item: record,
-        ConditionExpression: 'attribute_not_exists(seq) OR itemKey = :key',
+        ConditionExpression: 'attribute_not_exists(seq) OR (itemKey = :key AND attribute_not_exists(recalled))',
         ExpressionAttributeValues: { ':key': record.itemKey },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return 'written';
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    return itemOfConditionFailure<TimelineRecord>(error)?.itemKey === record.itemKey ? 'written' : 'taken';
+  }
+}
+
+/**
+ * Removes the inline copy of a recalled message from the item at `seq` (it then refers to the
+ * message, whose recalled state readers load). False when that seq holds another item: the copy
+ * moved (its seq was closed while it was written) or was never written.
+ */
+export async function removeInlineCopy(storage: Storage, userId: string, seq: number, msgId: string, ref: { conversationId: string; cseq: number }): Promise<boolean> {
+  return writeIfConditionHolds(() =>
+    storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.timelines,
+        Key: { userId, seq },
+        UpdateExpression: 'SET #ref = :ref, recalled = :yes REMOVE message',
+        ConditionExpression: 'itemKey = :key',
+        ExpressionAttributeNames: { '#ref': 'ref' },
+        ExpressionAttributeValues: { ':ref': ref, ':yes': true, ':key': msgId },
       }),
     ),
   );
-  return written ? 'written' : 'taken';
+}
+
+/**
+ * Puts a recalled message's item (a reference, no content) at a seq nothing was written at yet:
+ * the recall got there before the message's own delivery, which then finds its item written.
+ */
+export async function placeRecalledItem(storage: Storage, userId: string, seq: number, msgId: string, ref: { conversationId: string; cseq: number }, now: number): Promise<boolean> {
+  const item: TimelineRecord = { userId, seq, type: 'message', itemKey: msgId, ts: now, ref, recalled: true };
+  return writeIfConditionHolds(() =>
+    storage.db.send(new PutCommand({ TableName: storage.tables.timelines, Item: item, ConditionExpression: 'attribute_not_exists(seq)' })),
+  );
 }
 
 /** Closes an abandoned seq with a `void` item, unless its writer got there first. */

@@ -1,4 +1,4 @@
-import { type Message, type SystemEvent, type TimelineItem, utf8ByteLength } from '@serverless-im/protocol';
+import { type DeletedForMe, type Message, type SystemEvent, type TimelineItem, utf8ByteLength } from '@serverless-im/protocol';
 
 /**
  * How a timeline item is stored (Timelines table, key `userId` + `seq`; seq 0 is the head). A
@@ -14,9 +14,16 @@ export interface TimelineRecord {
   itemKey: string;
   ts: number;
   message?: Message;
-  /** Set instead of `message` when the message is too big to copy. */
+  /**
+   * Set instead of `message` when the message is too big to copy, for every `update` item (it
+   * shows the message's current state, so it never holds content of its own), and for a message
+   * item whose copy was removed by a recall.
+   */
   ref?: { conversationId: string; cseq: number };
+  /** The inline copy was removed by a recall: never write the content here again. */
+  recalled?: true;
   system?: SystemEvent;
+  deleted?: DeletedForMe;
 }
 
 /** A record before it has a seq. */
@@ -36,6 +43,18 @@ export function messageRecord(userId: string, message: Message): TimelineContent
   };
 }
 
+/** The timeline item key of a message's change to `version`: one item per member per change. */
+export const updateItemKey = (msgId: string, version: number): string => `update:${msgId}:${version}`;
+
+/** An `update` item: a reference to the changed message, whose current state readers load. */
+export function updateRecord(userId: string, message: Pick<Message, 'msgId' | 'conversationId' | 'conversationSeq'>, version: number, ts: number): TimelineContent {
+  return { userId, type: 'update', itemKey: updateItemKey(message.msgId, version), ts, ref: { conversationId: message.conversationId, cseq: message.conversationSeq } };
+}
+
+export function deleteForMeRecord(userId: string, itemKey: string, ts: number, deleted: DeletedForMe): TimelineContent {
+  return { userId, type: 'deleteForMe', itemKey, ts, deleted };
+}
+
 export function systemRecord(userId: string, eventId: string, ts: number, system: SystemEvent): TimelineContent {
   return { userId, type: 'system', itemKey: eventId, ts, system };
 }
@@ -47,6 +66,8 @@ export const voidRecord = (userId: string, seq: number, now: number): TimelineRe
 export function toTimelineItem(record: TimelineRecord, referenced?: Message): TimelineItem {
   if (record.type === 'void') return { seq: record.seq, type: 'void' };
   if (record.type === 'system') return { seq: record.seq, type: 'system', system: record.system! };
+  if (record.type === 'deleteForMe') return { seq: record.seq, type: 'deleteForMe', deleted: record.deleted! };
   const message = record.message ?? referenced;
-  return message ? { seq: record.seq, type: 'message', message } : { seq: record.seq, type: 'void' };
+  if (!message) return { seq: record.seq, type: 'void' };
+  return record.type === 'update' ? { seq: record.seq, type: 'update', message } : { seq: record.seq, type: 'message', message };
 }

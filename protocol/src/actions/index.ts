@@ -2,12 +2,16 @@ import type * as z from 'zod/mini';
 import { addMembersRequest, addMembersResult } from './add-members.js';
 import { conversationsRequest, conversationsResult } from './conversations.js';
 import { createGroupRequest, createGroupResult } from './create-group.js';
+import { deleteForMeRequest, deleteForMeResult } from './delete-for-me.js';
+import { editRequest, editResult } from './edit.js';
 import { historyRequest, historyResult } from './history.js';
 import { leaveGroupRequest, leaveGroupResult } from './leave-group.js';
 import { pingRequest, pingResult } from './ping.js';
 import { presenceRequest, presenceResult } from './presence.js';
+import { reactRequest, reactResult } from './react.js';
 import { readRequest, readResult } from './read.js';
 import { readReceiptsRequest, readReceiptsResult } from './read-receipts.js';
+import { recallRequest, recallResult } from './recall.js';
 import { removeMembersRequest, removeMembersResult } from './remove-members.js';
 import { type SendParams, sendRequest, sendResult } from './send.js';
 import { syncRequest, syncResult } from './sync.js';
@@ -30,6 +34,10 @@ export const actions = {
   typing: { request: typingRequest, result: typingResult },
   presence: { request: presenceRequest, result: presenceResult },
   ping: { request: pingRequest, result: pingResult },
+  edit: { request: editRequest, result: editResult },
+  recall: { request: recallRequest, result: recallResult },
+  deleteForMe: { request: deleteForMeRequest, result: deleteForMeResult },
+  react: { request: reactRequest, result: reactResult },
 } as const;
 
 export type ActionName = keyof typeof actions;

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { MAX_MENTIONS } from '../limits.js';
 import { clientMsgIdSchema, conversationIdSchema, msgIdSchema, position, requestIdSchema, timestamp, userIdSchema } from '../schemas/identifiers.js';
 import { bodySchema } from '../schemas/shapes.js';
 
@@ -14,6 +15,10 @@ export const sendRequest = z
     to: z.optional(userIdSchema),
     conversationId: z.optional(conversationIdSchema),
     body: bodySchema,
+    /** The conversationSeq of an earlier message of the same conversation that this one answers. */
+    replyTo: z.optional(position()),
+    /** Members of the conversation mentioned in the message. */
+    mentions: z.optional(z.array(userIdSchema).check(z.maxLength(MAX_MENTIONS))),
   })
   .check(
     z.refine((frame) => (frame.to === undefined) !== (frame.conversationId === undefined), {
@@ -37,4 +42,4 @@ export type SendResult = z.infer<typeof sendResult>;
 
 /** Exactly one of `to` (direct message) or `conversationId`. */
 export type Destination = { to: string; conversationId?: undefined } | { conversationId: string; to?: undefined };
-export type SendParams = Destination & Pick<z.input<typeof sendRequest>, 'clientMsgId' | 'body'>;
+export type SendParams = Destination & Pick<z.input<typeof sendRequest>, 'clientMsgId' | 'body' | 'replyTo' | 'mentions'>;

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { isEmoji } from '../emoji.js';
 import { MAX_CUSTOM_PAYLOAD_BYTES, MAX_CUSTOM_TYPE_CHARS, MAX_TEXT_CHARS, utf8ByteLength } from '../limits.js';
 import { unstorableReason } from './storable-json.js';
 import { clientMsgIdSchema, conversationIdSchema, count, msgIdSchema, position, timestamp, userIdSchema } from './identifiers.js';
@@ -26,16 +27,49 @@ export const bodySchema = z.discriminatedUnion('kind', [
 ]);
 export type Body = z.infer<typeof bodySchema>;
 
-/** A message as clients see it. `conversationSeq` is contiguous per conversation from 1. */
-export const messageSchema = z.strictObject({
-  msgId: msgIdSchema,
-  conversationId: conversationIdSchema,
-  conversationSeq: position(),
-  from: userIdSchema,
-  body: bodySchema,
-  ts: timestamp(),
-  clientMsgId: clientMsgIdSchema,
-});
+/** One emoji grapheme (a reaction). */
+export const emojiSchema = z.string().check(z.refine(isEmoji, 'must be one emoji'));
+
+/** Who reacted with what: emoji to the user ids that reacted with it (in the order they did). */
+export const reactionsSchema = z.record(emojiSchema, z.array(userIdSchema));
+export type Reactions = z.infer<typeof reactionsSchema>;
+
+/**
+ * A message as clients see it, in its current state. `conversationSeq` is contiguous per
+ * conversation from 1. A message changes through `edit`, `recall` and `react`; each change raises
+ * `version` (absent: 1, never changed), in server order, so a client keeps the state with the
+ * highest version. A recalled message has no `body`; nor does one the caller deleted for
+ * themselves (`deletedForMe`, only in that caller's `history` and `syncConversation`).
+ */
+export const messageSchema = z
+  .strictObject({
+    msgId: msgIdSchema,
+    conversationId: conversationIdSchema,
+    conversationSeq: position(),
+    from: userIdSchema,
+    body: z.optional(bodySchema),
+    ts: timestamp(),
+    clientMsgId: clientMsgIdSchema,
+    /** The conversationSeq of the message this one answers (same conversation). */
+    replyTo: z.optional(position()),
+    /** Members mentioned (`@name`). */
+    mentions: z.optional(z.array(userIdSchema)),
+    /** When the body was last edited. */
+    editedAt: z.optional(timestamp()),
+    /** Taken back by its sender (or a group owner): the content is gone from storage. */
+    recalled: z.optional(z.literal(true)),
+    reactions: z.optional(reactionsSchema),
+    /** 1 + the number of changes; absent until the first change. */
+    version: z.optional(position()),
+    /** The caller deleted it for themselves (deleteForMe). */
+    deletedForMe: z.optional(z.literal(true)),
+  })
+  .check(
+    z.refine(
+      (message) => (message.body === undefined) === (message.recalled === true || message.deletedForMe === true),
+      'a message has a body unless it was recalled or deleted for the caller',
+    ),
+  );
 export type Message = z.infer<typeof messageSchema>;
 
 export const MEMBERSHIP_EVENTS = ['groupCreated', 'membersAdded', 'membersRemoved', 'memberLeft', 'groupBecameLarge'] as const;
@@ -57,12 +91,18 @@ export const systemEventSchema = z.strictObject({
 });
 export type SystemEvent = z.infer<typeof systemEventSchema>;
 
-export const TIMELINE_ITEM_TYPES = ['message', 'system', 'void'] as const;
+export const TIMELINE_ITEM_TYPES = ['message', 'system', 'void', 'update', 'deleteForMe'] as const;
+
+/** What a `deleteForMe` timeline item says: these messages are hidden on the user's devices. */
+export const deletedForMeSchema = z.strictObject({ conversationId: conversationIdSchema, conversationSeqs: z.array(position()) });
+export type DeletedForMe = z.infer<typeof deletedForMeSchema>;
 
 /**
  * An entry of a user's own timeline. `seq` is contiguous per user from 1. A `message` item
  * carries `message`, a `system` item `system`; a `void` item (a seq whose writer crashed) carries
- * nothing and only advances the client's `lastSeq`.
+ * nothing and only advances the client's `lastSeq`. An `update` item carries the new state of a
+ * message the user already has (an edit, recall or reaction); a `deleteForMe` item (`deleted`)
+ * says which messages the user hid on all their devices.
  */
 export const timelineItemSchema = z
   .strictObject({
@@ -70,11 +110,15 @@ export const timelineItemSchema = z
     type: z.enum(TIMELINE_ITEM_TYPES),
     message: z.optional(messageSchema),
     system: z.optional(systemEventSchema),
+    deleted: z.optional(deletedForMeSchema),
   })
   .check(
     z.refine(
-      (item) => (item.message !== undefined) === (item.type === 'message') && (item.system !== undefined) === (item.type === 'system'),
-      'a message item carries message, a system item system, a void item nothing',
+      (item) =>
+        (item.message !== undefined) === (item.type === 'message' || item.type === 'update') &&
+        (item.system !== undefined) === (item.type === 'system') &&
+        (item.deleted !== undefined) === (item.type === 'deleteForMe'),
+      'a message or update item carries message, a system item system, a deleteForMe item deleted, a void item nothing',
     ),
   );
 export type TimelineItem = z.infer<typeof timelineItemSchema>;
@@ -96,6 +140,8 @@ export const conversationSummarySchema = z.strictObject({
   lastMessage: z.optional(messageSchema),
   unread: count(),
   readUpTo: position(0),
+  /** Direct conversations: the peer has received the caller's messages up to this conversationSeq. */
+  deliveredUpTo: z.optional(position(0)),
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 

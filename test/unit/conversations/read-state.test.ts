@@ -53,3 +53,14 @@ describe('group read state', () => {
     expect(groupReadState(10, { readUpTo: 12, ownLast: 0 })).toEqual({ latest: 10, readUpTo: 10, unread: 0 });
   });
 });
+
+describe('recalled messages in the read state', () => {
+  it('leaves recalled messages after the read position out of unread, and only those', () => {
+    // Prepare: bob sent up to 5, ann read up to 2; 1, 4 and 5 were recalled.
+    const recalled = new Set([1, 4, 5]);
+    // Act + Assess
+    expect(directReadState(head({ ownHi: 5, readLo: 2, recalled }), conversation, 'ann')).toEqual({ latest: 5, readUpTo: 2, unread: 1 });
+    expect(directReadState(head({ ownHi: 5, readLo: 5, recalled }), conversation, 'ann').unread).toBe(0);
+    expect(groupReadState(10, { readUpTo: 3, ownLast: 0 }, 0, new Set([2, 4, 10, 11]))).toEqual({ latest: 10, readUpTo: 3, unread: 5 });
+  });
+});
