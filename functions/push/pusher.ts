@@ -19,6 +19,37 @@ export interface PusherDeps {
   storage: Storage;
   managementEndpoint: string;
   clock: () => number;
+  /** The most one push may take; a later answer is treated as a failed push. */
+  pushDeadlineMs?: number;
+}
+
+/**
+ * Each push gets its own deadline. PostToConnection can hang past the client's own timeouts (a
+ * known issue of the AWS SDK for JavaScript v3), and one hung call must not hold a send reply or
+ * a fan-out batch: a push is best-effort anyway (`sync` recovers what it misses).
+ */
+export const PUSH_DEADLINE_MS = 3_000;
+
+class PushDeadlineExceeded extends Error {
+  override readonly name = 'PushDeadlineExceeded';
+}
+
+/** Settles with `work`, or rejects once `ms` passed (aborting it), whichever comes first. */
+async function withinDeadline<T>(ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new PushDeadlineExceeded(`no answer within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    // The race, not only the abort signal: an SDK call that ignores its signal still lets go here.
+    return await Promise.race([work(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -28,6 +59,7 @@ export interface PusherDeps {
 export function createPusher(deps: PusherDeps): Pusher {
   const client = new ApiGatewayManagementApiClient({ endpoint: deps.managementEndpoint });
   const encoder = new TextEncoder();
+  const deadlineMs = deps.pushDeadlineMs ?? PUSH_DEADLINE_MS;
 
   const pushToConnections = async (connections: readonly Pick<UserConnection, 'connectionId'>[], event: ServerEvent): Promise<{ gone: string[] }> => {
     const gone: string[] = [];
@@ -36,7 +68,9 @@ export function createPusher(deps: PusherDeps): Pusher {
     await Promise.all(
       connections.map(async (connection) => {
         try {
-          await client.send(new PostToConnectionCommand({ ConnectionId: connection.connectionId, Data: data }));
+          await withinDeadline(deadlineMs, (abortSignal) =>
+            client.send(new PostToConnectionCommand({ ConnectionId: connection.connectionId, Data: data }), { abortSignal }),
+          );
           metrics.addMetric('PushesDelivered', MetricUnit.Count, 1);
         } catch (error) {
           const name = (error as { name?: string }).name;

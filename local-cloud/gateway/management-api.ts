@@ -88,6 +88,7 @@ async function postToConnection(request: IncomingMessage, response: ServerRespon
     sendManagementError(response, 413, 'PayloadTooLargeException', `Request body exceeds ${MAX_POST_BYTES} bytes`);
     return;
   }
+  if (deps.faults.hold(connectionId, response)) return;
   const connection = openConnection(connectionId, deps);
   if (connection === undefined) return gone(response);
   if (!deps.faults.dropsPushesTo(connectionId)) connection.send(body);

@@ -225,6 +225,33 @@ describe('no loss, no duplicate, contiguous seq under faults', () => {
     console.log('[reliability] management API faults', { pushedToBob: pushedSeqs.length, pulledByBob: pulled.length, ...stats });
   });
 
+  it('a push that never gets an answer holds neither the send reply nor a fan-out batch', async () => {
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map(unique) as [string, string, string];
+    const a = await connect(alice);
+    const before = new Set(cloud.gateway.connectionIds());
+    await connect(bob, 'phone');
+    const hungPhone = cloud.gateway.connectionIds().find((id) => !before.has(id))!;
+    const laptop = await connect(bob, 'laptop');
+    const c = await connect(carol);
+    cloud.gateway.faults.hangPostsTo(hungPhone);
+
+    // Without a deadline per push, the send waited on the hung call until its function timed out.
+    const direct = await a.request('send', { clientMsgId: 'hung-direct', to: bob, body: text('to a hung phone') });
+    expect(direct.ok, JSON.stringify(direct)).toBe(true);
+    await laptop.waitForEvent('message', (data) => data.message?.msgId === direct.data.msgId);
+
+    const group = await a.request('createGroup', { title: 'hung', members: [bob, carol] });
+    expect(group.ok, JSON.stringify(group)).toBe(true);
+    const sent = await a.request('send', { clientMsgId: 'hung-group', conversationId: group.data.conversationId, body: text('group') });
+    expect(sent.ok, JSON.stringify(sent)).toBe(true);
+    // The fan-out job pushes to Bob's hung phone, his laptop and Carol: it finishes anyway, once.
+    await laptop.waitForEvent('message', (data) => data.message?.msgId === sent.data.msgId, 60_000);
+    await c.waitForEvent('message', (data) => data.message?.msgId === sent.data.msgId, 60_000);
+    await waitForQueuesIdle(cloud);
+    const carolCopies = (await syncEverything(c, 0)).filter((item) => item.message?.msgId === sent.data.msgId);
+    expect(carolCopies).toHaveLength(1);
+  });
+
   it('connections whose $disconnect never arrives: sends still succeed, the stale connection is dropped on its first failed push', async () => {
     const dynamo = new DynamoDBClient({ endpoint: cloud.dynamoDbEndpoint, region: cloud.model.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
     try {
