@@ -1,4 +1,5 @@
 import { listenOnConnect, stopListening } from '../listeners/large-group-listeners.js';
+import { type Checkpoint, noCheckpoint } from '../platform/checkpoints.js';
 import { removeConnection, saveConnection } from '../storage/connections.js';
 import type { Storage } from '../storage/storage.js';
 import { recordLastSeen } from '../storage/timelines/index.js';
@@ -13,9 +14,11 @@ export interface ConnectionIdentity {
  * `$connect` (after the authorizer): remembers which user and device the connection belongs to and
  * subscribes it to the user's large groups (read fan-out pushes go to listeners).
  */
-export async function openConnection(storage: Storage, connection: ConnectionIdentity, connectedAt: number): Promise<void> {
+export async function openConnection(storage: Storage, connection: ConnectionIdentity, connectedAt: number, checkpoint: Checkpoint = noCheckpoint): Promise<void> {
   const largeGroups = await listenOnConnect(storage, connection.userId, connection.connectionId, connectedAt);
   await saveConnection(storage, { ...connection, connectedAt, ...(largeGroups.length > 0 ? { largeGroups } : {}) });
+  // Until $connect answers, API Gateway answers pushes to this connection with 410.
+  await checkpoint('connect:stored', { userId: connection.userId });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { openConnection } from '../connections/connection-lifecycle.js';
+import { runtimeCheckpoint } from '../platform/checkpoints.js';
 import { logger } from '../platform/observability.js';
 import { callerOf } from '../runtime/caller.js';
 import { storageFromEnv } from '../runtime/instance.js';
@@ -8,7 +9,7 @@ import { storageFromEnv } from '../runtime/instance.js';
 export async function handler(event: APIGatewayProxyWebsocketEventV2, context: Context): Promise<APIGatewayProxyResultV2> {
   logger.addContext(context);
   const caller = callerOf(event.requestContext as Parameters<typeof callerOf>[0]);
-  await openConnection(storageFromEnv(), caller, event.requestContext.connectedAt);
+  await openConnection(storageFromEnv(), caller, event.requestContext.connectedAt, runtimeCheckpoint());
   logger.info('connected', { userId: caller.userId, deviceId: caller.deviceId, connectionId: caller.connectionId });
   return { statusCode: 200 };
 }

@@ -1,7 +1,7 @@
 import { ApiGatewayManagementApiClient, PostToConnectionCommand } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { EventName, ServerEventMap } from '@serverless-im/protocol';
 import { logger, metrics, MetricUnit } from '../platform/observability.js';
-import { connectionsOf, removeConnection, type UserConnection } from '../storage/connections.js';
+import { connectionsOf, removeGoneConnection, type UserConnection } from '../storage/connections.js';
 import type { Storage } from '../storage/storage.js';
 
 /** A server event as pushed: its name and its `data`, typed by the protocol. */
@@ -11,7 +11,7 @@ export type ServerEvent = { [E in EventName]: { event: E; data: ServerEventMap[E
 export interface Pusher {
   /** Pushes `event` to every live connection of `userIds`, except `exceptConnectionId`. */
   pushToUsers(userIds: readonly string[], event: ServerEvent, options?: { exceptConnectionId?: string }): Promise<void>;
-  /** Pushes to these connections; resolves with the ids that turned out to be gone (410). */
+  /** Pushes to these connections; resolves with the ids that answered 410 and were forgotten (not one still in `$connect`). */
   pushToConnections(connections: readonly Pick<UserConnection, 'connectionId'>[], event: ServerEvent): Promise<{ gone: string[] }>;
 }
 
@@ -21,6 +21,8 @@ export interface PusherDeps {
   clock: () => number;
   /** The most one push may take; a later answer is treated as a failed push. */
   pushDeadlineMs?: number;
+  /** How young a connection record is kept when its push answers 410 (CONNECT_GRACE_MS by default). */
+  connectGraceMs?: number;
 }
 
 /**
@@ -29,6 +31,12 @@ export interface PusherDeps {
  * a fan-out batch: a push is best-effort anyway (`sync` recovers what it misses).
  */
 export const PUSH_DEADLINE_MS = 3_000;
+
+/**
+ * A record this young may belong to a connection whose `$connect` is still running (API Gateway's
+ * integration timeout is 29 s), which API Gateway also answers with 410: keep it.
+ */
+export const CONNECT_GRACE_MS = 30_000;
 
 class PushDeadlineExceeded extends Error {
   override readonly name = 'PushDeadlineExceeded';
@@ -75,9 +83,8 @@ export function createPusher(deps: PusherDeps): Pusher {
         } catch (error) {
           const name = (error as { name?: string }).name;
           if (name === 'GoneException') {
-            gone.push(connection.connectionId);
             metrics.addMetric('PushesGone', MetricUnit.Count, 1);
-            await removeConnection(deps.storage, connection.connectionId);
+            if (await removeGoneConnection(deps.storage, connection.connectionId, deps.clock() - (deps.connectGraceMs ?? CONNECT_GRACE_MS))) gone.push(connection.connectionId);
           } else {
             metrics.addMetric('PushesFailed', MetricUnit.Count, 1);
             logger.warn('push failed', { connectionId: connection.connectionId, error: name ?? String(error) });

@@ -7,6 +7,8 @@ import { TokenBuckets } from '../limits/token-bucket.js';
 import { logger, metrics, MetricUnit } from '../platform/observability.js';
 import { type Caller, callerOf } from './caller.js';
 import { parseFrame, requestIdOf, schemaRefusal } from './frames.js';
+import { storageFromEnv } from './instance.js';
+import { ConnectionKeepAlive } from './keep-alive.js';
 import { errorReplyOf, okReply } from './replies.js';
 
 export interface ActionContext {
@@ -29,6 +31,20 @@ type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
 const respond = (reply: unknown): APIGatewayProxyResultV2 => ({ statusCode: 200, body: JSON.stringify(reply) });
 
 /** Per connection, in this instance's memory: a burst of 30 requests, then 10 per second. */
+const keepAlive = new ConnectionKeepAlive();
+
+/** Any action is a sign of life; a refresh that fails only costs the connection its freshness, never the reply. */
+async function keepConnectionAlive(action: string, connectionId: string, connectedAt: number | undefined, now: number): Promise<void> {
+  if (typeof connectedAt !== 'number') return;
+  // A ping refreshes the record itself.
+  if (action === 'ping') return keepAlive.refreshed(connectionId, now);
+  try {
+    await keepAlive.refreshIfNeeded(storageFromEnv(), connectionId, connectedAt, now);
+  } catch (error) {
+    logger.warn('connection refresh failed', { error: (error as Error).name });
+  }
+}
+
 const perConnection = new TokenBuckets(Number(process.env.RATE_LIMIT_BURST ?? 30), Number(process.env.RATE_LIMIT_PER_SECOND ?? 10));
 
 /**
@@ -60,6 +76,7 @@ export function actionHandler<Schema extends z.ZodMiniType<{ id: string }>, Resu
       const parsed = definition.schema.safeParse(frame);
       if (!parsed.success) throw schemaRefusal(parsed.error);
       const data = await definition.run(parsed.data, { caller, receivedAt: event.requestContext.requestTimeEpoch });
+      await keepConnectionAlive(definition.action, caller.connectionId, event.requestContext.connectedAt, now);
       return respond(okReply(parsed.data.id, data));
     } catch (error) {
       if (isRequestError(error)) {

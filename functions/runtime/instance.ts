@@ -37,7 +37,13 @@ export function storageFromEnv(): Storage {
 
 /** The pusher for this Lambda instance, talking to the stage's Management API. */
 export function pusherFromEnv(): Pusher {
-  pusher ??= createPusher({ storage: storageFromEnv(), managementEndpoint: requiredEnv('MANAGEMENT_API_URL'), clock: Date.now });
+  pusher ??= createPusher({
+    storage: storageFromEnv(),
+    managementEndpoint: requiredEnv('MANAGEMENT_API_URL'),
+    clock: Date.now,
+    // Tests shorten it to see a stale record dropped at once.
+    ...(process.env.CONNECT_GRACE_MS ? { connectGraceMs: Number(process.env.CONNECT_GRACE_MS) } : {}),
+  });
   return pusher;
 }
 

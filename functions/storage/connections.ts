@@ -50,6 +50,25 @@ export async function removeConnection(storage: Storage, connectionId: string): 
   return result.Attributes as ConnectionRecord | undefined;
 }
 
+/**
+ * Deletes the record of a connection that answered 410, unless it opened after `openedBefore`:
+ * API Gateway answers 410 to pushes while `$connect` still runs, and that brand-new record must
+ * stay. Returns whether the connection is now forgotten.
+ */
+export async function removeGoneConnection(storage: Storage, connectionId: string, openedBefore: number): Promise<boolean> {
+  return writeIfConditionHolds(() =>
+    storage.db.send(
+      new DeleteCommand({
+        TableName: storage.tables.connections,
+        Key: { connectionId },
+        // A record already gone counts as removed: the caller forgets the connection elsewhere too.
+        ConditionExpression: 'attribute_not_exists(connectionId) OR connectedAt < :openedBefore',
+        ExpressionAttributeValues: { ':openedBefore': openedBefore },
+      }),
+    ),
+  );
+}
+
 /** Records a heartbeat. Does nothing for a connection that was already removed. */
 export async function touchConnection(storage: Storage, connectionId: string, nowMs: number): Promise<void> {
   await writeIfConditionHolds(() =>

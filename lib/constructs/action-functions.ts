@@ -151,6 +151,9 @@ export class ActionFunctions extends Construct {
         else if (access === 'write') table.grantWriteData(fn);
         else table.grantReadWriteData(fn);
       }
+      // Any action refreshes its connection's record (functions/runtime/keep-alive.ts): an update, nothing more.
+      const connectionsAccess = spec.tables.connections;
+      if (connectionsAccess !== 'readWrite' && connectionsAccess !== 'write') props.tables.connections.grant(fn, 'dynamodb:UpdateItem');
       if (spec.push) props.gateway.grantPush(fn);
       if (spec.enqueue) props.fanOutQueue.grantSendMessages(fn);
       for (const action of spec.actions) {

@@ -5,7 +5,7 @@
  * execution environment as a killed Lambda would. Nothing of this exists in a deployment: the
  * checkpoint hook is only installed by the local cloud's worker threads.
  */
-export type FaultAction = 'throw' | 'crash';
+export type FaultAction = 'throw' | 'crash' | 'pause';
 
 export interface FaultRule {
   /** Step name, e.g. `fanout:item-written`. */
@@ -17,9 +17,11 @@ export interface FaultRule {
   when?: (detail: Record<string, unknown>) => boolean;
   /** How many times the rule fires before it retires (default: always). */
   times?: number;
+  /** `pause`: the function waits at the checkpoint until this settles, then goes on (to order it against other work). */
+  until?: Promise<unknown>;
 }
 
-export type Verdict = 'continue' | FaultAction;
+export type Verdict = 'continue' | 'throw' | 'crash';
 
 export class FaultPlan {
   private rules: (FaultRule & { remaining: number })[] = [];
@@ -46,17 +48,24 @@ export class FaultPlan {
     for (const listener of this.listeners) listener(false);
   }
 
-  decide(functionName: string, step: string, detail: Record<string, unknown>): Verdict {
-    const rule = this.rules.find(
+  /** What the function does at this checkpoint, once any `pause` rule's `until` settled. */
+  async decide(functionName: string, step: string, detail: Record<string, unknown>): Promise<Verdict> {
+    const rule = this.match(functionName, step, detail);
+    if (!rule) return 'continue';
+    rule.remaining--;
+    this.fired.push({ functionName, step, action: rule.action, detail });
+    if (rule.action !== 'pause') return rule.action;
+    await rule.until?.catch(() => undefined);
+    return 'continue';
+  }
+
+  private match(functionName: string, step: string, detail: Record<string, unknown>) {
+    return this.rules.find(
       (candidate) =>
         candidate.remaining > 0 &&
         candidate.step === step &&
         (candidate.functionName === undefined || functionName.includes(candidate.functionName)) &&
         (candidate.when === undefined || candidate.when(detail)),
     );
-    if (!rule) return 'continue';
-    rule.remaining--;
-    this.fired.push({ functionName, step, action: rule.action, detail });
-    return rule.action;
   }
 }

@@ -82,8 +82,7 @@ class ExecutionEnvironment {
     }
     this.worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'checkpoint') {
-        const verdict = this.faults.decide(fn.name, reply.step ?? '', reply.detail ?? {});
-        this.worker.postMessage({ type: 'verdict', id: reply.id, verdict });
+        void this.faults.decide(fn.name, reply.step ?? '', reply.detail ?? {}).then((verdict) => this.worker.postMessage({ type: 'verdict', id: reply.id, verdict }));
       } else if (reply.type === 'started') {
         this.startTimeout();
       } else {

@@ -51,4 +51,20 @@ describe('presence of a crashed client', () => {
     cloud.gateway.faults.clear();
     await Promise.all([watcher.close(), alive.close()]);
   });
+
+  it('keeps a connection that sends actions but never pings reachable and online past the TTL', async () => {
+    const busy = await connectAs(cloud, 'pe-busy');
+    const friend = await connectAs(cloud, 'pe-friend');
+    // Three TTLs of actions other than ping: each is a sign of life.
+    const until = Date.now() + 12_000;
+    while (Date.now() < until) {
+      expect((await busy.request('sync', { after: 0 })).ok).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const sent = await friend.request('send', { clientMsgId: 'to-busy', to: 'pe-busy', body: { kind: 'text', text: 'still there?' } });
+    expect(sent.ok, JSON.stringify(sent)).toBe(true);
+    await busy.waitForEvent('message', (data) => data.message?.msgId === sent.data.msgId);
+    expect((await friend.request('presence', { users: ['pe-busy'] })).data.users['pe-busy'].online).toBe(true);
+    await Promise.all([busy.close(), friend.close()]);
+  });
 });

@@ -43,7 +43,8 @@ describe('no loss, no duplicate, contiguous seq under faults', () => {
   };
 
   beforeAll(async () => {
-    cloud = await startTestCloud({ queueAttributes: { VisibilityTimeout: '5' }, functionEnvironment: NO_RATE_LIMITS });
+    // A connection record younger than CONNECT_GRACE_MS survives a 410 (its $connect may still run): 500 ms here.
+    cloud = await startTestCloud({ queueAttributes: { VisibilityTimeout: '5' }, functionEnvironment: { ...NO_RATE_LIMITS, CONNECT_GRACE_MS: '500' } });
   });
   afterEach(() => {
     cloud.lambda.faults.clear();
