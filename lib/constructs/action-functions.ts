@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { AttachmentStorage } from './attachment-storage.js';
 import { HandlerFunction } from './handler-function.js';
 import type { WebSocketGateway } from './websocket-gateway.js';
 
@@ -12,6 +13,7 @@ export interface ActionFunctionsProps {
   fanOutQueue: IQueue;
   gateway: WebSocketGateway;
   environment: Record<string, string>;
+  attachments: AttachmentStorage;
   /** Days each function's logs are kept. */
   logRetentionDays?: number;
 }
@@ -26,6 +28,8 @@ interface ActionSpec {
   tables: Partial<Record<TableName, Access>>;
   push?: boolean;
   enqueue?: boolean;
+  /** What the function does with the attachments bucket (lib/constructs/attachment-storage.ts). */
+  attachments?: 'upload' | 'attach' | 'download';
   timeout?: Duration;
 }
 
@@ -44,6 +48,8 @@ const ACTIONS: ActionSpec[] = [
     tables: { connections: 'readWrite', timelines: 'readWrite', conversations: 'readWrite', memberships: 'readWrite', claims: 'readWrite' },
     push: true,
     enqueue: true,
+    // An attachment message: HeadObject and PutObjectTagging before the message is stored.
+    attachments: 'attach',
     // 256 MB, 10 s: about ten DynamoDB calls and the pushes; the timeout also bounds retry takeover.
     timeout: SEND_TIMEOUT,
   },
@@ -142,6 +148,9 @@ export class ActionFunctions extends Construct {
       }
       if (spec.push) props.gateway.grantPush(fn);
       if (spec.enqueue) props.fanOutQueue.grantSendMessages(fn);
+      if (spec.attachments === 'upload') props.attachments.grantUpload(fn);
+      else if (spec.attachments === 'attach') props.attachments.grantAttach(fn);
+      else if (spec.attachments === 'download') props.attachments.grantDownload(fn);
       for (const action of spec.actions) {
         props.gateway.addAction(action, fn);
         this.functions.set(action, fn);

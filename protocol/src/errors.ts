@@ -21,11 +21,19 @@ export const ERROR_REASONS = {
     'invalidField',
     /** No action, or one the server does not know. */
     'unknownAction',
+    /** `attachmentUpload`: the content type is not in the deployment's allowed list. */
+    'contentTypeNotAllowed',
+    /** `send`: the attachment was never uploaded (or its upload URL expired unused). */
+    'attachmentNotUploaded',
+    /** `send`: the body's size or content type is not what was uploaded. */
+    'attachmentMismatch',
   ],
   UNAUTHORIZED: ['notAuthenticated', /* reserved */ 'tokenExpired'],
   FORBIDDEN: [
     'notMember',
     'notOwner',
+    /** `send`: the attachment was uploaded by someone else. */
+    'notUploader',
     // Reserved for coming features:
     'blocked',
     'moderated',
@@ -35,15 +43,18 @@ export const ERROR_REASONS = {
     'notAdmin',
     'onlyAdminsSend',
   ],
-  NOT_FOUND: [],
+  NOT_FOUND: [
+    /** `attachmentDownload`: the message has no attachment, or it was recalled. */
+    'noAttachment',
+  ],
   CONFLICT: [
     /** A send with this clientMsgId is still in progress: retry later with the same clientMsgId. */
     'inProgress',
     /** The clientMsgId was already used for a message to another conversation: do not retry. */
     'clientMsgIdReused',
   ],
-  TOO_LARGE: ['bodyTooLarge', 'groupFull', 'tooManyMembers'],
-  RATE_LIMITED: ['connectionRate', 'sendRate'],
+  TOO_LARGE: ['bodyTooLarge', 'groupFull', 'tooManyMembers', /** above `maxAttachmentMB` */ 'attachmentTooLarge'],
+  RATE_LIMITED: ['connectionRate', 'sendRate', /** the per-user daily upload quota is used up */ 'uploadQuota'],
   INTERNAL: [],
 } as const satisfies Record<ErrorCode, readonly string[]>;
 

@@ -7,13 +7,17 @@
  */
 export * from './identifiers.js';
 export * from './limits.js';
+export * from './attachments.js';
 export * from './errors.js';
 export * from './schemas/identifiers.js';
+export * from './schemas/attachments.js';
 export * from './schemas/shapes.js';
 export * from './schemas/frames.js';
 export * from './events.js';
 export * from './actions/index.js';
 export * from './actions/add-members.js';
+export * from './actions/attachment-download.js';
+export * from './actions/attachment-upload.js';
 export * from './actions/conversations.js';
 export * from './actions/create-group.js';
 export * from './actions/history.js';

@@ -3,7 +3,14 @@ import type { Body, ConnectionFailure, ConversationState, Message } from '../../
 /** Same rule as the server's USER_ID_PATTERN. */
 export const USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
 
-export const bodyText = (body: Body): string => (body.kind === 'text' ? body.text : `[${body.type}]`);
+const ATTACHMENT_LABELS = { image: 'Photo', video: 'Video', audio: 'Voice note', file: 'File' } as const;
+
+export function bodyText(body: Body): string {
+  if (body.kind === 'text') return body.text;
+  if (body.kind === 'custom') return `[${body.type}]`;
+  const label = body.kind === 'file' ? `📎 ${body.name}` : ATTACHMENT_LABELS[body.kind];
+  return body.caption ? `${label}: ${body.caption}` : label;
+}
 
 export function conversationName(conversation: Pick<ConversationState, 'conversationId' | 'kind' | 'peer' | 'title'>): string {
   if (conversation.kind === 'direct') return conversation.peer ?? conversation.conversationId;

@@ -1,5 +1,7 @@
 import type * as z from 'zod/mini';
 import { addMembersRequest, addMembersResult } from './add-members.js';
+import { attachmentDownloadRequest, attachmentDownloadResult } from './attachment-download.js';
+import { attachmentUploadRequest, attachmentUploadResult } from './attachment-upload.js';
 import { conversationsRequest, conversationsResult } from './conversations.js';
 import { createGroupRequest, createGroupResult } from './create-group.js';
 import { historyRequest, historyResult } from './history.js';
@@ -30,6 +32,8 @@ export const actions = {
   typing: { request: typingRequest, result: typingResult },
   presence: { request: presenceRequest, result: presenceResult },
   ping: { request: pingRequest, result: pingResult },
+  attachmentUpload: { request: attachmentUploadRequest, result: attachmentUploadResult },
+  attachmentDownload: { request: attachmentDownloadRequest, result: attachmentDownloadResult },
 } as const;
 
 export type ActionName = keyof typeof actions;
