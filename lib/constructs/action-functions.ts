@@ -122,6 +122,22 @@ const ACTIONS: ActionSpec[] = [
     push: true,
     enqueue: true,
   },
+  {
+    actions: ['attachmentUpload'],
+    handler: 'attachment-upload',
+    description: 'attachmentUpload: counts the daily quota and presigns an S3 upload',
+    // 256 MB, 10 s: one conditional update and a presign (no S3 call: signing is local).
+    tables: { claims: 'readWrite' },
+    attachments: 'upload',
+  },
+  {
+    actions: ['attachmentDownload'],
+    handler: 'attachment-download',
+    description: 'attachmentDownload: presigns an S3 download for a member',
+    // 256 MB, 10 s: a membership get, a message get and a presign.
+    tables: { memberships: 'read', conversations: 'read' },
+    attachments: 'download',
+  },
 ];
 
 const functionId = (handler: string): string =>

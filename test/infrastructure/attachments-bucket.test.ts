@@ -98,6 +98,41 @@ describe('attachments bucket', () => {
   });
 });
 
+describe('who may touch attachments', () => {
+  const template = synthTemplate();
+
+  /** Each policy's S3 actions, by the function whose role it is attached to. */
+  function s3ActionsByPolicy(): Map<string, string[]> {
+    const found = new Map<string, string[]>();
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+      const actions = (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+        .flatMap((statement) => [statement.Action].flat())
+        .filter((action) => action.startsWith('s3:'));
+      if (actions.length > 0) found.set(id, actions.sort());
+    }
+    return found;
+  }
+
+  it('grants each attachment function only what it does: upload writes, send reads and re-tags, download reads', () => {
+    const byPolicy = s3ActionsByPolicy();
+    const policyOf = (prefix: string) => [...byPolicy.entries()].find(([id]) => id.startsWith(prefix))?.[1];
+    expect(policyOf('ActionsAttachmentUploadHandler')).toEqual(['s3:PutObject', 's3:PutObjectTagging']);
+    expect(policyOf('ActionsSendHandler')).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObjectTagging']);
+    expect(policyOf('ActionsAttachmentDownloadHandler')).toEqual(['s3:GetObject']);
+    // No other function of the stack reaches the bucket (and none may delete: a recall will, with grantDelete).
+    expect(byPolicy.size).toBe(3);
+  });
+
+  it('bundles the S3 presigners into the functions and takes the rest of the SDK from the runtime', async () => {
+    const { SDK_FROM_RUNTIME } = await import('../../lib/constructs/handler-function.js');
+    const matches = (name: string) => SDK_FROM_RUNTIME.some((pattern) => new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace('*', '.*')}$`).test(name));
+    for (const name of ['@aws-sdk/client-s3', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb', '@aws-sdk/signature-v4-multi-region', '@aws-sdk/core']) {
+      expect(matches(name), name).toBe(true);
+    }
+    for (const name of ['@aws-sdk/s3-request-presigner', '@aws-sdk/s3-presigned-post']) expect(matches(name), name).toBe(false);
+  });
+});
+
 describe('AttachmentStorage grants', () => {
   /** A stack with the construct and one role per grant: which actions on which resources each gets. */
   function grantsOf(grant: (storage: AttachmentStorage, role: iam.Role) => void): { Action: string | string[]; Resource: unknown }[] {

@@ -21,6 +21,8 @@ const TWO_WAY_ACTIONS = [
   'typing',
   'presence',
   'ping',
+  'attachmentUpload',
+  'attachmentDownload',
 ];
 
 const resourcesOf = (template: Template, type: string): [string, Resource][] =>
