@@ -126,7 +126,7 @@ describe('attachments in a direct chat', () => {
 describe('attachments in groups', () => {
   it('write fan-out group: every member downloads the same bytes; a removed member is refused', async () => {
     const ids = [unique('owner'), unique('m1'), unique('m2')];
-    const [owner, m1, m2] = await Promise.all(ids.map(connect));
+    const [owner, m1, m2] = (await Promise.all(ids.map(connect))) as [TestClient, TestClient, TestClient];
     const created = await owner.request('createGroup', { title: 'small', members: ids.slice(1) });
     const conversationId = created.data.conversationId;
     const file = { name: 'clip.mp4', contentType: 'video/mp4', bytes: new Uint8Array(randomBytes(200_000)) };
@@ -144,7 +144,7 @@ describe('attachments in groups', () => {
       expect(sha256(bytes)).toBe(sha256(file.bytes));
     }
 
-    expect((await owner.request('removeMembers', { conversationId, members: [ids[2]] })).ok).toBe(true);
+    expect((await owner.request('removeMembers', { conversationId, members: [ids[2]!] })).ok).toBe(true);
     const refused = await m2.request('attachmentDownload', { conversationId, conversationSeq: sent.data.conversationSeq });
     expect(refused.error).toMatchObject({ code: 'FORBIDDEN', reason: 'notMember' });
   });
