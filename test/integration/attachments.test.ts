@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { HeadObjectCommand, GetObjectTaggingCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { ImClient, type MessageItem } from '../../client/src/index.js';
 import { LOCAL_CREDENTIALS, type LocalCloud } from '../../local-cloud/local-cloud.js';
 import { askUpload, download, putBytes, s3ErrorCode, sha256, uploadFile } from '../support/attachment-upload.js';
 import { waitForQueuesIdle } from '../support/fan-out-idle.js';
@@ -273,5 +275,41 @@ describe('attachmentUpload limits', () => {
     expect(refused.error!.retryAfterMs).toBeLessThanOrEqual(86_400_000);
     // Another user has a quota of their own.
     expect((await (await connect(unique('bob'))).request('attachmentUpload', { name: 'a.png', contentType: 'image/png', size: MAX_BYTES })).ok).toBe(true);
+  });
+});
+
+describe('the SDK: sendAttachment and downloadUrl against the local cloud', () => {
+  const sdk = (userId: string) => {
+    const client = new ImClient({ url: cloud.url, userId, token: () => cloud.devToken(userId), WebSocket, network: false, autoLoadConversations: false });
+    const messages: MessageItem[] = [];
+    client.on('message', (item) => messages.push(item));
+    return { client, messages };
+  };
+
+  it('uploads through the presigned URL and the recipient downloads the same bytes', async () => {
+    const [aliceId, bobId] = [unique('alice'), unique('bob')];
+    const alice = sdk(aliceId);
+    const bob = sdk(bobId);
+    const progress: number[] = [];
+    alice.client.on('uploadProgress', (event) => progress.push(event.loaded));
+    await Promise.all([alice.client.start(), bob.client.start()]);
+    try {
+      const bytes = new Uint8Array(randomBytes(120_000));
+      const reply = await alice.client.sendAttachment(bobId, new Blob([bytes], { type: 'application/pdf' }), { name: 'contract.pdf', caption: 'sign here' });
+      expect(progress.at(-1)).toBe(bytes.length);
+      await expect.poll(() => bob.messages.some((item) => item.message.msgId === reply.msgId)).toBe(true);
+      const received = bob.messages.find((item) => item.message.msgId === reply.msgId)!.message;
+      expect(received.body).toMatchObject({ kind: 'file', name: 'contract.pdf', size: bytes.length, contentType: 'application/pdf', caption: 'sign here' });
+
+      const response = await fetch(await bob.client.downloadUrl(received));
+      expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="contract.pdf"/);
+      expect(sha256(new Uint8Array(await response.arrayBuffer()))).toBe(sha256(bytes));
+
+      // A type the deployment refuses fails before any upload, and leaves a failed entry.
+      await expect(alice.client.sendAttachment(bobId, new Uint8Array(10), { contentType: 'application/x-msdownload' })).rejects.toMatchObject({ code: 'BAD_REQUEST', reason: 'contentTypeNotAllowed' });
+      expect(alice.client.uploads).toEqual([expect.objectContaining({ status: 'failed' })]);
+    } finally {
+      await Promise.all([alice.client.stop(), bob.client.stop()]);
+    }
   });
 });
