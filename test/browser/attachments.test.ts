@@ -7,6 +7,12 @@ import { browserFixture, openConversation, saveScreenshot, signIn, startDirectCh
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
+/** The page's types, as far as these tests touch them (the test project has no DOM library). */
+type ImageElement = { complete: boolean; naturalWidth: number; naturalHeight: number; src: string };
+declare const DataTransfer: new () => { items: { add(file: unknown): void } };
+declare const DragEvent: new (type: string, init: object) => unknown;
+declare const File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+
 /** A real PNG (RGB, a colour gradient), so the browser decodes it and draws its thumbnail. */
 function png(width: number, height: number): Buffer {
   const crcTable = [...Array(256).keys()].map((n) => {
@@ -65,14 +71,14 @@ describe('web chat: attachments', () => {
 
     await openConversation(bob, 'ann');
     const image = bob.getByTestId('attachment-image');
-    await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0 && img.src.startsWith('http')), { timeout: WAIT }).toBe(true);
-    expect(await image.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([320, 200]);
-    const shown = await image.evaluate(async (img: HTMLImageElement) => [...new Uint8Array(await (await fetch(img.src)).arrayBuffer())]);
+    await expect.poll(() => image.evaluate((img: ImageElement) => img.complete && img.naturalWidth > 0 && img.src.startsWith('http')), { timeout: WAIT }).toBe(true);
+    expect(await image.evaluate((img: ImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([320, 200]);
+    const shown = await image.evaluate(async (img: ImageElement) => [...new Uint8Array(await (await fetch(img.src)).arrayBuffer())]);
     expect(sha256(Uint8Array.from(shown))).toBe(sha256(photo));
 
     // A PDF dropped onto the chat pane: a chip with name and size that downloads.
     const document = pdf();
-    await alice.getByTestId('chat').evaluate((chat, bytes) => {
+    await alice.getByTestId('chat').evaluate((chat: { dispatchEvent(event: unknown): boolean }, bytes: number[]) => {
       const transfer = new DataTransfer();
       transfer.items.add(new File([Uint8Array.from(bytes)], 'terms.pdf', { type: 'application/pdf' }));
       for (const type of ['dragover', 'drop']) chat.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
