@@ -28,8 +28,8 @@ interface ActionSpec {
   tables: Partial<Record<TableName, Access>>;
   push?: boolean;
   enqueue?: boolean;
-  /** What the function does with the attachments bucket (lib/constructs/attachment-storage.ts). */
-  attachments?: 'upload' | 'attach' | 'download';
+  /** What the function does with the attachments bucket (lib/constructs/attachment-storage.ts); `delete`: a recall. */
+  attachments?: 'upload' | 'attach' | 'download' | 'delete';
   timeout?: Duration;
 }
 
@@ -167,6 +167,7 @@ export class ActionFunctions extends Construct {
       if (spec.attachments === 'upload') props.attachments.grantUpload(fn);
       else if (spec.attachments === 'attach') props.attachments.grantAttach(fn);
       else if (spec.attachments === 'download') props.attachments.grantDownload(fn);
+      else if (spec.attachments === 'delete') props.attachments.grantDelete(fn);
       for (const action of spec.actions) {
         props.gateway.addAction(action, fn);
         this.functions.set(action, fn);
