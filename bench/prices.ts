@@ -13,6 +13,7 @@ export const PRICES = {
     'https://aws.amazon.com/sqs/pricing/ (beyond the free tier)',
     'https://aws.amazon.com/api-gateway/pricing/ (WebSocket APIs, first 1 billion messages)',
     'https://ably.com/pricing (published list prices, pay-as-you-go)',
+    'https://aws.amazon.com/s3/pricing/ (S3 Standard, first 50 TB)',
   ],
   aws: {
     dynamoDb: {
@@ -34,6 +35,16 @@ export const PRICES = {
       /** Messages in and out, metered in 32 KB increments; first 1 billion per month. */
       perMillionMessages: 1.0,
       perMillionConnectionMinutes: 0.25,
+    },
+    s3: {
+      /** S3 Standard storage, first 50 TB per month. */
+      perGbMonth: 0.023,
+      /** PUT, COPY, POST, LIST requests (PutObjectTagging is priced as a PUT). */
+      perThousandPutRequests: 0.005,
+      /** GET, SELECT and all other requests (HeadObject, CORS preflights). */
+      perThousandGetRequests: 0.0004,
+      /** Data transfer out to the internet, first 10 TB per month (downloads to devices). */
+      transferOutPerGb: 0.09,
     },
     ignored: 'CloudWatch Logs/metrics, data transfer out, X-Ray, Secrets Manager ($0.40/secret-month + $0.05 per 10k calls, cached per cold start), KMS, DynamoDB storage and PITR backups, free tiers.',
   },

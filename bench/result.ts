@@ -4,6 +4,7 @@ import type { PRICES } from './prices.js';
 import type { HandlerColdStart } from './scenarios/cold-start.js';
 import type { GsiAccounting } from './scenarios/dynamodb-accounting.js';
 import type { DirectLatency, GroupReach } from './scenarios/latency.js';
+import type { AttachmentCost } from './scenarios/attachment-costs.js';
 import type { MessageCosts } from './scenarios/message-costs.js';
 
 export interface TargetCheck {
@@ -42,6 +43,8 @@ export interface BenchResult {
   baseline: { assumptions: Record<string, number>; measuredScanRru: Record<number, number>; points: BaselinePoint[]; ours: { users: number; perMessage: number; label: string }[] };
   dollars: { direct: Dollars; directPerMillion: number; ping: Dollars; groups: GroupDollars[]; monthly: MonthlyEstimate[] };
   targets: TargetCheck[];
+  /** An attachment message: the WebSocket side priced like a message, plus S3 requests and storage. */
+  attachment?: AttachmentCost & { websocketDollars: Dollars };
   dynamoDbLocalAccounting: GsiAccounting;
   notes: string[];
 }

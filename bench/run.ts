@@ -18,6 +18,7 @@ import type { BenchResult, GroupDollars, TargetCheck } from './result.js';
 import { measureColdStarts, measureSdkOnlyInit } from './scenarios/cold-start.js';
 import { checkGsiAccounting, type GsiAccounting } from './scenarios/dynamodb-accounting.js';
 import { type GroupReach, measureDirectLatency, measureGroupReach } from './scenarios/latency.js';
+import { type AttachmentCost, measureAttachmentMessage } from './scenarios/attachment-costs.js';
 import { type GroupCost, measureDirectAndConnection, measureGroups, type MessageCosts } from './scenarios/message-costs.js';
 import { log, round, startBenchCloud } from './support.js';
 
@@ -46,10 +47,13 @@ async function main(): Promise<void> {
     // 1. Billable operations per message, and read fan-out reach, on one cloud.
     const bench = await startBenchCloud(dynamo.endpoint, { functionEnvironment: { LARGE_GROUP_THRESHOLD: String(config.threshold) }, queueAttributes: { VisibilityTimeout: '30' } });
     let costs: MessageCosts;
+    let attachment: AttachmentCost;
     const groupReach: GroupReach[] = [];
     try {
       log('direct messages, pings, connects');
       const direct = await measureDirectAndConnection(bench, 10);
+      log('attachment messages (1 MB through presigned URLs)');
+      attachment = await measureAttachmentMessage(bench, QUICK ? 2 : 5);
       const { costs: groups, kept } = await measureGroups(
         bench,
         config.sizes,
@@ -91,7 +95,7 @@ async function main(): Promise<void> {
     const coldStarts = await measureColdStarts(ROOT, QUICK ? 2 : 5);
     const sdkOnlyInitMs = measureSdkOnlyInit(ROOT, QUICK ? 2 : 5);
 
-    const result = { ...assemble({ started, costs, groupReach, latency, coldStarts, measuredScanRru, gsi, notes }), sdkOnlyInitMs };
+    const result = { ...assemble({ started, costs, groupReach, latency, coldStarts, measuredScanRru, gsi, notes }), sdkOnlyInitMs, attachment: { ...attachment, websocketDollars: dollarsOf(attachment.cost) } };
     const written = writeReport(path.join(ROOT, 'bench', 'results'), result);
     log(`wrote ${written.map((file) => path.relative(ROOT, file)).join(', ')}`);
   } finally {

@@ -42,7 +42,54 @@ export interface ImConfig {
   manageAccountLogsRole: boolean;
   /** Where alarm notifications go (an SNS topic with an email subscription); none when absent. */
   alarmEmail?: string;
+  /** Photos, videos, voice notes and files (docs/protocol.md, "Attachments"). */
+  attachments: AttachmentConfig;
 }
+
+export interface AttachmentConfig {
+  /** The largest attachment, in MB (2^20 bytes): `attachmentUpload` answers TOO_LARGE above it. */
+  maxMB: number;
+  /** The content types `attachmentUpload` accepts (lower case, no parameters); others are BAD_REQUEST. */
+  contentTypes: string[];
+  /** How many MB one user may upload per UTC day: RATE_LIMITED beyond. */
+  dailyQuotaMB: number;
+  /** Web origins whose pages may upload and download (the bucket's CORS), each may hold one `*`. */
+  origins: string[];
+}
+
+/** Images, video, audio, PDF and common documents. No SVG or HTML: both can carry script. */
+export const DEFAULT_ATTACHMENT_CONTENT_TYPES = [
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'image/heic',
+  'image/heif',
+  'video/mp4',
+  'video/quicktime',
+  'video/webm',
+  'audio/mpeg',
+  'audio/mp4',
+  'audio/aac',
+  'audio/ogg',
+  'audio/webm',
+  'audio/wav',
+  'application/pdf',
+  'text/plain',
+  'text/csv',
+  'application/zip',
+  'application/msword',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.ms-excel',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.ms-powerpoint',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/vnd.oasis.opendocument.text',
+  'application/vnd.oasis.opendocument.spreadsheet',
+];
+
+/** Pages on this machine: the local cloud's web page, a dev server. */
+export const DEFAULT_ATTACHMENT_ORIGINS = ['http://127.0.0.1:*', 'http://localhost:*'];
 
 export const DEFAULT_ISSUER = 'serverless-im';
 export const DEFAULT_AUDIENCE = 'serverless-im';
@@ -110,6 +157,15 @@ const wholeNumber = (min: number, max: number) =>
     const number = wholeNumberText(text);
     return number !== undefined && number >= min && number <= max ? number : undefined;
   });
+/** A comma-separated list whose every entry passes `entry`; empty entries are dropped. */
+const listOf = (expected: string, entry: (text: string) => boolean) =>
+  setting(expected, (text) => {
+    const entries = text.split(',').map((part) => part.trim()).filter(Boolean);
+    return entries.length > 0 && entries.every(entry) ? [...new Set(entries)] : undefined;
+  });
+const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
+/** An origin (`https://chat.example.com`, `http://localhost:5173`) with at most one `*` (S3 CORS allows one). */
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.*-]+(:(\d{1,5}|\*))?$/;
 const httpsUrl = (text: string) => (z.url({ protocol: /^https$/ }).safeParse(text).success ? text : undefined);
 
 /** A user pool id starts with its region, so the issuer never depends on where the CLI runs. */
@@ -142,6 +198,11 @@ const contextShape = {
   fanOutRetentionDays: wholeNumber(1, 14),
   alarmEmail: setting('an email address', (text) => (z.email().safeParse(text).success ? text : undefined)),
   apiGatewayLogsRole: booleanSetting(),
+  // S3 takes single uploads up to 5 GiB.
+  maxAttachmentMB: wholeNumber(1, 5_120),
+  attachmentContentTypes: listOf('a comma-separated list of lower-case MIME types such as image/png,application/pdf', (text) => CONTENT_TYPE.test(text)),
+  attachmentDailyQuotaMB: setting('a whole number from maxAttachmentMB to 10000000', wholeNumberText),
+  attachmentOrigins: listOf('a comma-separated list of origins such as https://chat.example.com (one * at most each)', (text) => ORIGIN.test(text) && text.split('*').length <= 2),
 };
 
 export const CONTEXT_KEYS = Object.keys(contextShape) as (keyof typeof contextShape)[];
@@ -192,6 +253,11 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
   if (largeGroupThreshold < 1 || largeGroupThreshold > maxGroupMembers) {
     expected(ctx, 'largeGroupThreshold', `a whole number from 1 to ${maxGroupMembers}`);
   }
+  const maxAttachmentMB = settings.maxAttachmentMB ?? 100;
+  const dailyQuotaMB = settings.attachmentDailyQuotaMB ?? Math.max(2_048, maxAttachmentMB);
+  if (dailyQuotaMB < maxAttachmentMB || dailyQuotaMB > 10_000_000) {
+    expected(ctx, 'attachmentDailyQuotaMB', `a whole number from maxAttachmentMB (${maxAttachmentMB}) to 10000000`);
+  }
   return {
     stageName,
     auth: authOf(settings, ctx),
@@ -207,6 +273,12 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
     fanOutRetentionDays: settings.fanOutRetentionDays ?? 4,
     manageAccountLogsRole: settings.apiGatewayLogsRole ?? true,
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
+    attachments: {
+      maxMB: maxAttachmentMB,
+      contentTypes: settings.attachmentContentTypes ?? DEFAULT_ATTACHMENT_CONTENT_TYPES,
+      dailyQuotaMB,
+      origins: settings.attachmentOrigins ?? DEFAULT_ATTACHMENT_ORIGINS,
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ImConfig } from './config.js';
 import { ActionFunctions, SEND_TIMEOUT, type TableName } from './constructs/action-functions.js';
+import { AttachmentStorage } from './constructs/attachment-storage.js';
 import { ConnectionStorage } from './constructs/connection-storage.js';
 import { GroupFanOut } from './constructs/group-fan-out.js';
 import { HandlerFunction } from './constructs/handler-function.js';
@@ -28,6 +29,7 @@ export class ImStack extends Stack {
     const tableOptions = { retainData: config.retainData, deletionProtection: config.deletionProtection };
     const storage = new ConnectionStorage(this, 'Storage', tableOptions);
     const messaging = new MessagingStorage(this, 'Messaging', tableOptions);
+    const attachments = new AttachmentStorage(this, 'Attachments', { origins: config.attachments.origins, retainData: config.retainData });
     const auth = new TokenAuth(this, 'Auth', { config: config.auth, logRetentionDays });
     const tables: Record<TableName, MessagingStorage['timelines']> = {
       connections: storage.table,
@@ -80,6 +82,10 @@ export class ImStack extends Stack {
       MAX_GROUP_MEMBERS: String(config.maxGroupMembers),
       EDIT_WINDOW_HOURS: String(config.editWindowHours),
       RECALL_WINDOW_HOURS: String(config.recallWindowHours),
+      ATTACHMENTS_BUCKET: attachments.bucket.bucketName,
+      MAX_ATTACHMENT_BYTES: String(config.attachments.maxMB * 1024 * 1024),
+      ATTACHMENT_CONTENT_TYPES: config.attachments.contentTypes.join(','),
+      ATTACHMENT_DAILY_QUOTA_BYTES: String(config.attachments.dailyQuotaMB * 1024 * 1024),
     };
 
     const fanOut = new GroupFanOut(this, 'FanOut', {
@@ -117,6 +123,7 @@ export class ImStack extends Stack {
       fanOutQueue: fanOut.queue,
       gateway: this.gateway,
       environment: actionEnvironment,
+      attachments,
       logRetentionDays,
     });
 
@@ -150,6 +157,7 @@ export class ImStack extends Stack {
     new CfnOutput(this, 'MembershipsTableName', { value: messaging.memberships.tableName });
     new CfnOutput(this, 'ClaimsTableName', { value: messaging.claims.tableName });
     new CfnOutput(this, 'GroupListenersTableName', { value: messaging.groupListeners.tableName });
+    new CfnOutput(this, 'AttachmentsBucketName', { value: attachments.bucket.bucketName });
     new CfnOutput(this, 'FanOutQueueName', { value: fanOut.queue.queueName });
     new CfnOutput(this, 'FanOutDeadLetterQueueName', { value: fanOut.deadLetterQueue.queueName });
     new CfnOutput(this, 'FanOutDeadLetterQueueArn', {

@@ -97,6 +97,8 @@ export interface LocalCloudOptions {
   assetsDir?: string;
   /** Port of the local S3 on 127.0.0.1; default 0 (a free one). */
   s3Port?: number;
+  /** Test-only: the local S3's clock (presigned URLs expire by it), e.g. to see a URL expire without waiting. */
+  s3Clock?: () => Date;
   /**
    * Functions the stack calls by ARN that are not in the template (the company's moderation
    * function), run from a file under `arn:aws:lambda:{region}:{account}:function:{name}`
@@ -239,6 +241,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(iam ? { iam } : {}),
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.s3Port !== undefined ? { port: options.s3Port } : {}),
+      ...(options.s3Clock ? { now: options.s3Clock } : {}),
     });
     stops.push(s3.stop);
     const eventBridge = await startEventBridge({

@@ -15,11 +15,15 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
 
+const S3_SOURCES = 'http://127.0.0.1:* https://*.amazonaws.com';
+
 const SECURITY_HEADERS = {
   'cache-control': 'no-cache',
   'x-content-type-options': 'nosniff',
   // Scripts only from this origin; WebSocket and fetch to this origin (ws: for the gateway).
-  'content-security-policy': "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'none'",
+  // Attachments: uploads (connect) and inline pictures, video and voice notes (img, media) come
+  // straight from S3 through presigned URLs: the local S3 on 127.0.0.1, or S3 itself.
+  'content-security-policy': `default-src 'self'; connect-src 'self' ws: wss: ${S3_SOURCES}; img-src 'self' data: blob: ${S3_SOURCES}; media-src 'self' blob: ${S3_SOURCES}; object-src 'none'; base-uri 'none'`,
 };
 
 /**

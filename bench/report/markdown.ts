@@ -275,6 +275,33 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   );
   out.push('');
 
+  if (result.attachment) {
+    const a = result.attachment;
+    const ws = a.websocketDollars;
+    const requests = a.dollars.s3Put + a.dollars.s3Get;
+    out.push('## Attachment messages');
+    out.push('');
+    out.push(
+      `A ${n(a.bytes / 1024 / 1024, 1)} MB photo sent in a direct chat and downloaded once, measured end to end (attachmentUpload, PUT to the presigned URL, send, attachmentDownload, GET): the bytes never pass through a WebSocket frame or a Lambda.`,
+    );
+    out.push('');
+    out.push(
+      table(
+        ['Part', 'Per message', 'Per million messages'],
+        [
+          [`WebSocket side: ${n(a.cost.lambdaInvocations)} Lambda invocations, ${n(a.cost.dynamo.billedWrite)} WRU, ${n(a.cost.dynamo.billedRead)} RRU, ${n(a.cost.wsIn + a.cost.wsOut)} frames`, usd(ws.total), usd(ws.total * 1e6)],
+          [`S3 requests: ${Object.entries(a.s3Requests).map(([op, count]) => `${op} ${n(count)}`).join(', ')}`, usd(requests), usd(requests * 1e6)],
+          ['Text message, for comparison', usd(result.dollars.direct.total), usd(result.dollars.directPerMillion)],
+        ],
+      ),
+    );
+    out.push('');
+    out.push(
+      `Storage: ${usd(a.dollars.storagePerGbMonth)} per month for this file (S3 Standard at ${usd(result.prices.aws.s3.perGbMonth)} per GB-month), kept as long as its message; an upload never sent is deleted after a day. Each download to a device adds a GET (${usd(result.prices.aws.s3.perThousandGetRequests / 1000)}) and data transfer out (${usd(a.dollars.transferOutPerDownload)} for this file at ${usd(result.prices.aws.s3.transferOutPerGb)}/GB), usually the largest part.`,
+    );
+    out.push('');
+  }
+
   out.push('## Dollars');
   out.push('');
   out.push(`![Cost per million messages](${charts.dollars})`);

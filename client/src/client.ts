@@ -1,3 +1,4 @@
+import { type AttachmentData, type AttachmentDestination, AttachmentSender, type SendAttachmentOptions, type UploadEntry } from './attachments.js';
 import { type ConnectionFailure, ConnectionManager, type ConnectionState, type ConnectionStateChange } from './connection.js';
 import { ConversationStore, type ConversationState } from './conversations.js';
 import { Emitter, type Listener } from './emitter.js';
@@ -38,6 +39,7 @@ import { MemoryStorage, type JsonValue, type StorageAdapter } from './storage.js
 import { Timeline } from './timeline.js';
 import { defaultTimers, Sleeper, Timer, type Timers } from './timers.js';
 import { TypingTracker } from './typing.js';
+import { defaultUploadTransport } from './upload-transport.js';
 
 /** Every event an {@link ImClient} emits, and its payload. */
 export interface ImClientEvents {
@@ -65,6 +67,10 @@ export interface ImClientEvents {
   sent: { clientMsgId: string; reply: SendResult; message: Message };
   /** An outbox message failed permanently and left the outbox. */
   sendFailed: { clientMsgId: string; entry: OutboxEntry; error: ImError };
+  /** The attachments on their way changed (uploading, sending, failed, gone). */
+  uploads: UploadEntry[];
+  /** Bytes of an attachment uploaded so far. */
+  uploadProgress: { clientMsgId: string; loaded: number; total: number };
   /** A sync finished with nothing more to fetch. */
   synced: { lastSeq: number };
   /** Every server event as received, including ones this SDK does not know. */
@@ -94,6 +100,7 @@ export class ImClient {
   private readonly timeline: Timeline;
   private readonly largeGroups: LargeGroups;
   private readonly outboxQueue: Outbox;
+  private readonly attachments: AttachmentSender;
   private readonly conversationStore: ConversationStore;
   private readonly cache: MessageCache;
   private readonly typingTracker: TypingTracker;
@@ -237,6 +244,18 @@ export class ImClient {
       sent: (entry, reply) => this.onSent(entry, reply),
       failed: (entry, error) => this.emitter.emit('sendFailed', { clientMsgId: entry.clientMsgId, entry, error }),
     });
+    this.attachments = new AttachmentSender({
+      request: (action, params) => this.call(action, params),
+      send: (input) => this.send(input),
+      transport: options.uploadTransport ?? defaultUploadTransport,
+      sleeper: this.sleeper,
+      random,
+      now: () => this.timers.now(),
+      retry: { ...DEFAULTS.uploadRetry, ...options.uploadRetry },
+      newClientMsgId: generateId,
+      changed: (entries) => this.emitter.emit('uploads', entries),
+      progress: (progress) => this.emitter.emit('uploadProgress', progress),
+    });
   }
 
   // ---- Events -------------------------------------------------------------------------------
@@ -346,6 +365,40 @@ export class ImClient {
   async send(input: SendInput): Promise<SendResult> {
     await this.load();
     return this.outboxQueue.add(input);
+  }
+
+  /**
+   * Sends a photo, video, voice note or file: asks for an upload URL, uploads the bytes straight to
+   * S3 (`uploadProgress` events; retried with backoff, a fresh URL when one expired), then sends the
+   * message through the outbox. `to` is a conversation id or a user id (a direct message). Resolves
+   * with the send reply. If the upload fails for good the message is never sent: it stays in
+   * `uploads` as `failed` until `retryAttachment` or `discardAttachment`, and the promise rejects.
+   */
+  sendAttachment(to: AttachmentDestination, data: AttachmentData, options?: SendAttachmentOptions): Promise<SendResult> {
+    return this.attachments.send(to, data, options);
+  }
+
+  /** Tries a failed attachment again (same clientMsgId). */
+  retryAttachment(clientMsgId: string): Promise<SendResult> {
+    return this.attachments.retry(clientMsgId);
+  }
+
+  /** Forgets a failed attachment; false when there is none with that id. */
+  discardAttachment(clientMsgId: string): boolean {
+    return this.attachments.discard(clientMsgId);
+  }
+
+  /** Attachments on their way (uploading, sending, failed), oldest first. */
+  get uploads(): UploadEntry[] {
+    return this.attachments.list();
+  }
+
+  /**
+   * A short-lived URL for the attachment of a message (images, video and audio are served inline,
+   * other files as downloads). Reused until shortly before it expires; members only.
+   */
+  downloadUrl(message: Pick<Message, 'conversationId' | 'conversationSeq' | 'body'>): Promise<string> {
+    return this.attachments.downloadUrl(message);
   }
 
   /** Messages not yet acknowledged, oldest first. */

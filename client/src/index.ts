@@ -3,6 +3,8 @@ export type { ImClientOptions } from './options.js';
 export { ImError, isImError, type ImErrorCode, type ImErrorDetails, type ServerErrorCode } from './errors.js';
 export type { ClosingSignal, ConnectionFailure, ConnectionState, ConnectionStateChange, ReconnectOptions, TokenProvider } from './connection.js';
 export type { ConversationState } from './conversations.js';
+export type { AttachmentData, AttachmentDestination, SendAttachmentOptions, UploadEntry, UploadRetryOptions } from './attachments.js';
+export { defaultUploadTransport, type UploadRequest, type UploadResponse, type UploadTransport } from './upload-transport.js';
 export type { OutboxEntry, OutboxRetryOptions, OutboxStatus, SendInput } from './outbox.js';
 export type { RequestOptions, WhenDisconnected } from './requests.js';
 export { MemoryStorage, type JsonValue, type StorageAdapter } from './storage.js';

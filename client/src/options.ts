@@ -1,9 +1,11 @@
+import type { UploadRetryOptions } from './attachments.js';
 import type { ReconnectOptions, TokenProvider } from './connection.js';
 import type { NetworkMonitor } from './network.js';
 import type { OutboxRetryOptions } from './outbox.js';
 import type { WhenDisconnected } from './requests.js';
 import type { StorageAdapter } from './storage.js';
 import type { Timers } from './timers.js';
+import type { UploadTransport } from './upload-transport.js';
 import type { WebSocketConstructor } from './websocket.js';
 
 export interface ImClientOptions {
@@ -62,6 +64,10 @@ export interface ImClientOptions {
   autoLoadConversations?: boolean;
   /** Messages fetched for a large group seen for the first time. Default 50. */
   largeGroupBackfill?: number;
+  /** How attachment bytes go to S3. Default: XMLHttpRequest (with progress) where it exists, else fetch. */
+  uploadTransport?: UploadTransport;
+  /** Attachment uploads: defaults 5 attempts, backoff base 1 s, max 30 s, 10 minutes per upload. */
+  uploadRetry?: Partial<UploadRetryOptions>;
 }
 
 export const DEFAULTS = {
@@ -80,4 +86,5 @@ export const DEFAULTS = {
   typingThrottleMs: 3_000,
   autoLoadConversations: true,
   largeGroupBackfill: 50,
+  uploadRetry: { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000, timeoutMs: 10 * 60_000 },
 };

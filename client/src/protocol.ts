@@ -8,11 +8,15 @@
 import type * as P from '@serverless-im/protocol';
 import { parseConversationId } from '@serverless-im/protocol';
 
-export { directConversationId } from '@serverless-im/protocol';
+export { attachmentKindOf, directConversationId, isInlineContentType } from '@serverless-im/protocol';
 export type {
   ActionName,
   ActionParams,
   ActionResult,
+  AttachmentBody,
+  AttachmentDownloadResult,
+  AttachmentKind,
+  AttachmentUploadResult,
   Body,
   ClosingEvent,
   ConversationKind,

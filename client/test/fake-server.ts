@@ -13,6 +13,7 @@ import {
 } from '@serverless-im/protocol';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import type { UploadRequest, UploadResponse } from '../src/upload-transport.js';
 import type { WebSocketConstructor, WebSocketLike } from '../src/websocket.js';
 
 /**
@@ -217,6 +218,43 @@ export class FakeServer {
   largeGroupSenderTimeline = false;
   /** Replies (not pushes) wait this long, through setTimeout (fake timers apply). */
   replyDelayMs = 0;
+  /** Attachments: what `attachmentUpload` granted (`bytes` once uploaded), by attachment id. */
+  readonly attachments = new Map<string, { uploader: string; size: number; contentType: string; expiresAt: number; bytes?: Uint8Array }>();
+  /** Every upload the fake S3 saw: `PUT <attachmentId> <status>`. */
+  readonly uploadLog: string[] = [];
+  /** The next uploads fail: a network error, or an S3 status with its error code. */
+  readonly uploadFaults: ({ kind: 'network' } | { kind: 'status'; status: number; code: string })[] = [];
+  private attachmentCounter = 0;
+
+  /**
+   * The fake S3: an upload transport that stores the bytes when the request matches the grant
+   * (size, content type, every signed header, not expired, write-once), as the real S3 does.
+   */
+  readonly uploadTransport = async (request: UploadRequest): Promise<UploadResponse> => {
+    const id = /\/attachments\/([^?]+)/.exec(request.url)?.[1] ?? '';
+    const fault = this.uploadFaults.shift();
+    const bytes = request.data instanceof Uint8Array ? request.data : new Uint8Array(await (request.data as Blob).arrayBuffer());
+    request.onProgress(Math.floor(bytes.byteLength / 2));
+    const answer = (status: number, code = ''): UploadResponse => {
+      this.uploadLog.push(`PUT ${id} ${status}`);
+      return { status, body: code ? `<Error><Code>${code}</Code></Error>` : '' };
+    };
+    if (fault?.kind === 'network') {
+      this.uploadLog.push(`PUT ${id} network`);
+      throw new Error('connection reset');
+    }
+    if (fault?.kind === 'status') return answer(fault.status, fault.code);
+    const grant = this.attachments.get(id);
+    if (!grant) return answer(403, 'AccessDenied');
+    if (Date.now() > grant.expiresAt) return answer(403, 'AccessDenied');
+    if (bytes.byteLength !== grant.size || request.headers['content-type'] !== grant.contentType || request.headers['if-none-match'] !== '*') {
+      return answer(403, 'SignatureDoesNotMatch');
+    }
+    if (grant.bytes) return answer(412, 'PreconditionFailed');
+    grant.bytes = bytes.slice();
+    request.onProgress(bytes.byteLength);
+    return answer(200);
+  };
 
   constructor() {
     const server = this;
@@ -515,6 +553,19 @@ export class FakeServer {
       }
       case 'ping':
         return { ts: Date.now() };
+      case 'attachmentUpload': {
+        const attachmentId = `att${String(++this.attachmentCounter).padStart(20, '0')}`;
+        const expiresAt = Date.now() + 15 * 60_000;
+        this.attachments.set(attachmentId, { uploader: user, size: frame.size as number, contentType: frame.contentType as string, expiresAt });
+        const headers = { 'content-type': frame.contentType as string, 'if-none-match': '*' };
+        return { attachmentId, upload: { method: 'PUT', url: `https://s3.fake.test/attachments/${attachmentId}`, headers }, expiresAt };
+      }
+      case 'attachmentDownload': {
+        const conversation = this.member(user, frame.conversationId);
+        const message = conversation.messages[(frame.conversationSeq as number) - 1];
+        if (!message?.body || !('attachmentId' in message.body)) throw new ProtocolError('NOT_FOUND', 'no attachment', 'noAttachment');
+        return { url: `https://s3.fake.test/attachments/${message.body.attachmentId}?download=${Date.now()}`, expiresAt: Date.now() + 15 * 60_000 };
+      }
       case 'readReceipts': {
         const conversation = this.member(user, frame.conversationId);
         const seq = frame.conversationSeq as number;
@@ -558,6 +609,12 @@ export class FakeServer {
     // The frame passed the protocol's schema (or comes from `sendAs`).
     const clientMsgId = frame.clientMsgId as string;
     const body = frame.body as Body;
+    if ('attachmentId' in body) {
+      const uploaded = this.attachments.get(body.attachmentId);
+      if (!uploaded?.bytes) throw new ProtocolError('BAD_REQUEST', 'body.attachmentId: not uploaded', 'attachmentNotUploaded');
+      if (uploaded.uploader !== user) throw new ProtocolError('FORBIDDEN', 'body.attachmentId: someone else’s', 'notUploader');
+      if (uploaded.size !== body.size || uploaded.contentType !== body.contentType) throw new ProtocolError('BAD_REQUEST', 'body: mismatch', 'attachmentMismatch');
+    }
     let conversation: Conversation;
     if (typeof frame.to === 'string') {
       if (frame.to === user) throw new ProtocolError('BAD_REQUEST', 'to: cannot send a direct message to yourself', 'invalidField');

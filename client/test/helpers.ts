@@ -72,6 +72,8 @@ export function makeClient(server: FakeServer, user: string, options: Partial<Im
     'outbox',
     'sent',
     'sendFailed',
+    'uploads',
+    'uploadProgress',
     'synced',
     'serverEvent',
     'error',

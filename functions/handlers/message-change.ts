@@ -3,11 +3,11 @@ import * as z from 'zod/mini';
 import { changeMessage, type ChangeDeps } from '../message-changes/change-message.js';
 import { changeSettingsFromEnv } from '../message-changes/change-settings.js';
 import type { MessageChange } from '../message-changes/next-state.js';
-import { onRecalled } from '../message-changes/on-recalled.js';
+import { deleteRecalledAttachment } from '../message-changes/on-recalled.js';
 import { runtimeCheckpoint } from '../platform/checkpoints.js';
 import { logger, metrics, MetricUnit } from '../platform/observability.js';
 import { actionHandler } from '../runtime/action-handler.js';
-import { jobQueueFromEnv, pusherFromEnv, storageFromEnv } from '../runtime/instance.js';
+import { attachmentObjectsFromEnv, jobQueueFromEnv, pusherFromEnv, storageFromEnv } from '../runtime/instance.js';
 
 const settings = changeSettingsFromEnv();
 
@@ -20,7 +20,7 @@ const deps = (): ChangeDeps => ({
   clock: Date.now,
   settings,
   checkpoint: runtimeCheckpoint(),
-  onRecalled,
+  onRecalled: deleteRecalledAttachment(attachmentObjectsFromEnv),
 });
 
 /** `edit`, `recall`, `react`: one function, one schema per action, one way to change a stored message. */

@@ -20,3 +20,8 @@ export function newMessageId(nowMs: number): string {
 export function newGroupId(): string {
   return `g:${randomChars(20)}`;
 }
+
+/** Attachment ids: 26 random characters (about 134 bits), unguessable, safe in an S3 key. */
+export function newAttachmentId(): string {
+  return randomChars(26);
+}

@@ -1,9 +1,11 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { type AttachmentPolicy, attachmentPolicyOf } from '../attachments/attachment-policy.js';
+import { type AttachmentObjects, s3AttachmentObjects } from '../attachments/object-store.js';
 import type { JobQueue } from '../fan-out/job-queue.js';
 import { requiredEnv } from '../platform/env.js';
 import { createPusher, type Pusher } from '../push/pusher.js';
 import type { Storage, Tables } from '../storage/storage.js';
-import { dynamoDb } from './aws-clients.js';
+import { dynamoDb, s3 } from './aws-clients.js';
 
 /**
  * What one Lambda instance creates once and reuses across invocations: the storage (client and
@@ -51,4 +53,21 @@ export function pusherFromEnv(): Pusher {
 export function jobQueueFromEnv(): JobQueue {
   jobQueue ??= { client: new SQSClient({}), queueUrl: requiredEnv('FAN_OUT_QUEUE_URL') };
   return jobQueue;
+}
+
+let attachmentObjects: AttachmentObjects | undefined;
+
+/** The attachments bucket for this Lambda instance. */
+export function attachmentObjectsFromEnv(): AttachmentObjects {
+  attachmentObjects ??= s3AttachmentObjects(s3(), requiredEnv('ATTACHMENTS_BUCKET'));
+  return attachmentObjects;
+}
+
+/** What this deployment allows of attachments (sizes, types, quota). */
+export function attachmentPolicyFromEnv(): AttachmentPolicy {
+  return attachmentPolicyOf({
+    maxBytes: requiredEnv('MAX_ATTACHMENT_BYTES'),
+    contentTypes: requiredEnv('ATTACHMENT_CONTENT_TYPES'),
+    dailyQuotaBytes: requiredEnv('ATTACHMENT_DAILY_QUOTA_BYTES'),
+  });
 }

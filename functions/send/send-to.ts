@@ -1,4 +1,6 @@
-import { type Body, type ConversationRef, directConversationId, parseConversationId, peerOf, type SendResult } from '@serverless-im/protocol';
+import { type Body, type ConversationRef, directConversationId, isAttachmentBody, parseConversationId, peerOf, type SendResult } from '@serverless-im/protocol';
+import { attachToMessage } from '../attachments/attach.js';
+import type { AttachmentObjects } from '../attachments/object-store.js';
 import { BadRequestError, NotFoundError } from '../errors/request-errors.js';
 import type { JobQueue } from '../fan-out/job-queue.js';
 import { notMember, requireMember } from '../membership/require-member.js';
@@ -24,7 +26,10 @@ export interface SendToInput {
 }
 
 /** `send`, wherever it goes: resolves the destination (members only), then the direct or group path. */
-export async function sendTo(deps: SendDeps & { pusher: Pusher; queue: () => JobQueue }, input: SendToInput): Promise<SendResult> {
+export async function sendTo(
+  deps: SendDeps & { pusher: Pusher; queue: () => JobQueue; attachments: () => AttachmentObjects },
+  input: SendToInput,
+): Promise<SendResult> {
   const sender = input.sender.userId;
   let conversation: ConversationRef;
   if (input.to !== undefined) {
@@ -34,6 +39,8 @@ export async function sendTo(deps: SendDeps & { pusher: Pusher; queue: () => Job
     conversation = await requireMember(deps.storage, sender, input.conversationId!);
   }
   const references = await checkedReferences(deps.storage, conversation, input);
+  // Only members get this far; nothing is stored before the attachment checks pass.
+  if (isAttachmentBody(input.body)) await attachToMessage(deps.attachments(), sender, input.body);
   const common = { sender: input.sender, clientMsgId: input.clientMsgId, body: input.body, references };
   if (conversation.kind === 'direct') {
     return sendDirectMessage(deps, { ...common, conversation, recipient: peerOf(conversation, sender) });

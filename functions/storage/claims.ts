@@ -5,16 +5,18 @@ import { UnexpectedStorageStateError } from './errors.js';
 import type { Storage } from './storage.js';
 
 /**
- * The Claims table, key `claimId`: records that make a multi-step write happen once. Two key
+ * The Claims table, key `claimId`: records that make a multi-step write happen once. Three key
  * spaces live in it, and this module is the only place that builds their keys:
  * - send claims, one per (sender, clientMsgId): `<userId>:<clientMsgId>`;
- * - delivery claims, one per (recipient, timeline content): `delivery:<userId>:<itemKey>`.
+ * - delivery claims, one per (recipient, timeline content): `delivery:<userId>:<itemKey>`;
+ * - upload allowances, one per (uploader, UTC day): `uploads:<userId>:<YYYY-MM-DD>`.
  * `:` cannot occur in a user id, so each pair maps to one key. (The two spaces are not yet
  * disjoint by construction: a user named `delivery` could write a send claim shaped like a delivery
  * claim. Giving send claims a prefix of their own changes only `sendClaimId`.)
  */
 export const sendClaimId = (userId: string, clientMsgId: string): string => `${userId}:${clientMsgId}`;
 export const deliveryClaimId = (userId: string, itemKey: string): string => `delivery:${userId}:${itemKey}`;
+export const uploadAllowanceId = (userId: string, day: string): string => `uploads:${userId}:${day}`;
 
 // ---- Send claims ----------------------------------------------------------------------------
 
@@ -159,4 +161,38 @@ export async function moveDeliveryClaim(storage: Storage, userId: string, itemKe
 export async function deliveredSeqOf(storage: Storage, userId: string, itemKey: string): Promise<number | undefined> {
   const result = await storage.db.send(new GetCommand({ TableName: storage.tables.claims, Key: { claimId: deliveryClaimId(userId, itemKey) }, ConsistentRead: true }));
   return result.Item ? Number(result.Item.seq) : undefined;
+}
+
+// ---- Upload allowances ----------------------------------------------------------------------
+
+/** An allowance outlives its day (and any clock difference) by a day, then TTL removes it. */
+export const UPLOAD_ALLOWANCE_SECONDS = 2 * 24 * 60 * 60;
+
+/**
+ * Counts `bytes` against a user's uploads of one UTC day, unless that would take the day's total
+ * over `limitBytes`: one conditional update, so concurrent requests can never overspend together.
+ * True when counted.
+ */
+export async function reserveUploadBytes(storage: Storage, input: { userId: string; day: string; bytes: number; limitBytes: number; now: number }): Promise<boolean> {
+  if (input.bytes > input.limitBytes) return false;
+  try {
+    await storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.claims,
+        Key: { claimId: uploadAllowanceId(input.userId, input.day) },
+        UpdateExpression: 'ADD uploadedBytes :bytes, uploads :one SET expiresAt = if_not_exists(expiresAt, :expiresAt)',
+        ConditionExpression: 'attribute_not_exists(uploadedBytes) OR uploadedBytes <= :room',
+        ExpressionAttributeValues: {
+          ':bytes': input.bytes,
+          ':one': 1,
+          ':room': input.limitBytes - input.bytes,
+          ':expiresAt': Math.floor(input.now / 1000) + UPLOAD_ALLOWANCE_SECONDS,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
 }

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { AttachmentStorage } from './attachment-storage.js';
 import { HandlerFunction } from './handler-function.js';
 import type { WebSocketGateway } from './websocket-gateway.js';
 
@@ -12,6 +13,7 @@ export interface ActionFunctionsProps {
   fanOutQueue: IQueue;
   gateway: WebSocketGateway;
   environment: Record<string, string>;
+  attachments: AttachmentStorage;
   /** Days each function's logs are kept. */
   logRetentionDays?: number;
 }
@@ -26,6 +28,8 @@ interface ActionSpec {
   tables: Partial<Record<TableName, Access>>;
   push?: boolean;
   enqueue?: boolean;
+  /** What the function does with the attachments bucket (lib/constructs/attachment-storage.ts); `delete`: a recall. */
+  attachments?: 'upload' | 'attach' | 'download' | 'delete';
   timeout?: Duration;
 }
 
@@ -44,6 +48,8 @@ const ACTIONS: ActionSpec[] = [
     tables: { connections: 'readWrite', timelines: 'readWrite', conversations: 'readWrite', memberships: 'readWrite', claims: 'readWrite' },
     push: true,
     enqueue: true,
+    // An attachment message: HeadObject and PutObjectTagging before the message is stored.
+    attachments: 'attach',
     // 256 MB, 10 s: about ten DynamoDB calls and the pushes; the timeout also bounds retry takeover.
     timeout: SEND_TIMEOUT,
   },
@@ -114,6 +120,7 @@ const ACTIONS: ActionSpec[] = [
     // items (direct, and the actor's own in groups; the rest through the queue), a few pushes.
     // Claims: update items are delivered exactly once; a recall finds the group copies by them.
     tables: { connections: 'readWrite', conversations: 'readWrite', memberships: 'read', timelines: 'readWrite', claims: 'readWrite' },
+    attachments: 'delete',
     push: true,
     enqueue: true,
   },
@@ -126,6 +133,22 @@ const ACTIONS: ActionSpec[] = [
     tables: { connections: 'readWrite', conversations: 'readWrite', memberships: 'readWrite', groupListeners: 'readWrite', timelines: 'readWrite', claims: 'readWrite' },
     push: true,
     enqueue: true,
+  },
+  {
+    actions: ['attachmentUpload'],
+    handler: 'attachment-upload',
+    description: 'attachmentUpload: counts the daily quota and presigns an S3 upload',
+    // 256 MB, 10 s: one conditional update and a presign (no S3 call: signing is local).
+    tables: { claims: 'readWrite' },
+    attachments: 'upload',
+  },
+  {
+    actions: ['attachmentDownload'],
+    handler: 'attachment-download',
+    description: 'attachmentDownload: presigns an S3 download for a member',
+    // 256 MB, 10 s: a membership get, a message get and a presign.
+    tables: { memberships: 'read', conversations: 'read' },
+    attachments: 'download',
   },
 ];
 
@@ -156,6 +179,10 @@ export class ActionFunctions extends Construct {
       if (connectionsAccess !== 'readWrite' && connectionsAccess !== 'write') props.tables.connections.grant(fn, 'dynamodb:UpdateItem');
       if (spec.push) props.gateway.grantPush(fn);
       if (spec.enqueue) props.fanOutQueue.grantSendMessages(fn);
+      if (spec.attachments === 'upload') props.attachments.grantUpload(fn);
+      else if (spec.attachments === 'attach') props.attachments.grantAttach(fn);
+      else if (spec.attachments === 'download') props.attachments.grantDownload(fn);
+      else if (spec.attachments === 'delete') props.attachments.grantDelete(fn);
       for (const action of spec.actions) {
         props.gateway.addAction(action, fn);
         this.functions.set(action, fn);

@@ -25,6 +25,25 @@ export interface HandlerFunctionProps {
 export const METRICS_NAMESPACE = 'ServerlessIm';
 export const SERVICE_NAME = 'serverless-im';
 
+/**
+ * The AWS SDK packages taken from the Lambda runtime: every `@aws-sdk/*` the functions import
+ * except the S3 presigners (`@aws-sdk/s3-request-presigner`, `@aws-sdk/s3-presigned-post`), which
+ * are bundled so the URL-signing code is the version the tests ran. esbuild has no "all but"
+ * pattern, so the list names the families; the presigners' own dependencies (the S3 client,
+ * `signature-v4-multi-region`, `core`) stay external, as the runtime ships them.
+ */
+export const SDK_FROM_RUNTIME = [
+  '@aws-sdk/client-*',
+  '@aws-sdk/lib-*',
+  '@aws-sdk/util-*',
+  '@aws-sdk/core',
+  '@aws-sdk/core/*',
+  '@aws-sdk/types',
+  '@aws-sdk/signature-v4-multi-region',
+  '@aws-sdk/middleware-*',
+  '@aws-sdk/credential-provider*',
+];
+
 /** The log retention every function of the stack uses unless told otherwise. */
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
 
@@ -61,7 +80,7 @@ export class HandlerFunction extends NodejsFunction {
         sourceMap: true,
         sourcesContent: false,
         mainFields: ['module', 'main'],
-        externalModules: ['@aws-sdk/*'],
+        externalModules: SDK_FROM_RUNTIME,
         // Some CommonJS dependencies call require() on Node built-ins; ESM bundles need it defined.
         banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
       },

@@ -15,6 +15,8 @@ export interface LocalS3Options {
   port?: number;
   /** The local cloud's own key (tests and tools): known to S3, never IAM-checked. */
   adminCredentials: { accessKeyId: string; secretAccessKey: string };
+  /** Test-only: S3's clock. */
+  now?: () => Date;
 }
 
 /**
@@ -37,5 +39,6 @@ export async function startLocalS3(model: CloudModel, context: ResolveContext, o
     ...(options.iam ? { authorize: s3Authorizer(options.iam) } : {}),
     ...(options.dataDir ? { dataDir: path.join(options.dataDir, 's3') } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
 }

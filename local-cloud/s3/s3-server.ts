@@ -69,6 +69,8 @@ export interface RunningS3 {
   port: number;
   store: ObjectStore;
   buckets: ReadonlyMap<string, BucketConfig>;
+  /** Requests answered so far, by operation (`Preflight` for CORS OPTIONS): what the bench prices. */
+  readonly requestCounts: Readonly<Record<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
   }
   const signatures: SignatureContext = { secretOf: (key) => options.credentials.get(key), region: options.region, now };
   let endpoint = '';
+  const requestCounts: Record<string, number> = {};
 
   const authorize = (call: S3Call): void => {
     const refusal = options.authorize?.(call);
@@ -271,6 +274,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
         const bucket = routed.bucket === undefined ? undefined : buckets.get(routed.bucket);
         if (routed.bucket !== undefined && !bucket) throw noSuchBucket(routed.bucket);
         rules = bucket?.cors;
+        const counted = method === 'OPTIONS' ? 'Preflight' : routed.operation;
+        requestCounts[counted] = (requestCounts[counted] ?? 0) + 1;
         if (method === 'OPTIONS') {
           answer = { status: 200, headers: preflight(rules, request.headers, routed.key === undefined ? 'BUCKET' : 'OBJECT') };
         } else {
@@ -310,6 +315,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
     port,
     store,
     buckets,
+    requestCounts,
     stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

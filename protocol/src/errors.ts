@@ -21,6 +21,12 @@ export const ERROR_REASONS = {
     'invalidField',
     /** No action, or one the server does not know. */
     'unknownAction',
+    /** `attachmentUpload`: the content type is not in the deployment's allowed list. */
+    'contentTypeNotAllowed',
+    /** `send`: the attachment was never uploaded (or its upload URL expired unused). */
+    'attachmentNotUploaded',
+    /** `send`: the body's size or content type is not what was uploaded. */
+    'attachmentMismatch',
   ],
   UNAUTHORIZED: ['notAuthenticated', /* reserved */ 'tokenExpired'],
   FORBIDDEN: [
@@ -36,13 +42,18 @@ export const ERROR_REASONS = {
     'notEditable',
     /** The message was recalled: it can no longer be edited or reacted to. */
     'messageRecalled',
+    /** `send`: the attachment was uploaded by someone else. */
+    'notUploader',
     // Reserved for coming features:
     'blocked',
     'moderated',
     'notAdmin',
     'onlyAdminsSend',
   ],
-  NOT_FOUND: [],
+  NOT_FOUND: [
+    /** `attachmentDownload`: the message has no attachment, or it was recalled. */
+    'noAttachment',
+  ],
   CONFLICT: [
     /** A send with this clientMsgId is still in progress: retry later with the same clientMsgId. */
     'inProgress',
@@ -55,8 +66,10 @@ export const ERROR_REASONS = {
     'tooManyMembers',
     /** `react`: the caller already has the most distinct reactions on the message, or the message has the most reactions it can hold. */
     'tooManyReactions',
+    /** above `maxAttachmentMB` */
+    'attachmentTooLarge',
   ],
-  RATE_LIMITED: ['connectionRate', 'sendRate'],
+  RATE_LIMITED: ['connectionRate', 'sendRate', /** the per-user daily upload quota is used up */ 'uploadQuota'],
   INTERNAL: [],
 } as const satisfies Record<ErrorCode, readonly string[]>;
 

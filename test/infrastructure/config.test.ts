@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { CONTEXT_KEYS, configFromContext } from '../../lib/config.js';
+import { CONTEXT_KEYS, configFromContext, DEFAULT_ATTACHMENT_CONTENT_TYPES, DEFAULT_ATTACHMENT_ORIGINS } from '../../lib/config.js';
 
 const configOf = (context: Record<string, unknown>) => configFromContext(new App({ context }));
 
@@ -23,7 +23,21 @@ describe('configuration from CDK context', () => {
       fanOutMaxConcurrency: 10,
       fanOutRetentionDays: 4,
       manageAccountLogsRole: true,
+      attachments: { maxMB: 100, contentTypes: DEFAULT_ATTACHMENT_CONTENT_TYPES, dailyQuotaMB: 2048, origins: DEFAULT_ATTACHMENT_ORIGINS },
     });
+  });
+
+  it('reads the attachment settings: size, types, quota, origins', () => {
+    expect(
+      configOf({
+        maxAttachmentMB: '25',
+        attachmentContentTypes: 'image/png, application/pdf,image/png',
+        attachmentDailyQuotaMB: 500,
+        attachmentOrigins: 'https://chat.example.com,https://*.example.com',
+      }).attachments,
+    ).toEqual({ maxMB: 25, contentTypes: ['image/png', 'application/pdf'], dailyQuotaMB: 500, origins: ['https://chat.example.com', 'https://*.example.com'] });
+    // The default quota is never below the largest attachment.
+    expect(configOf({ maxAttachmentMB: '4096' }).attachments.dailyQuotaMB).toBe(4096);
   });
 
   it('protects and keeps data on the prod stage unless told otherwise', () => {
@@ -132,6 +146,13 @@ describe('configuration from CDK context', () => {
     [{ editWindowHours: '1.5' }, /editWindowHours="1.5": expected a whole number from 0 to 8760/],
     [{ recallWindowHours: '8761' }, /recallWindowHours="8761": expected a whole number from 0 to 8760/],
     [{ alarmEmail: 'ops' }, /alarmEmail="ops": expected an email address/],
+    [{ maxAttachmentMB: '0' }, /maxAttachmentMB="0": expected a whole number from 1 to 5120/],
+    [{ maxAttachmentMB: '6000' }, /maxAttachmentMB/],
+    [{ attachmentContentTypes: 'image/PNG' }, /attachmentContentTypes="image\/PNG": expected a comma-separated list of lower-case MIME types/],
+    [{ attachmentContentTypes: 'image/png; charset=x' }, /attachmentContentTypes/],
+    [{ attachmentDailyQuotaMB: '50' }, /attachmentDailyQuotaMB="50": expected a whole number from maxAttachmentMB \(100\)/],
+    [{ attachmentOrigins: 'chat.example.com' }, /attachmentOrigins="chat.example.com": expected a comma-separated list of origins/],
+    [{ attachmentOrigins: 'https://*.*.example.com' }, /attachmentOrigins/],
     [{ auth: 'jwt' }, /auth="jwt": expected hs256, oidc or cognito/],
     [{ auth: 'oidc' }, /auth=oidc needs -c jwtIssuer/],
     [{ auth: 'oidc', jwtIssuer: 'http://issuer.example.com' }, /jwtIssuer="http:\/\/issuer.example.com": expected an https:\/\/ URL/],

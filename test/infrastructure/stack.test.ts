@@ -41,7 +41,10 @@ describe('ServerlessIm stack', () => {
   });
 
   it('runs every function on Node.js 22 on arm64', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    // Not the CDK's provider that empties a dev stack's attachments bucket on deletion (its runtime is the CDK's choice).
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([id]) => !id.startsWith('CustomS3AutoDeleteObjects'))
+      .map(([, fn]) => fn);
     expect(functions.length).toBeGreaterThanOrEqual(5);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');

@@ -105,6 +105,8 @@ export class AppShell {
         if (conversationId) this.chat.rowsChanged(conversationId);
       }),
       client.on('outbox', () => this.chat.rowsChanged()),
+      client.on('uploads', () => this.chat.rowsChanged()),
+      client.on('uploadProgress', () => this.chat.rowsChanged()),
       client.on('typing', ({ conversationId, userIds }) => this.chat.typingChanged(conversationId, userIds)),
       client.on('sendFailed', ({ error }) => this.errors.show(`Message not sent: ${error.message || error.code}`)),
     );

@@ -6,7 +6,15 @@ export const USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
 /** A recalled message has no body: it reads as the line every chat app shows for it. */
 export const RECALLED_TEXT = 'This message was deleted';
 
-export const bodyText = (body: Body | undefined): string => (body === undefined ? RECALLED_TEXT : body.kind === 'text' ? body.text : `[${body.type}]`);
+const ATTACHMENT_LABELS = { image: 'Photo', video: 'Video', audio: 'Voice note', file: 'File' } as const;
+
+export function bodyText(body: Body | undefined): string {
+  if (body === undefined) return RECALLED_TEXT;
+  if (body.kind === 'text') return body.text;
+  if (body.kind === 'custom') return `[${body.type}]`;
+  const label = body.kind === 'file' ? `📎 ${body.name}` : ATTACHMENT_LABELS[body.kind];
+  return body.caption ? `${label}: ${body.caption}` : label;
+}
 
 export function conversationName(conversation: Pick<ConversationState, 'conversationId' | 'kind' | 'peer' | 'title'>): string {
   if (conversation.kind === 'direct') return conversation.peer ?? conversation.conversationId;

@@ -1,5 +1,7 @@
 import type * as z from 'zod/mini';
 import { addMembersRequest, addMembersResult } from './add-members.js';
+import { attachmentDownloadRequest, attachmentDownloadResult } from './attachment-download.js';
+import { attachmentUploadRequest, attachmentUploadResult } from './attachment-upload.js';
 import { conversationsRequest, conversationsResult } from './conversations.js';
 import { createGroupRequest, createGroupResult } from './create-group.js';
 import { deleteForMeRequest, deleteForMeResult } from './delete-for-me.js';
@@ -38,6 +40,8 @@ export const actions = {
   recall: { request: recallRequest, result: recallResult },
   deleteForMe: { request: deleteForMeRequest, result: deleteForMeResult },
   react: { request: reactRequest, result: reactResult },
+  attachmentUpload: { request: attachmentUploadRequest, result: attachmentUploadResult },
+  attachmentDownload: { request: attachmentDownloadRequest, result: attachmentDownloadResult },
 } as const;
 
 export type ActionName = keyof typeof actions;

@@ -2,9 +2,13 @@ import * as z from 'zod/mini';
 import { isEmoji } from '../emoji.js';
 import { MAX_CUSTOM_PAYLOAD_BYTES, MAX_CUSTOM_TYPE_CHARS, MAX_TEXT_CHARS, utf8ByteLength } from '../limits.js';
 import { unstorableReason } from './storable-json.js';
+import { attachmentBodySchemas } from './attachments.js';
 import { clientMsgIdSchema, conversationIdSchema, count, msgIdSchema, position, timestamp, userIdSchema } from './identifiers.js';
 
-/** A message body: plain text, or a typed custom payload of at most 16 KB of JSON. */
+/**
+ * A message body: plain text, a typed custom payload of at most 16 KB of JSON, or an attachment
+ * (`image`, `video`, `audio`, `file`: bytes uploaded to S3 through `attachmentUpload`).
+ */
 export const bodySchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('text'), text: z.string().check(z.minLength(1), z.maxLength(MAX_TEXT_CHARS)) }),
   z.strictObject({
@@ -24,6 +28,7 @@ export const bodySchema = z.discriminatedUnion('kind', [
       }),
     ),
   }),
+  ...attachmentBodySchemas,
 ]);
 export type Body = z.infer<typeof bodySchema>;
 

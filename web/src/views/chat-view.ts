@@ -50,6 +50,7 @@ export class ChatView {
       h('div', { class: 'empty', testid: 'chat-empty' }, 'Pick a conversation or start a new one.'),
       h('div', { class: 'chat-body' }, this.header.element, this.group.form, this.list.element, this.typing.element, this.composer.element),
     );
+    this.composer.attach.acceptDrops(this.element);
   }
 
   get openId(): string | undefined {

@@ -1,10 +1,12 @@
 import type { AppContext } from '../context.js';
 import { h } from '../dom.js';
 import type { ShownConversation } from '../open-chat.js';
+import { AttachButton } from './attach-button.js';
 
 /** The message input: signals typing, sends through the SDK's outbox. */
 export class Composer {
   readonly element: HTMLFormElement;
+  readonly attach: AttachButton;
   private readonly input: HTMLInputElement;
 
   constructor(
@@ -12,6 +14,7 @@ export class Composer {
     private readonly conversation: () => ShownConversation | undefined,
     private readonly sent: () => void,
   ) {
+    this.attach = new AttachButton(context, conversation, sent);
     this.input = h('input', { testid: 'composer-input', attrs: { placeholder: 'Message', maxlength: '4000', autocomplete: 'off', 'aria-label': 'Message' } });
     this.input.addEventListener('input', () => {
       const open = this.conversation();
@@ -29,6 +32,7 @@ export class Composer {
           },
         },
       },
+      this.attach.element,
       this.input,
       h('button', { testid: 'send-button', attrs: { type: 'submit' } }, 'Send'),
     );

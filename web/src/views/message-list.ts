@@ -1,11 +1,18 @@
-import { directConversationId, type Message, type OutboxEntry } from '../../../client/src/index.js';
+import { type AttachmentBody, directConversationId, type Message, type OutboxEntry, type UploadEntry } from '../../../client/src/index.js';
 import type { AppContext } from '../context.js';
 import { h, replaceChildren } from '../dom.js';
 import { bodyText, time } from '../format.js';
 import type { OpenChat, ShownConversation } from '../open-chat.js';
 import type { SystemLine, SystemLines } from '../system-lines.js';
+import { AttachmentViews, fileSize } from './attachment-view.js';
 
-type Row = { kind: 'message'; message: Message } | { kind: 'system'; line: SystemLine } | { kind: 'pending'; entry: OutboxEntry };
+type Row =
+  | { kind: 'message'; message: Message }
+  | { kind: 'system'; line: SystemLine }
+  | { kind: 'pending'; entry: OutboxEntry }
+  | { kind: 'upload'; entry: UploadEntry };
+
+const hasAttachment = (message: Message): message is Message & { body: AttachmentBody } => message.body !== undefined && 'attachmentId' in message.body;
 
 export type Scroll = 'keep' | 'bottom' | 'keepFromBottom';
 
@@ -14,6 +21,7 @@ export class MessageList {
   readonly element: HTMLElement;
   private readonly rows = h('ol', { class: 'rows', testid: 'message-list' });
   private readonly loadOlderButton: HTMLButtonElement;
+  private readonly attachments: AttachmentViews;
 
   constructor(
     private readonly context: AppContext,
@@ -21,6 +29,7 @@ export class MessageList {
     private readonly systemLines: SystemLines,
     loadOlder: () => Promise<void>,
   ) {
+    this.attachments = new AttachmentViews(context);
     this.loadOlderButton = h(
       'button',
       {
@@ -48,6 +57,7 @@ export class MessageList {
     const isGroup = conversation?.kind === 'group';
     const items = this.collect().map((row) => {
       if (row.kind === 'system') return h('li', { class: 'system', testid: 'system-message' }, row.line.text);
+      if (row.kind === 'upload') return this.uploadRow(row.entry);
       if (row.kind === 'pending') {
         return h(
           'li',
@@ -64,7 +74,7 @@ export class MessageList {
           'span',
           { class: 'bubble' },
           isGroup && !mine ? h('span', { class: 'from', testid: 'message-from' }, message.from) : null,
-          h('span', { class: 'text', testid: 'message-text' }, bodyText(message.body)),
+          hasAttachment(message) ? this.attachments.of(message) : h('span', { class: 'text', testid: 'message-text' }, bodyText(message.body)),
           h('span', { class: 'meta' }, h('time', { title: new Date(message.ts).toLocaleString() }, time(message.ts)), mine ? receipt(message, readBy, me, isGroup) : null),
         ),
       );
@@ -98,7 +108,39 @@ export class MessageList {
       const target = entry.conversationId ?? (entry.to ? directConversationId(me, entry.to) : undefined);
       if (target === conversationId && !delivered.has(entry.clientMsgId)) rows.push({ kind: 'pending', entry });
     }
+    for (const entry of this.context.client.uploads) {
+      const target = 'conversationId' in entry.destination ? entry.destination.conversationId : directConversationId(me, entry.destination.to);
+      if (target === conversationId && !delivered.has(entry.clientMsgId) && !rows.some((row) => row.kind === 'pending' && row.entry.clientMsgId === entry.clientMsgId)) {
+        rows.push({ kind: 'upload', entry });
+      }
+    }
     return rows;
+  }
+
+  /** An attachment on its way: name, a progress bar while uploading, Retry and Discard once failed. */
+  private uploadRow(entry: UploadEntry): HTMLElement {
+    const { client } = this.context;
+    const failed = entry.status === 'failed';
+    const status = failed ? `Not sent${entry.error ? ` (${entry.error.reason ?? entry.error.code})` : ''}` : entry.status === 'uploading' ? 'Uploading…' : 'Sending…';
+    return h(
+      'li',
+      { class: `message mine pending upload${failed ? ' failed' : ''}`, testid: 'upload', attrs: { 'data-status': entry.status, 'data-client-msg-id': entry.clientMsgId } },
+      h(
+        'span',
+        { class: 'bubble' },
+        h('span', { class: 'file-chip' }, h('span', { class: 'file-icon' }, '📎'), h('span', { class: 'file-name' }, entry.name), h('span', { class: 'file-size' }, fileSize(entry.size))),
+        h('progress', { class: 'upload-progress', testid: 'upload-progress', attrs: { max: String(entry.total), value: String(entry.loaded) } }),
+        h('span', { class: 'meta', testid: 'upload-status' }, status),
+        failed
+          ? h(
+              'span',
+              { class: 'upload-actions' },
+              h('button', { testid: 'upload-retry', attrs: { type: 'button' }, on: { click: () => void client.retryAttachment(entry.clientMsgId).catch(() => undefined) } }, 'Retry'),
+              h('button', { testid: 'upload-discard', attrs: { type: 'button' }, on: { click: () => client.discardAttachment(entry.clientMsgId) } }, 'Discard'),
+            )
+          : null,
+      ),
+    );
   }
 }
 
