@@ -1,5 +1,9 @@
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { PushPlatform } from '@serverless-im/protocol';
 import type { JobQueue } from '../fan-out/job-queue.js';
+import type { NotificationQueue } from '../notifications/job-queue.js';
+import { type PushService, snsPushService } from '../notifications/push-service.js';
 import { requiredEnv } from '../platform/env.js';
 import { createPusher, type Pusher } from '../push/pusher.js';
 import type { Storage, Tables } from '../storage/storage.js';
@@ -22,6 +26,8 @@ export function tablesFromEnv(): Tables {
     membershipsByGroup: optional('MEMBERSHIPS_BY_GROUP_INDEX') || 'byGroup',
     claims: optional('CLAIMS_TABLE'),
     groupListeners: optional('GROUP_LISTENERS_TABLE'),
+    devices: optional('DEVICES_TABLE'),
+    devicesByEndpoint: optional('DEVICES_BY_ENDPOINT_INDEX') || 'byEndpoint',
   };
 }
 
@@ -45,4 +51,24 @@ export function pusherFromEnv(): Pusher {
 export function jobQueueFromEnv(): JobQueue {
   jobQueue ??= { client: new SQSClient({}), queueUrl: requiredEnv('FAN_OUT_QUEUE_URL') };
   return jobQueue;
+}
+
+let notificationQueue: NotificationQueue | undefined;
+let pushService: PushService | undefined;
+
+/** The notification queue for this Lambda instance. */
+export function notificationQueueFromEnv(): NotificationQueue {
+  notificationQueue ??= { client: new SQSClient({}), queueUrl: requiredEnv('PUSH_QUEUE_URL') };
+  return notificationQueue;
+}
+
+/** Amazon SNS mobile push for this Lambda instance. */
+export function pushServiceFromEnv(): PushService {
+  pushService ??= snsPushService(new SNSClient({}));
+  return pushService;
+}
+
+/** The SNS platform application of each push platform (PUSH_APPLICATIONS, set by the stack). */
+export function pushApplicationsFromEnv(): Partial<Record<PushPlatform, string>> {
+  return JSON.parse(requiredEnv('PUSH_APPLICATIONS')) as Partial<Record<PushPlatform, string>>;
 }

@@ -1,4 +1,4 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SendResult } from '@serverless-im/protocol';
 import { isConditionalCheckFailed, itemOfConditionFailure, writeIfConditionHolds } from './conditions.js';
 import { UnexpectedStorageStateError } from './errors.js';
@@ -8,8 +8,11 @@ import type { Storage } from './storage.js';
  * The Claims table, key `claimId`: records that make a multi-step write happen once. Two key
  * spaces live in it, and this module is the only place that builds their keys:
  * - send claims, one per (sender, clientMsgId): `<userId>:<clientMsgId>`;
- * - delivery claims, one per (recipient, timeline content): `delivery:<userId>:<itemKey>`.
- * `:` cannot occur in a user id, so each pair maps to one key. (The two spaces are not yet
+ * - delivery claims, one per (recipient, timeline content): `delivery:<userId>:<itemKey>`;
+ * - push claims, one per (recipient, device, message): `push#<userId>#<deviceId>#<msgId>`.
+ * `:` cannot occur in a user id, so each pair maps to one key. `#` occurs in neither user ids nor
+ * device ids, and every key of the other two spaces has a `:` before its first `#` (if any), so
+ * no push claim key can ever equal a send or delivery claim key. (The two spaces are not yet
  * disjoint by construction: a user named `delivery` could write a send claim shaped like a delivery
  * claim. Giving send claims a prefix of their own changes only `sendClaimId`.)
  */
@@ -141,4 +144,62 @@ export async function moveDeliveryClaim(storage: Storage, userId: string, itemKe
       }),
     ),
   );
+}
+
+// ---- Push claims ----------------------------------------------------------------------------
+
+export const pushClaimId = (userId: string, deviceId: string, msgId: string): string => `push#${userId}#${deviceId}#${msgId}`;
+
+/** Push claims outlive the notification queue's retention (1 day), so a late redelivery still finds them. */
+export const PUSH_CLAIM_SECONDS = 2 * 24 * 60 * 60;
+
+export type PushClaimResult = 'mine' | 'done' | 'busy';
+
+/**
+ * Takes the right to publish one notification to one device: `mine` for the first attempt, and for
+ * a later one once an attempt that claimed it and did not finish has surely ended (`leaseMs`);
+ * `done` once an attempt recorded the publish; `busy` while another attempt may still be running.
+ */
+export async function claimPush(storage: Storage, claimId: string, now: number, leaseMs: number): Promise<PushClaimResult> {
+  try {
+    await storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.claims,
+        Key: { claimId },
+        UpdateExpression: 'SET #state = :publishing, claimedAt = :now, expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_not_exists(claimId) OR (#state = :publishing AND claimedAt < :expired)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':publishing': 'publishing',
+          ':now': now,
+          ':expired': now - leaseMs,
+          ':expiresAt': Math.floor(now / 1000) + PUSH_CLAIM_SECONDS,
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return 'mine';
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    return itemOfConditionFailure<{ state?: string }>(error)?.state === 'done' ? 'done' : 'busy';
+  }
+}
+
+/** Records that the notification was published (or needs no publish: the device is gone). */
+export async function completePush(storage: Storage, claimId: string): Promise<void> {
+  await storage.db.send(
+    new UpdateCommand({
+      TableName: storage.tables.claims,
+      Key: { claimId },
+      UpdateExpression: 'SET #state = :done',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':done': 'done' },
+    }),
+  );
+}
+
+/** Whether a notification of this claim was published (a recall replaces only what reached the phone). */
+export async function pushClaimDone(storage: Storage, claimId: string): Promise<boolean> {
+  const result = await storage.db.send(new GetCommand({ TableName: storage.tables.claims, Key: { claimId } }));
+  return result.Item?.state === 'done';
 }

@@ -21,6 +21,8 @@ export const ERROR_REASONS = {
     'invalidField',
     /** No action, or one the server does not know. */
     'unknownAction',
+    /** `registerPush` for a platform this deployment has no push credentials for. */
+    'platformNotConfigured',
   ],
   UNAUTHORIZED: ['notAuthenticated', /* reserved */ 'tokenExpired'],
   FORBIDDEN: [

@@ -88,6 +88,8 @@ export const conversationSummarySchema = z.strictObject({
   lastMessage: z.optional(messageSchema),
   unread: count(),
   readUpTo: position(0),
+  /** Set while the caller muted the conversation: no offline notifications before this time (epoch ms). */
+  mutedUntil: z.optional(timestamp()),
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 
