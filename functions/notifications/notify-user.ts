@@ -82,17 +82,16 @@ export async function notifyUser(deps: NotifyDeps, job: UserNotificationJob): Pr
   };
   const outcome: NotifyOutcome = { published: 0, gone: 0 };
   const failures: { deviceId: string; error: unknown }[] = [];
-  await Promise.all(
-    offline.map(async (device) => {
-      try {
-        const result = await publishOnce(deps, job, device, input);
-        if (result === 'published') outcome.published++;
-        if (result === 'gone') outcome.gone++;
-      } catch (error) {
-        failures.push({ deviceId: device.deviceId, error });
-      }
-    }),
-  );
+  // One device after the other: a crash then leaves at most one Publish unrecorded.
+  for (const device of offline) {
+    try {
+      const result = await publishOnce(deps, job, device, input);
+      if (result === 'published') outcome.published++;
+      if (result === 'gone') outcome.gone++;
+    } catch (error) {
+      failures.push({ deviceId: device.deviceId, error });
+    }
+  }
   const busy = failures.find((failure) => failure.error instanceof PushClaimBusyError);
   if (busy) throw busy.error;
   if (failures.length > 0) throw new DevicesFailedError(failures);

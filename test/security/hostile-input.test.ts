@@ -22,7 +22,7 @@ const RUNS = Number(process.env.SECURITY_FUZZ_RUNS ?? 150);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 const FRAME_LIMIT = 32 * 1024;
 const PROTOCOL_CODES = ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_LARGE', 'RATE_LIMITED'];
-const ACTIONS = ['send', 'sync', 'conversations', 'history', 'syncConversation', 'read', 'readReceipts', 'typing', 'presence', 'ping', 'createGroup', 'addMembers', 'removeMembers', 'leaveGroup'] as const;
+const ACTIONS = ['send', 'sync', 'conversations', 'history', 'syncConversation', 'read', 'readReceipts', 'typing', 'presence', 'ping', 'createGroup', 'addMembers', 'removeMembers', 'leaveGroup', 'registerPush', 'unregisterPush', 'mute'] as const;
 const SECRET = 'top-secret-body-7f3a';
 const SECRET_TITLE = 'secret-title-9c1d';
 
@@ -144,6 +144,9 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
     addMembers: { conversationId: foreignGroup, members: [names.alice] },
     removeMembers: { conversationId: ownGroup, members: [names.bob] },
     leaveGroup: { conversationId: foreignGroup },
+    registerPush: { platform: 'apns', token: 'ab'.repeat(32) },
+    unregisterPush: {},
+    mute: { conversationId: ownGroup, until: null },
   });
   const fieldTypes: Record<string, fc.Arbitrary<unknown>> = {
     clientMsgId: wrongForString,
@@ -158,6 +161,10 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
     conversationSeq: wrongForInt,
     users: wrongForUserList,
     members: wrongForUserList,
+    platform: wrongForString,
+    token: wrongForString,
+    // null is an accepted `until` (unmute): only the other wrong values.
+    until: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(-1, 0.5, 1e21, 2 ** 53 + 2), fc.boolean(), fc.constant([1]), fc.constant({ N: '1' })),
   };
   const stats = { frames: 0, ok: 0, errors: {} as Record<string, number>, closed1009: 0, internal: [] as string[] };
 
