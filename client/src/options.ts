@@ -1,3 +1,4 @@
+import type { AppStateSource } from './app-state.js';
 import type { ReconnectOptions, TokenProvider } from './connection.js';
 import type { NetworkMonitor } from './network.js';
 import type { OutboxRetryOptions } from './outbox.js';
@@ -62,6 +63,13 @@ export interface ImClientOptions {
   autoLoadConversations?: boolean;
   /** Messages fetched for a large group seen for the first time. Default 50. */
   largeGroupBackfill?: number;
+  /**
+   * React Native's `AppState`: in the background the connection closes after `backgroundGraceMs`
+   * (push notifications take over); in the foreground the client reconnects and syncs at once.
+   */
+  appState?: AppStateSource;
+  /** How long the connection stays open in the background. Default 5 s. */
+  backgroundGraceMs?: number;
 }
 
 export const DEFAULTS = {
@@ -80,4 +88,5 @@ export const DEFAULTS = {
   typingThrottleMs: 3_000,
   autoLoadConversations: true,
   largeGroupBackfill: 50,
+  backgroundGraceMs: 5_000,
 };

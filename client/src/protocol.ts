@@ -26,6 +26,8 @@ export type {
   MembersChangedResult,
   MembershipEvent,
   Message,
+  MuteResult,
+  PushPlatform,
   PresenceEvent,
   PresenceInfo,
   ReadEvent,
