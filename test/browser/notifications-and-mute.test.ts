@@ -9,33 +9,35 @@ import { browserFixture, conversationItem, openConversation, sendText, signIn, s
  * switchable `document.visibilityState` before its script runs.
  */
 const PAGE_STUBS = () => {
+  // Runs in the page (no DOM types in this project's compilation).
+  const page = globalThis as any;
   const shown: { title: string; body?: string; tag?: string }[] = [];
   class RecordingNotification {
-    static permission: NotificationPermission = 'default';
-    static async requestPermission(): Promise<NotificationPermission> {
+    static permission = 'default';
+    static async requestPermission(): Promise<string> {
       RecordingNotification.permission = 'granted';
       return 'granted';
     }
     onclick: (() => void) | null = null;
-    constructor(title: string, options: NotificationOptions = {}) {
+    constructor(title: string, options: { body?: string; tag?: string } = {}) {
       shown.push({ title, ...(options.body !== undefined ? { body: options.body } : {}), ...(options.tag !== undefined ? { tag: options.tag } : {}) });
     }
     close(): void {}
   }
   let hidden = false;
-  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
-  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => hidden });
-  const page = window as unknown as Record<string, unknown>;
+  Object.defineProperty(page.Document.prototype, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+  Object.defineProperty(page.Document.prototype, 'hidden', { configurable: true, get: () => hidden });
   page.Notification = RecordingNotification;
   page.__shown = shown;
   page.__setHidden = (value: boolean) => {
     hidden = value;
-    document.dispatchEvent(new Event('visibilitychange'));
+    page.document.dispatchEvent(new page.Event('visibilitychange'));
   };
 };
 
-const shown = (page: Page) => page.evaluate(() => (window as unknown as { __shown: { title: string; body?: string; tag?: string }[] }).__shown.slice());
-const setHidden = (page: Page, hidden: boolean) => page.evaluate((value) => (window as unknown as { __setHidden(v: boolean): void }).__setHidden(value), hidden);
+type Shown = { title: string; body?: string; tag?: string };
+const shown = (page: Page): Promise<Shown[]> => page.evaluate(() => ((globalThis as any).__shown as Shown[]).slice());
+const setHidden = (page: Page, hidden: boolean) => page.evaluate((value) => (globalThis as any).__setHidden(value), hidden);
 
 describe('web chat: mute and browser notifications', () => {
   const fixture = browserFixture();
