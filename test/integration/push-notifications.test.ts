@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { snsPushService } from '../../functions/notifications/push-service.js';
+import { withdrawNotification } from '../../functions/notifications/withdraw.js';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
 import { NO_RATE_LIMITS } from '../reliability/harness.js';
 import { waitForQueuesIdle } from '../support/fan-out-idle.js';
@@ -401,4 +405,44 @@ describe('a crashing notification worker neither loses nor duplicates', () => {
       for (const notification of notifications) expect(notification.collapseId).toBe(sent.msgId);
     });
   }
+});
+
+describe('what a recall will call', () => {
+  it('withdrawNotification replaces a shown notification (same collapse id) on the devices that got it, and only there', async () => {
+    const alice = unique('alice');
+    const bob = unique('bob');
+    await offlinePhone(alice, 'phone');
+    // A second device registered after the message: it never showed it, so nothing to replace there.
+    const bobClient = await connect(bob);
+    const sent = await ok(bobClient, 'send', { clientMsgId: 'r1', to: alice, body: text('oops, wrong chat') });
+    await expect.poll(async () => (await notificationsOf(alice)).length, { timeout: 30_000 }).toBe(1);
+    await pushSettled();
+    await offlinePhone(alice, 'tablet', 'fcm');
+
+    const storage = {
+      db: DynamoDBDocumentClient.from(db),
+      tables: {
+        connections: cloud.tableName('StorageConnections'),
+        connectionsByUser: 'byUser',
+        timelines: cloud.tableName('MessagingTimelines'),
+        conversations: cloud.tableName('MessagingConversations'),
+        memberships: cloud.tableName('MessagingMemberships'),
+        membershipsByGroup: 'byGroup',
+        claims: cloud.tableName('MessagingClaims'),
+        groupListeners: cloud.tableName('MessagingGroupListeners'),
+        devices: cloud.tableName('PushDevices'),
+        devicesByEndpoint: 'byEndpoint',
+      },
+    };
+    const sns = new SNSClient({ endpoint: cloud.snsEndpoint, region: cloud.model.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    try {
+      const replaced = await withdrawNotification({ storage, push: snsPushService(sns) }, { userId: alice, msgId: sent.msgId, conversationId: sent.conversationId, badge: 0 });
+      expect(replaced).toBe(1);
+    } finally {
+      sns.destroy();
+    }
+    const notifications = await notificationsOf(alice);
+    expect(notifications).toHaveLength(2);
+    expect(notifications[1]).toMatchObject({ deviceId: 'phone', title: 'Message deleted', badge: 0, collapseId: sent.msgId, threadId: sent.conversationId });
+  });
 });
