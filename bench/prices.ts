@@ -12,6 +12,7 @@ export const PRICES = {
     'https://aws.amazon.com/lambda/pricing/ (arm64, first 6 billion GB-s tier)',
     'https://aws.amazon.com/sqs/pricing/ (beyond the free tier)',
     'https://aws.amazon.com/api-gateway/pricing/ (WebSocket APIs, first 1 billion messages)',
+    'https://aws.amazon.com/sns/pricing/ (mobile push notifications)',
     'https://ably.com/pricing (published list prices, pay-as-you-go)',
     'https://aws.amazon.com/s3/pricing/ (S3 Standard, first 50 TB)',
   ],
@@ -30,6 +31,10 @@ export const PRICES = {
       /** Per million requests; each 64 KB chunk of a request counts as one request. */
       fifoPerMillionRequests: 0.5,
       standardPerMillionRequests: 0.4,
+    },
+    sns: {
+      /** Mobile push notifications (APNs, FCM): per million deliveries (Publish to an endpoint). */
+      perMillionMobilePushes: 0.5,
     },
     apiGatewayWebSocket: {
       /** Messages in and out, metered in 32 KB increments; first 1 billion per month. */

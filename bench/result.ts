@@ -1,6 +1,7 @@
 import type { BaselinePoint } from './baseline-scan-broadcast.js';
 import type { Dollars, MonthlyEstimate } from './cost-model.js';
 import type { PRICES } from './prices.js';
+import type { PushDollars, PushPipelineCosts } from './push-cost-model.js';
 import type { HandlerColdStart } from './scenarios/cold-start.js';
 import type { GsiAccounting } from './scenarios/dynamodb-accounting.js';
 import type { DirectLatency, GroupReach } from './scenarios/latency.js';
@@ -46,5 +47,7 @@ export interface BenchResult {
   /** An attachment message: the WebSocket side priced like a message, plus S3 requests and storage. */
   attachment?: AttachmentCost & { websocketDollars: Dollars };
   dynamoDbLocalAccounting: GsiAccounting;
+  /** Offline push notifications: the pipeline's cost per message and notification, and per million messages by offline share. */
+  push?: { costs: PushPipelineCosts; dollars: PushDollars };
   notes: string[];
 }

@@ -13,6 +13,26 @@ export type AuthConfig =
 /** Which Cognito token clients send: the access token (what APIs are meant to take) or the ID token. */
 export type CognitoTokenUse = 'access' | 'id';
 
+/** The push services of `registerPush` (the protocol's names). */
+export const PUSH_PLATFORM_NAMES = ['apns', 'apns-sandbox', 'fcm'] as const;
+export type PushPlatformName = (typeof PUSH_PLATFORM_NAMES)[number];
+
+/**
+ * Where a push platform's SNS platform application comes from: an application that exists (its
+ * ARN), or, when none is given, the application named `<stack>-<platform>` in the stack's account
+ * and region (create it in the SNS console; docs/deployment.md, "Push notifications"). Until it
+ * exists, `registerPush` for the platform answers `platformNotConfigured`.
+ */
+export type PushApplicationSource = { kind: 'arn'; arn: string } | { kind: 'named' };
+
+export interface PushConfig {
+  /** What a notification shows: the message text, only who sent it, or neither (Apple and Google see no content). */
+  preview: 'full' | 'sender' | 'none';
+  /** Large groups (read fan-out) notify mentioned members only, or every member. */
+  largeGroups: 'mentions' | 'all';
+  applications: Record<PushPlatformName, PushApplicationSource>;
+}
+
 /** Deployment settings, read from CDK context (`cdk deploy -c stage=prod ...`) or given as props. */
 export interface ImConfig {
   /** API Gateway stage name; also part of the wss:// URL. `prod` turns on the safer defaults. */
@@ -44,6 +64,8 @@ export interface ImConfig {
   alarmEmail?: string;
   /** Photos, videos, voice notes and files (docs/protocol.md, "Attachments"). */
   attachments: AttachmentConfig;
+  /** Offline push notifications (APNs and FCM through Amazon SNS). */
+  push: PushConfig;
 }
 
 export interface AttachmentConfig {
@@ -168,6 +190,10 @@ const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.*-]+(:(\d{1,5}|\*))?$/;
 const httpsUrl = (text: string) => (z.url({ protocol: /^https$/ }).safeParse(text).success ? text : undefined);
 
+/** SNS's platform application ARNs; the name is what SNS allows (letters, digits, `_`, `-`, `.`). */
+const applicationArn = (platform: 'APNS' | 'APNS_SANDBOX' | 'GCM'): RegExp =>
+  new RegExp(`^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\\d:\\d{12}:app/${platform}/[A-Za-z0-9_.-]{1,256}$`);
+
 /** A user pool id starts with its region, so the issuer never depends on where the CLI runs. */
 const USER_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[A-Za-z0-9]+$/;
 
@@ -203,6 +229,14 @@ const contextShape = {
   attachmentContentTypes: listOf('a comma-separated list of lower-case MIME types such as image/png,application/pdf', (text) => CONTENT_TYPE.test(text)),
   attachmentDailyQuotaMB: setting('a whole number from maxAttachmentMB to 10000000', wholeNumberText),
   attachmentOrigins: listOf('a comma-separated list of origins such as https://chat.example.com (one * at most each)', (text) => ORIGIN.test(text) && text.split('*').length <= 2),
+  pushPreview: setting('full, sender or none', oneOf(['full', 'sender', 'none'] as const)),
+  largeGroupPush: setting('mentions or all', oneOf(['mentions', 'all'] as const)),
+  apnsPlatformApplicationArn: setting('an SNS platform application ARN (arn:aws:sns:REGION:ACCOUNT:app/APNS/NAME)', matching(applicationArn('APNS'))),
+  apnsSandboxPlatformApplicationArn: setting(
+    'an SNS platform application ARN (arn:aws:sns:REGION:ACCOUNT:app/APNS_SANDBOX/NAME)',
+    matching(applicationArn('APNS_SANDBOX')),
+  ),
+  fcmPlatformApplicationArn: setting('an SNS platform application ARN (arn:aws:sns:REGION:ACCOUNT:app/GCM/NAME)', matching(applicationArn('GCM'))),
 };
 
 export const CONTEXT_KEYS = Object.keys(contextShape) as (keyof typeof contextShape)[];
@@ -245,6 +279,19 @@ function authOf(settings: Settings, ctx: IssueSink): AuthConfig {
   return { mode: 'hs256', issuer: jwtIssuer ?? DEFAULT_ISSUER, audience };
 }
 
+function pushOf(settings: Settings): PushConfig {
+  const source = (arn: string | undefined): PushApplicationSource => (arn !== undefined ? { kind: 'arn', arn } : { kind: 'named' });
+  return {
+    preview: settings.pushPreview ?? 'full',
+    largeGroups: settings.largeGroupPush ?? 'mentions',
+    applications: {
+      apns: source(settings.apnsPlatformApplicationArn),
+      'apns-sandbox': source(settings.apnsSandboxPlatformApplicationArn),
+      fcm: source(settings.fcmPlatformApplicationArn),
+    },
+  };
+}
+
 function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
   const stageName = settings.stage ?? 'dev';
   const prod = stageName === 'prod';
@@ -272,6 +319,7 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
     fanOutMaxConcurrency: settings.fanOutMaxConcurrency ?? 10,
     fanOutRetentionDays: settings.fanOutRetentionDays ?? 4,
     manageAccountLogsRole: settings.apiGatewayLogsRole ?? true,
+    push: pushOf(settings),
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
     attachments: {
       maxMB: maxAttachmentMB,

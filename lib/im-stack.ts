@@ -8,6 +8,7 @@ import { GroupFanOut } from './constructs/group-fan-out.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { MessagingStorage } from './constructs/messaging-storage.js';
 import { Monitoring } from './constructs/monitoring.js';
+import { PushNotifications } from './constructs/push-notifications.js';
 import { TokenAuth } from './constructs/token-auth.js';
 import { WebSocketGateway } from './constructs/websocket-gateway.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
@@ -127,6 +128,17 @@ export class ImStack extends Stack {
       logRetentionDays,
     });
 
+    const push = new PushNotifications(this, 'Push', {
+      config: config.push,
+      environment,
+      tables,
+      gateway: this.gateway,
+      retainData: config.retainData,
+      deletionProtection: config.deletionProtection,
+      maxConcurrency: config.fanOutMaxConcurrency,
+      logRetentionDays,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.gateway.api,
       stageName: config.stageName,
@@ -141,7 +153,9 @@ export class ImStack extends Stack {
         Memberships: messaging.memberships,
         Claims: messaging.claims,
         GroupListeners: messaging.groupListeners,
+        Devices: push.devices,
       },
+      push: { queue: push.queue, deadLetterQueue: push.deadLetterQueue, dispatchFailures: push.dispatchFailures, worker: push.worker, dispatcher: push.dispatcher },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
     acknowledgeFindings(this);
@@ -164,6 +178,8 @@ export class ImStack extends Stack {
       value: fanOut.deadLetterQueue.queueArn,
       description: 'Source of a redrive (aws sqs start-message-move-task --source-arn ...)',
     });
+    new CfnOutput(this, 'DevicesTableName', { value: push.devices.tableName });
+    new CfnOutput(this, 'PushDeadLetterQueueName', { value: push.deadLetterQueue.queueName });
     new CfnOutput(this, 'AccessLogGroupName', { value: this.gateway.accessLogs.logGroupName });
     new CfnOutput(this, 'DashboardUrl', {
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.monitoring.dashboard.dashboardName}`,

@@ -4,6 +4,7 @@ import { type Dollars, dollarsOf } from '../cost-model.js';
 import type { BenchResult } from '../result.js';
 import type { OperationCost } from '../scenarios/measure.js';
 import { barChart, lineChart } from './svg.js';
+import { pushMarkdown } from './push-section.js';
 
 const usd = (value: number): string => {
   if (value === 0) return '$0';
@@ -471,6 +472,10 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
     ),
   );
   out.push('');
+  if (result.push) {
+    out.push(...pushMarkdown(result.push.costs, result.push.dollars));
+    out.push('');
+  }
   out.push('## Notes and method');
   out.push('');
   for (const note of result.notes) out.push(`- ${note}`);

@@ -1,4 +1,5 @@
 import { type AttachmentData, type AttachmentDestination, AttachmentSender, type SendAttachmentOptions, type UploadEntry } from './attachments.js';
+import { AppLifecycle } from './app-state.js';
 import { type ConnectionFailure, ConnectionManager, type ConnectionState, type ConnectionStateChange } from './connection.js';
 import { ConversationStore, type ConversationState } from './conversations.js';
 import { Emitter, type Listener } from './emitter.js';
@@ -22,6 +23,8 @@ import {
   isMessageItem,
   type MembersChangedResult,
   type Message,
+  type MuteResult,
+  type PushPlatform,
   type MessageItem,
   parseFrame,
   type PresenceEvent,
@@ -107,6 +110,7 @@ export class ImClient {
   private readonly presenceStore: PresenceStore;
   private readonly persisted: PersistedValue<JsonValue>[] = [];
   private readonly refreshTimer: Timer;
+  private readonly lifecycle: AppLifecycle | undefined;
   /** Messages already emitted: one can reach us both in the timeline and as a large-group message. */
   private readonly emitted = new RecentSet(5_000);
   private readonly connectedWaiters: { resolve: () => void; reject: (error: ImError) => void }[] = [];
@@ -225,6 +229,13 @@ export class ImClient {
       error: reportError,
     });
 
+    this.lifecycle = options.appState
+      ? new AppLifecycle(options.appState, this.timers, options.backgroundGraceMs ?? DEFAULTS.backgroundGraceMs, {
+          pause: () => this.connection.stop(),
+          resume: () => this.resume(),
+        })
+      : undefined;
+
     const retry = { ...DEFAULTS.sendRetry, ...options.sendRetry };
     this.outboxQueue = new Outbox({
       entries: persisted<JsonValue[]>('outbox'),
@@ -284,6 +295,7 @@ export class ImClient {
     if (this.running && this.connection.state !== 'failed') return;
     this.running = true;
     this.connection.start();
+    this.lifecycle?.start();
   }
 
   /**
@@ -293,6 +305,7 @@ export class ImClient {
    */
   async stop(): Promise<void> {
     this.running = false;
+    this.lifecycle?.stop();
     this.connection.stop();
     this.requests.rejectAll('the client stopped');
     this.outboxQueue.stop();
@@ -528,7 +541,49 @@ export class ImClient {
     return this.call('readReceipts', { conversationId, conversationSeq });
   }
 
+  // ---- Push notifications -------------------------------------------------------------------
+
+  /**
+   * Binds this device's push token (APNs: the hex device token, `apns-sandbox` for development
+   * builds; FCM: the registration token), so it is notified while it has no connection. Call it
+   * at every app start and whenever the push service gives a new token.
+   */
+  registerPush(platform: PushPlatform, token: string): Promise<Record<string, never>> {
+    return this.call('registerPush', { platform, token });
+  }
+
+  /** Removes this device's push token: call it on sign-out, before `stop()`. */
+  unregisterPush(): Promise<Record<string, never>> {
+    return this.call('unregisterPush', {});
+  }
+
+  /** No push notifications of a conversation until `until` (epoch ms; `null` unmutes), on all of this user's devices. */
+  async mute(conversationId: string, until: number | null): Promise<MuteResult> {
+    const result = await this.call('mute', { conversationId, until });
+    this.conversationStore.setMutedUntil(conversationId, result.mutedUntil);
+    return result;
+  }
+
+  /** True while the app is in the background and the connection was closed for it (see `appState`). */
+  get pausedInBackground(): boolean {
+    return this.lifecycle?.isPaused ?? false;
+  }
+
   // ---- Internals ----------------------------------------------------------------------------
+
+  /** Back in the foreground: connect at once (paused or waiting out a backoff), or catch up on the open connection. */
+  private resume(): void {
+    if (!this.running) return;
+    if (this.connected) {
+      void this.timeline.sync();
+      this.largeGroups.catchUpAll();
+      if (this.settings.autoLoadConversations) void this.refreshConversations();
+    } else if (this.connection.state === 'closed' || this.connection.state === 'idle') {
+      this.connection.start();
+    } else {
+      this.connection.reconnectNow();
+    }
+  }
 
   /** A protocol action with its reply type. */
   private call<A extends ActionName>(action: A, params: object, options?: RequestOptions): Promise<ActionMap[A]['result']> {

@@ -17,6 +17,8 @@ export interface ConversationState {
   readUpTo: number;
   /** Read receipts: how far each other member has read, as far as this client has seen. */
   readBy: Record<string, number>;
+  /** Set while this user muted the conversation's push notifications (epoch ms). */
+  mutedUntil?: number;
 }
 
 interface Entry {
@@ -85,7 +87,7 @@ export class ConversationStore {
       const entry = this.entry(item.conversationId);
       const state = entry.state;
       state.kind = item.kind;
-      for (const key of ['peer', 'title', 'members', 'large', 'latestSeq'] as const) {
+      for (const key of ['peer', 'title', 'members', 'large', 'latestSeq', 'mutedUntil'] as const) {
         if (item[key] !== undefined) (state as Record<string, unknown>)[key] = item[key];
         else if (key !== 'latestSeq') delete state[key];
       }
@@ -136,6 +138,15 @@ export class ConversationStore {
     const entry = this.entries.get(conversationId);
     if (!entry) return;
     this.moveRead(entry, upTo);
+    this.notify();
+  }
+
+  /** This user muted (a time) or unmuted (null) the conversation. */
+  setMutedUntil(conversationId: string, mutedUntil: number | null): void {
+    const entry = this.entries.get(conversationId);
+    if (!entry) return;
+    if (mutedUntil === null) delete entry.state.mutedUntil;
+    else entry.state.mutedUntil = mutedUntil;
     this.notify();
   }
 

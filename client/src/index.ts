@@ -11,6 +11,7 @@ export { MemoryStorage, type JsonValue, type StorageAdapter } from './storage.js
 export { LocalStorageAdapter, type KeyValueBackend } from './local-storage.js';
 export { browserNetworkMonitor, type NetworkMonitor } from './network.js';
 export type { Timers } from './timers.js';
+export type { AppStateSource } from './app-state.js';
 export { ReadyState, type WebSocketConstructor, type WebSocketLike } from './websocket.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export type { Listener } from './emitter.js';

@@ -1,4 +1,5 @@
 import type { UploadRetryOptions } from './attachments.js';
+import type { AppStateSource } from './app-state.js';
 import type { ReconnectOptions, TokenProvider } from './connection.js';
 import type { NetworkMonitor } from './network.js';
 import type { OutboxRetryOptions } from './outbox.js';
@@ -68,6 +69,13 @@ export interface ImClientOptions {
   uploadTransport?: UploadTransport;
   /** Attachment uploads: defaults 5 attempts, backoff base 1 s, max 30 s, 10 minutes per upload. */
   uploadRetry?: Partial<UploadRetryOptions>;
+  /**
+   * React Native's `AppState`: in the background the connection closes after `backgroundGraceMs`
+   * (push notifications take over); in the foreground the client reconnects and syncs at once.
+   */
+  appState?: AppStateSource;
+  /** How long the connection stays open in the background. Default 5 s. */
+  backgroundGraceMs?: number;
 }
 
 export const DEFAULTS = {
@@ -87,4 +95,5 @@ export const DEFAULTS = {
   autoLoadConversations: true,
   largeGroupBackfill: 50,
   uploadRetry: { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000, timeoutMs: 10 * 60_000 },
+  backgroundGraceMs: 5_000,
 };

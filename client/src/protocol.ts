@@ -30,6 +30,8 @@ export type {
   MembersChangedResult,
   MembershipEvent,
   Message,
+  MuteResult,
+  PushPlatform,
   PresenceEvent,
   PresenceInfo,
   ReadEvent,

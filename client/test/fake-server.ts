@@ -44,6 +44,8 @@ interface Conversation {
   large: boolean;
   messages: Message[];
   reads: Map<string, number>;
+  /** Push mutes per member (epoch ms). */
+  mutes?: Map<string, number>;
 }
 
 interface UserState {
@@ -255,6 +257,8 @@ export class FakeServer {
     request.onProgress(bytes.byteLength);
     return answer(200);
   };
+  /** Push tokens by `user/device`, as `registerPush` left them. */
+  readonly pushTokens = new Map<string, { platform: string; token: string }>();
 
   constructor() {
     const server = this;
@@ -499,6 +503,8 @@ export class FakeServer {
           }
           const last = conversation.messages.at(-1);
           if (last) summary.lastMessage = last;
+          const mutedUntil = conversation.mutes?.get(user);
+          if (mutedUntil !== undefined && mutedUntil > Date.now()) summary.mutedUntil = mutedUntil;
           if (conversation.large) {
             summary.large = true;
             summary.latestSeq = conversation.messages.length;
@@ -599,6 +605,26 @@ export class FakeServer {
         const conversation = this.member(user, frame.conversationId);
         conversation.members = conversation.members.filter((member) => member !== user);
         return {};
+      }
+      case 'registerPush': {
+        // As the server: a token moves from whoever held it.
+        for (const [key, value] of this.pushTokens) if (value.token === frame.token && value.platform === frame.platform) this.pushTokens.delete(key);
+        this.pushTokens.set(`${user}/${socket.device}`, { platform: String(frame.platform), token: String(frame.token) });
+        return {};
+      }
+      case 'unregisterPush':
+        this.pushTokens.delete(`${user}/${socket.device}`);
+        return {};
+      case 'mute': {
+        const id = String(frame.conversationId);
+        // As the server: a direct conversation of the caller without messages has nothing to mute.
+        if (!this.conversations.has(id) && id.startsWith('dm:') && id.split(':').slice(1).includes(user)) throw new ProtocolError('NOT_FOUND', 'the conversation has no messages yet');
+        const conversation = this.member(user, frame.conversationId);
+        if (conversation.kind === 'direct' && conversation.messages.length === 0) throw new ProtocolError('NOT_FOUND', 'the conversation has no messages yet');
+        conversation.mutes ??= new Map();
+        if (frame.until === null) conversation.mutes.delete(user);
+        else conversation.mutes.set(user, frame.until as number);
+        return { mutedUntil: frame.until };
       }
       default:
         throw new ProtocolError('BAD_REQUEST', `unknown action ${action}`);

@@ -50,7 +50,7 @@ function groupEntry(membership: MembershipRecord, ref: ConversationRef, head: Gr
  * last cseq against the member's own read position), and `totalUnread` is the sum of the very
  * numbers returned, so the two can never disagree.
  */
-export async function listConversations(storage: Storage, userId: string, fresh: FreshReads = {}): Promise<ConversationsResult> {
+export async function listConversations(storage: Storage, userId: string, fresh: FreshReads = {}, now = Date.now()): Promise<ConversationsResult> {
   const memberships = await listMemberships(storage, userId);
   const refs = memberships.flatMap((membership) => {
     const ref = parseConversationId(membership.conversationId);
@@ -84,7 +84,9 @@ export async function listConversations(storage: Storage, userId: string, fresh:
     .sort((a, b) => activity(b) - activity(a))
     .map((entry) => {
       const lastMessage = lastMessages.get(entry.ref.id);
-      return lastMessage ? { ...entry.summary, lastMessage } : entry.summary;
+      const { mutedUntil } = entry.membership;
+      const summary = mutedUntil !== undefined && mutedUntil > now ? { ...entry.summary, mutedUntil: Number(mutedUntil) } : entry.summary;
+      return lastMessage ? { ...summary, lastMessage } : summary;
     });
   return { items, totalUnread: items.reduce((sum, item) => sum + item.unread, 0) };
 }

@@ -1,7 +1,11 @@
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type AttachmentPolicy, attachmentPolicyOf } from '../attachments/attachment-policy.js';
 import { type AttachmentObjects, s3AttachmentObjects } from '../attachments/object-store.js';
+import type { PushPlatform } from '@serverless-im/protocol';
 import type { JobQueue } from '../fan-out/job-queue.js';
+import type { NotificationQueue } from '../notifications/job-queue.js';
+import { type PushService, snsPushService } from '../notifications/push-service.js';
 import { requiredEnv } from '../platform/env.js';
 import { createPusher, type Pusher } from '../push/pusher.js';
 import type { Storage, Tables } from '../storage/storage.js';
@@ -24,6 +28,8 @@ export function tablesFromEnv(): Tables {
     membershipsByGroup: optional('MEMBERSHIPS_BY_GROUP_INDEX') || 'byGroup',
     claims: optional('CLAIMS_TABLE'),
     groupListeners: optional('GROUP_LISTENERS_TABLE'),
+    devices: optional('DEVICES_TABLE'),
+    devicesByEndpoint: optional('DEVICES_BY_ENDPOINT_INDEX') || 'byEndpoint',
   };
 }
 
@@ -70,4 +76,24 @@ export function attachmentPolicyFromEnv(): AttachmentPolicy {
     contentTypes: requiredEnv('ATTACHMENT_CONTENT_TYPES'),
     dailyQuotaBytes: requiredEnv('ATTACHMENT_DAILY_QUOTA_BYTES'),
   });
+}
+
+let notificationQueue: NotificationQueue | undefined;
+let pushService: PushService | undefined;
+
+/** The notification queue for this Lambda instance. */
+export function notificationQueueFromEnv(): NotificationQueue {
+  notificationQueue ??= { client: new SQSClient({}), queueUrl: requiredEnv('PUSH_QUEUE_URL') };
+  return notificationQueue;
+}
+
+/** Amazon SNS mobile push for this Lambda instance. */
+export function pushServiceFromEnv(): PushService {
+  pushService ??= snsPushService(new SNSClient({}));
+  return pushService;
+}
+
+/** The SNS platform application of each push platform (PUSH_APPLICATIONS, set by the stack). */
+export function pushApplicationsFromEnv(): Partial<Record<PushPlatform, string>> {
+  return JSON.parse(requiredEnv('PUSH_APPLICATIONS')) as Partial<Record<PushPlatform, string>>;
 }

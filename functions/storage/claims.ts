@@ -5,18 +5,22 @@ import { UnexpectedStorageStateError } from './errors.js';
 import type { Storage } from './storage.js';
 
 /**
- * The Claims table, key `claimId`: records that make a multi-step write happen once. Three key
+ * The Claims table, key `claimId`: records that make a multi-step write happen once. Four key
  * spaces live in it, and this module is the only place that builds their keys:
  * - send claims, one per (sender, clientMsgId): `<userId>:<clientMsgId>`;
  * - delivery claims, one per (recipient, timeline content): `delivery:<userId>:<itemKey>`;
- * - upload allowances, one per (uploader, UTC day): `uploads:<userId>:<YYYY-MM-DD>`.
- * `:` cannot occur in a user id, so each pair maps to one key. (The two spaces are not yet
+ * - upload allowances, one per (uploader, UTC day): `uploads#<userId>#<YYYY-MM-DD>`;
+ * - push claims, one per (recipient, device, message): `push#<userId>#<deviceId>#<msgId>`.
+ * `:` and `#` occur in neither user ids nor device ids, so each tuple maps to one key, and a key
+ * with `#` before its first `:` (upload allowances, push claims) can never equal a send or delivery
+ * claim, whose first segment is a user id or `delivery`. (Send and delivery claims are not yet
  * disjoint by construction: a user named `delivery` could write a send claim shaped like a delivery
- * claim. Giving send claims a prefix of their own changes only `sendClaimId`.)
+ * claim. Moving delivery claims to a `#` prefix needs a read of the old key for messages from
+ * before the move.)
  */
 export const sendClaimId = (userId: string, clientMsgId: string): string => `${userId}:${clientMsgId}`;
 export const deliveryClaimId = (userId: string, itemKey: string): string => `delivery:${userId}:${itemKey}`;
-export const uploadAllowanceId = (userId: string, day: string): string => `uploads:${userId}:${day}`;
+export const uploadAllowanceId = (userId: string, day: string): string => `uploads#${userId}#${day}`;
 
 // ---- Send claims ----------------------------------------------------------------------------
 
@@ -195,4 +199,62 @@ export async function reserveUploadBytes(storage: Storage, input: { userId: stri
     if (isConditionalCheckFailed(error)) return false;
     throw error;
   }
+}
+
+// ---- Push claims ----------------------------------------------------------------------------
+
+export const pushClaimId = (userId: string, deviceId: string, msgId: string): string => `push#${userId}#${deviceId}#${msgId}`;
+
+/** Push claims outlive the notification queue's retention (1 day), so a late redelivery still finds them. */
+export const PUSH_CLAIM_SECONDS = 2 * 24 * 60 * 60;
+
+export type PushClaimResult = 'mine' | 'done' | 'busy';
+
+/**
+ * Takes the right to publish one notification to one device: `mine` for the first attempt, and for
+ * a later one once an attempt that claimed it and did not finish has surely ended (`leaseMs`);
+ * `done` once an attempt recorded the publish; `busy` while another attempt may still be running.
+ */
+export async function claimPush(storage: Storage, claimId: string, now: number, leaseMs: number): Promise<PushClaimResult> {
+  try {
+    await storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.claims,
+        Key: { claimId },
+        UpdateExpression: 'SET #state = :publishing, claimedAt = :now, expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_not_exists(claimId) OR (#state = :publishing AND claimedAt < :expired)',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: {
+          ':publishing': 'publishing',
+          ':now': now,
+          ':expired': now - leaseMs,
+          ':expiresAt': Math.floor(now / 1000) + PUSH_CLAIM_SECONDS,
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return 'mine';
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    return itemOfConditionFailure<{ state?: string }>(error)?.state === 'done' ? 'done' : 'busy';
+  }
+}
+
+/** Records that the notification was published (or needs no publish: the device is gone). */
+export async function completePush(storage: Storage, claimId: string): Promise<void> {
+  await storage.db.send(
+    new UpdateCommand({
+      TableName: storage.tables.claims,
+      Key: { claimId },
+      UpdateExpression: 'SET #state = :done',
+      ExpressionAttributeNames: { '#state': 'state' },
+      ExpressionAttributeValues: { ':done': 'done' },
+    }),
+  );
+}
+
+/** Whether a notification of this claim was published (a recall replaces only what reached the phone). */
+export async function pushClaimDone(storage: Storage, claimId: string): Promise<boolean> {
+  const result = await storage.db.send(new GetCommand({ TableName: storage.tables.claims, Key: { claimId } }));
+  return result.Item?.state === 'done';
 }

@@ -17,6 +17,8 @@ export interface MembershipRecord {
   /** Direct conversations: the other member. */
   peer?: string;
   joinedAt: number;
+  /** The user muted offline notifications of this conversation until then (epoch ms). */
+  mutedUntil?: number;
 }
 
 /** A user's row for a group. */
@@ -176,4 +178,22 @@ export async function markMembershipsLarge(storage: Storage, conversationId: str
 
 export async function setRole(storage: Storage, userId: string, conversationId: string, role: GroupMembership['role']): Promise<void> {
   await updateExisting(storage, userId, conversationId, 'role', role);
+}
+
+/**
+ * Sets or clears (`null`) the user's mute of a conversation on their existing row. False when the
+ * user has no row for it (a direct conversation before its first message).
+ */
+export async function setMutedUntil(storage: Storage, userId: string, conversationId: string, until: number | null): Promise<boolean> {
+  return writeIfConditionHolds(() =>
+    storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.memberships,
+        Key: { userId, conversationId },
+        UpdateExpression: until === null ? 'REMOVE mutedUntil' : 'SET mutedUntil = :until',
+        ConditionExpression: 'attribute_exists(userId)',
+        ...(until === null ? {} : { ExpressionAttributeValues: { ':until': until } }),
+      }),
+    ),
+  );
 }

@@ -10,6 +10,9 @@ export interface Tables {
   membershipsByGroup: string;
   claims: string;
   groupListeners: string;
+  /** Push registrations (functions that handle notifications only). */
+  devices?: string;
+  devicesByEndpoint?: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableV2, type TablePropsV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 export interface MessagingStorageProps {
@@ -39,11 +39,15 @@ export class MessagingStorage extends Construct {
       ...common,
       partitionKey: { name: 'userId', type: AttributeType.STRING },
       sortKey: { name: 'seq', type: AttributeType.NUMBER },
+      // New timeline messages feed offline push notifications (lib/constructs/push-notifications.ts).
+      dynamoStream: StreamViewType.NEW_IMAGE,
     });
     this.conversations = new TableV2(this, 'Conversations', {
       ...common,
       partitionKey: { name: 'conversationId', type: AttributeType.STRING },
       sortKey: { name: 'cseq', type: AttributeType.NUMBER },
+      // New large-group messages feed the notifications of their mentioned members.
+      dynamoStream: StreamViewType.NEW_IMAGE,
     });
     this.memberships = new TableV2(this, 'Memberships', {
       ...common,

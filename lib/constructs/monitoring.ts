@@ -32,6 +32,8 @@ export interface MonitoringProps {
   tables: Record<string, ITableV2>;
   /** Notifications go to this address when set; otherwise the alarms have no actions. */
   alarmEmail?: string;
+  /** The offline push pipeline: its queue, dead letters, the dispatcher's failed stream records, its functions. */
+  push?: { queue: IQueue; deadLetterQueue: IQueue; dispatchFailures: IQueue; worker: IFunction; dispatcher: IFunction };
 }
 
 const ONE_MINUTE = Duration.minutes(1);
@@ -133,6 +135,44 @@ export class Monitoring extends Construct {
       props.fanOutWorker.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES }),
       1,
     );
+    if (props.push) {
+      const push = props.push;
+      alarm(
+        'PushDeadLetters',
+        'Notification jobs failed five times and sit in the dead-letter queue: some offline devices were not notified.',
+        push.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: ONE_MINUTE }),
+        1,
+      );
+      alarm(
+        'PushDispatchFailures',
+        'Stream records the notification dispatcher could not enqueue after its retries: those messages notified nobody.',
+        push.dispatchFailures.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: ONE_MINUTE }),
+        1,
+      );
+      alarm(
+        'PushQueueAge',
+        'The oldest notification job has waited 5 minutes or more for 3 minutes: offline notifications are late.',
+        push.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum', period: ONE_MINUTE }),
+        300,
+        3,
+      );
+      alarm(
+        'PushWorkerErrors',
+        'The notification worker or dispatcher crashed, timed out or was throttled: its batch is retried.',
+        new MathExpression({
+          expression: 'workerErrors + workerThrottles + dispatcherErrors + dispatcherThrottles',
+          label: 'Push worker and dispatcher errors + throttles',
+          usingMetrics: {
+            workerErrors: push.worker.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+            workerThrottles: push.worker.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES }),
+            dispatcherErrors: push.dispatcher.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+            dispatcherThrottles: push.dispatcher.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES }),
+          },
+          period: FIVE_MINUTES,
+        }),
+        1,
+      );
+    }
     alarm(
       'HandlerErrors',
       'Action handlers answered INTERNAL (an unexpected exception) to at least one request.',
@@ -261,6 +301,24 @@ export class Monitoring extends Construct {
         width: 8,
       }),
     );
+    if (props.push) {
+      this.dashboard.addWidgets(
+        new GraphWidget({
+          title: 'Push notifications',
+          left: [appMetric('PushesPublished'), appMetric('PushesSkipped'), appMetric('PushEndpointsRemoved'), appMetric('PushesFailed')],
+          width: 12,
+        }),
+        new GraphWidget({
+          title: 'Notification queue',
+          left: [
+            props.push.queue.metricApproximateNumberOfMessagesVisible({ period: ONE_MINUTE, statistic: 'Maximum' }),
+            props.push.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: ONE_MINUTE, statistic: 'Maximum' }),
+          ],
+          right: [props.push.queue.metricApproximateAgeOfOldestMessage({ period: ONE_MINUTE, statistic: 'Maximum' })],
+          width: 12,
+        }),
+      );
+    }
     this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
   }
 }

@@ -24,6 +24,7 @@ describe('configuration from CDK context', () => {
       fanOutRetentionDays: 4,
       manageAccountLogsRole: true,
       attachments: { maxMB: 100, contentTypes: DEFAULT_ATTACHMENT_CONTENT_TYPES, dailyQuotaMB: 2048, origins: DEFAULT_ATTACHMENT_ORIGINS },
+      push: { preview: 'full', largeGroups: 'mentions', applications: { apns: { kind: 'named' }, 'apns-sandbox': { kind: 'named' }, fcm: { kind: 'named' } } },
     });
   });
 
@@ -38,6 +39,20 @@ describe('configuration from CDK context', () => {
     ).toEqual({ maxMB: 25, contentTypes: ['image/png', 'application/pdf'], dailyQuotaMB: 500, origins: ['https://chat.example.com', 'https://*.example.com'] });
     // The default quota is never below the largest attachment.
     expect(configOf({ maxAttachmentMB: '4096' }).attachments.dailyQuotaMB).toBe(4096);
+  });
+
+  it('reads the push settings: preview, large groups, and application ARNs of the right platform only', () => {
+    const apns = 'arn:aws:sns:eu-west-1:123456789012:app/APNS/chat';
+    const fcm = 'arn:aws:sns:eu-west-1:123456789012:app/GCM/chat';
+    expect(configOf({ pushPreview: 'none', largeGroupPush: 'all', apnsPlatformApplicationArn: apns, fcmPlatformApplicationArn: fcm }).push).toEqual({
+      preview: 'none',
+      largeGroups: 'all',
+      applications: { apns: { kind: 'arn', arn: apns }, 'apns-sandbox': { kind: 'named' }, fcm: { kind: 'arn', arn: fcm } },
+    });
+    expect(() => configOf({ apnsPlatformApplicationArn: fcm })).toThrow(/apnsPlatformApplicationArn.*app\/APNS\//);
+    expect(() => configOf({ fcmPlatformApplicationArn: 'arn:aws:sns:eu-west-1:123456789012:app/GCM/' })).toThrow(/fcmPlatformApplicationArn/);
+    expect(() => configOf({ pushPreview: 'text' })).toThrow(/pushPreview="text": expected full, sender or none/);
+    expect(() => configOf({ largeGroupPush: 'everyone' })).toThrow(/largeGroupPush/);
   });
 
   it('protects and keeps data on the prod stage unless told otherwise', () => {

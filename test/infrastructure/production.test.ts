@@ -26,6 +26,9 @@ const TWO_WAY_ACTIONS = [
   'react',
   'attachmentUpload',
   'attachmentDownload',
+  'registerPush',
+  'unregisterPush',
+  'mute',
 ];
 
 const resourcesOf = (template: Template, type: string): [string, Resource][] =>
@@ -156,8 +159,8 @@ describe('ServerlessIm stack, production settings', () => {
     it('gives every function a memory size, and every route function a timeout under API Gateway\u2019s 29 s', () => {
       for (const [id, fn] of functions) {
         expect(fn.Properties.MemorySize, id).toBeGreaterThanOrEqual(256);
-        // The fan-out worker is polled from SQS, not called by API Gateway.
-        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(id.startsWith('FanOutWorker') ? 60 : 29);
+        // The fan-out and notification workers are polled from SQS (or a stream), not called by API Gateway.
+        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(id.startsWith('FanOutWorker') || id.startsWith('PushWorker') || id.startsWith('PushDispatcher') ? 60 : 29);
       }
     });
 
@@ -178,7 +181,7 @@ describe('ServerlessIm stack, production settings', () => {
   });
 
   describe('fan-out queue', () => {
-    const queues = resourcesOf(template, 'AWS::SQS::Queue');
+    const queues = resourcesOf(template, 'AWS::SQS::Queue').filter(([id]) => id.startsWith('FanOut'));
     const jobs = queues.find(([, queue]) => queue.Properties.RedrivePolicy)!;
     const deadLetters = queues.find(([, queue]) => !queue.Properties.RedrivePolicy)!;
 
@@ -210,7 +213,7 @@ describe('ServerlessIm stack, production settings', () => {
 
     it('encrypts both queues and refuses plain HTTP', () => {
       for (const [, queue] of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
-      const policies = resourcesOf(template, 'AWS::SQS::QueuePolicy');
+      const policies = resourcesOf(template, 'AWS::SQS::QueuePolicy').filter(([id]) => id.startsWith('FanOut'));
       expect(policies).toHaveLength(2);
       for (const [, policy] of policies) {
         expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
@@ -224,7 +227,7 @@ describe('ServerlessIm stack, production settings', () => {
     const tables = resourcesOf(template, 'AWS::DynamoDB::GlobalTable');
 
     it('has point-in-time recovery on every table, on demand', () => {
-      expect(tables).toHaveLength(6);
+      expect(tables).toHaveLength(7);
       for (const [id, table] of tables) {
         expect(table.Properties.BillingMode, id).toBe('PAY_PER_REQUEST');
         for (const replica of table.Properties.Replicas) {
@@ -250,7 +253,7 @@ describe('ServerlessIm stack, production settings', () => {
 
   describe('monitoring', () => {
     it('alarms on dead letters, worker errors and throttles, handler errors, 5xx and DynamoDB throttles', () => {
-      const dlq = resourcesOf(template, 'AWS::SQS::Queue').find(([, queue]) => !queue.Properties.RedrivePolicy)![0];
+      const dlq = resourcesOf(template, 'AWS::SQS::Queue').find(([id, queue]) => id.startsWith('FanOut') && !queue.Properties.RedrivePolicy)![0];
       const deadLetters = alarmNamed(template, 'FanOutDeadLetters');
       expect(deadLetters.Properties).toMatchObject({
         Namespace: 'AWS/SQS',
@@ -268,13 +271,14 @@ describe('ServerlessIm stack, production settings', () => {
       ]);
       expect(alarmMetrics(alarmNamed(template, 'AuthorizerErrors')).map((m) => m.name)).toEqual(['Errors', 'Throttles']);
       expect(alarmMetrics(alarmNamed(template, 'FanOutQueueAge'))[0]!.name).toBe('ApproximateAgeOfOldestMessage');
-      for (const table of ['Connections', 'Timelines', 'Conversations', 'Memberships', 'Claims', 'GroupListeners']) {
+      for (const table of ['Connections', 'Timelines', 'Conversations', 'Memberships', 'Claims', 'GroupListeners', 'Devices']) {
         expect(alarmMetrics(alarmNamed(template, `${table}TableThrottles`))).toEqual([
           { namespace: 'AWS/DynamoDB', name: 'ReadThrottleEvents', dimensions: ['TableName'] },
           { namespace: 'AWS/DynamoDB', name: 'WriteThrottleEvents', dimensions: ['TableName'] },
         ]);
       }
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 13);
+      for (const name of ['PushDeadLetters', 'PushDispatchFailures', 'PushQueueAge', 'PushWorkerErrors']) expect(alarmNamed(template, name)).toBeDefined();
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 18);
     });
 
     it('leaves alarms without actions and creates no topic without alarmEmail', () => {

@@ -87,6 +87,14 @@ async function runScenario(target: Target, name: (user: string) => string): Prom
   await call(b, 'typing', { conversationId: dm });
   await a.waitForEvent('typing', (data) => data.userId === bob, EVENT_WAIT_MS);
   await call(a, 'presence', { users: [bob, name('never-seen')] });
+  await call(b, 'registerPush', { platform: 'apns', token: 'ab'.repeat(32) });
+  await call(b, 'registerPush', { platform: 'fcm', token: 'fcm-token:APA91b-example_token' });
+  await call(b, 'mute', { conversationId: dm, until: Date.now() + 3_600_000 });
+  const muted = await call(b, 'conversations');
+  expect(muted.items.find((item: { conversationId: string }) => item.conversationId === dm).mutedUntil).toEqual(expect.any(Number));
+  await call(b, 'mute', { conversationId: dm, until: null });
+  await call(b, 'unregisterPush');
+  await refused(b.request('mute', { conversationId: directConversationId(bob, name('stranger')), until: null }), 'NOT_FOUND');
 
   const { conversationId: team } = await call(a, 'createGroup', { title: 'team', members: [bob, carol] });
   await b.waitForEvent('message', (item) => item.type === 'system' && item.system.conversationId === team, EVENT_WAIT_MS);

@@ -40,6 +40,9 @@ const ACTIONS = [
   'edit',
   'recall',
   'react',
+  'registerPush',
+  'unregisterPush',
+  'mute',
 ] as const;
 const SECRET = 'top-secret-body-7f3a';
 const SECRET_TITLE = 'secret-title-9c1d';
@@ -165,6 +168,9 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
     edit: { conversationId: foreignDm, conversationSeq: 1, body: text('edited') },
     recall: { conversationId: foreignDm, conversationSeq: 1 },
     react: { conversationId: dm, conversationSeq: 1, emoji: '👍', on: true },
+    registerPush: { platform: 'apns', token: 'ab'.repeat(32) },
+    unregisterPush: {},
+    mute: { conversationId: ownGroup, until: null },
   });
   const fieldTypes: Record<string, fc.Arbitrary<unknown>> = {
     clientMsgId: wrongForString,
@@ -181,6 +187,10 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
     members: wrongForUserList,
     emoji: fc.oneof(wrongForString, fc.constantFrom('', 'ok', '👍👍', '\u200d', '\ud83d', '👍'.repeat(40))),
     on: fc.oneof(fc.string({ maxLength: 5 }), hostileNumber, fc.constant(null), fc.constant([true])),
+    platform: wrongForString,
+    token: wrongForString,
+    // null is an accepted `until` (unmute): only the other wrong values.
+    until: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(-1, 0.5, 1e21, 2 ** 53 + 2), fc.boolean(), fc.constant([1]), fc.constant({ N: '1' })),
   };
   const stats = { frames: 0, ok: 0, errors: {} as Record<string, number>, closed1009: 0, internal: [] as string[] };
 

@@ -1,4 +1,5 @@
 import { type ConnectionFailure, ImClient, LocalStorageAdapter } from '../../client/src/index.js';
+import { BrowserNotifications } from './browser-notifications.js';
 import type { AppContext } from './context.js';
 import { h, replaceChildren } from './dom.js';
 import { Drafts } from './drafts.js';
@@ -72,6 +73,8 @@ export class AppShell {
       this.chat.presenceChanged();
     });
     this.topBar = new TopBar(me, () => void this.signOut());
+    const notifications = new BrowserNotifications(this.context, (conversationId) => void open(conversationId));
+    this.topBar.addControl(notifications.button);
 
     const sidebar = h('aside', { class: 'sidebar', testid: 'sidebar' }, newChatForm(this.context, drafts, (id) => void open(id)), newGroupForm(this.context, open), this.list.element);
     this.layout = h('div', { class: 'layout', testid: 'layout' }, this.topBar.element, this.errors.element, h('div', { class: 'panes' }, sidebar, this.chat.element));
@@ -95,10 +98,12 @@ export class AppShell {
       client.on('message', ({ message }) => {
         this.presence.messageFrom(message);
         this.chat.messageArrived(message);
+        notifications.messageArrived(message);
       }),
       client.on('groupMessage', (message) => {
         this.presence.messageFrom(message);
         this.chat.messageArrived(message);
+        notifications.messageArrived(message);
       }),
       client.on('timelineItem', (item) => {
         const conversationId = systemLines.add(item);

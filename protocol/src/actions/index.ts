@@ -19,6 +19,9 @@ import { type SendParams, sendRequest, sendResult } from './send.js';
 import { syncRequest, syncResult } from './sync.js';
 import { syncConversationRequest, syncConversationResult } from './sync-conversation.js';
 import { typingRequest, typingResult } from './typing.js';
+import { muteRequest, muteResult } from './mute.js';
+import { registerPushRequest, registerPushResult } from './register-push.js';
+import { unregisterPushRequest, unregisterPushResult } from './unregister-push.js';
 
 /** Every action: the schema of its request frame (`action` and `id` included) and of its reply `data`. */
 export const actions = {
@@ -42,6 +45,9 @@ export const actions = {
   react: { request: reactRequest, result: reactResult },
   attachmentUpload: { request: attachmentUploadRequest, result: attachmentUploadResult },
   attachmentDownload: { request: attachmentDownloadRequest, result: attachmentDownloadResult },
+  registerPush: { request: registerPushRequest, result: registerPushResult },
+  unregisterPush: { request: unregisterPushRequest, result: unregisterPushResult },
+  mute: { request: muteRequest, result: muteResult },
 } as const;
 
 export type ActionName = keyof typeof actions;

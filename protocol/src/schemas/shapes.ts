@@ -147,6 +147,8 @@ export const conversationSummarySchema = z.strictObject({
   readUpTo: position(0),
   /** Direct conversations: the peer has received the caller's messages up to this conversationSeq. */
   deliveredUpTo: z.optional(position(0)),
+  /** Set while the caller muted the conversation: no offline notifications before this time (epoch ms). */
+  mutedUntil: z.optional(timestamp()),
 });
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 

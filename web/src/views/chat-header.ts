@@ -2,23 +2,28 @@ import type { AppContext } from '../context.js';
 import { type Child, h, replaceChildren } from '../dom.js';
 import { conversationName } from '../format.js';
 import type { ShownConversation } from '../open-chat.js';
+import { MuteMenu } from './mute-menu.js';
 import { presenceDot } from './presence-dot.js';
 
-/** Back button, the conversation's name, and under it the peer's status or (groups) the member list. */
+/** Back button, the conversation's name, and under it the peer's status or (groups) the member list; the conversation menu (mute). */
 export class ChatHeader {
   readonly element: HTMLElement;
   private readonly title = h('div', { class: 'chat-title' });
+  private readonly menu: MuteMenu;
 
   constructor(
     private readonly context: AppContext,
     back: () => void,
   ) {
     const backButton = h('button', { class: 'back', testid: 'back-button', title: 'Conversations', on: { click: back } }, '‹');
-    this.element = h('header', { class: 'chat-header' }, backButton, this.title);
+    this.menu = new MuteMenu(context);
+    this.element = h('header', { class: 'chat-header' }, backButton, this.title, this.menu.element);
   }
 
   /** `members`: the group panel's member list, shown under a group's name. */
   render(conversation: ShownConversation | undefined, members: HTMLElement): void {
+    // Muting needs a listed conversation (a draft has no messages to mute yet).
+    this.menu.render(conversation && this.context.client.conversation(conversation.conversationId) ? conversation.conversationId : undefined, conversation?.mutedUntil);
     if (!conversation) {
       replaceChildren(this.title);
       return;

@@ -3,9 +3,10 @@ import type { AppContext } from '../context.js';
 import { type Child, h, replaceChildren } from '../dom.js';
 import type { Drafts } from '../drafts.js';
 import { conversationName, preview, time } from '../format.js';
+import { isMutedNow } from './mute-menu.js';
 import { presenceDot } from './presence-dot.js';
 
-/** The conversation list, newest activity first, with drafts on top: name, last message, unread badge, presence. */
+/** The conversation list, newest activity first, with drafts on top: name, last message, unread badge, muted, presence. */
 export class ConversationList {
   readonly element = h('ul', { class: 'conversations', testid: 'conversation-list' });
 
@@ -48,6 +49,7 @@ export class ConversationList {
             'span',
             { class: 'conversation-bottom' },
             h('span', { class: 'preview', testid: 'conversation-preview' }, preview(conversation.lastMessage, me, conversation.kind)),
+            isMutedNow(conversation.mutedUntil) ? h('span', { class: 'muted', testid: 'muted-icon', title: 'Notifications muted' }, '🔕') : null,
             unread > 0 ? h('span', { class: 'badge', testid: 'unread-badge', title: `${unread} unread` }, unread > 99 ? '99+' : unread) : null,
           ),
         ),

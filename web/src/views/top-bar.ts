@@ -5,16 +5,23 @@ import { h } from '../dom.js';
 export class TopBar {
   readonly element: HTMLElement;
   private readonly state = h('span', { class: 'conn', testid: 'connection-state' }, 'connecting');
+  private readonly signOutButton: HTMLElement;
 
   constructor(me: string, signOut: () => void) {
+    this.signOutButton = h('button', { class: 'signout', testid: 'signout', on: { click: signOut } }, 'Sign out');
     this.element = h(
       'header',
       { class: 'topbar' },
       h('strong', { class: 'brand' }, 'Chat'),
       h('span', { class: 'me', testid: 'me' }, me),
       this.state,
-      h('button', { class: 'signout', testid: 'signout', on: { click: signOut } }, 'Sign out'),
+      this.signOutButton,
     );
+  }
+
+  /** A control of another view (e.g. enabling notifications), placed before "Sign out". */
+  addControl(control: HTMLElement): void {
+    this.element.insertBefore(control, this.signOutButton);
   }
 
   showState(state: ConnectionState): void {

@@ -1,0 +1,64 @@
+import type { Message } from '@serverless-im/protocol';
+
+/**
+ * Notification jobs, as they travel on the notification queue (SQS FIFO). A user's jobs share
+ * one message group, so their notifications (and badges) go out in the order they were enqueued;
+ * users are independent of each other.
+ */
+
+/** Notify one user's offline devices of one message. */
+export interface UserNotificationJob {
+  kind: 'user';
+  userId: string;
+  conversationId: string;
+  conversationSeq: number;
+  msgId: string;
+  /** The message's item in the user's timeline; null for a large group (no timeline item). */
+  seq: number | null;
+  /** The message when the timeline item carried it (small messages); otherwise the worker reads it. */
+  message?: Message;
+}
+
+/** A large-group message: notify its mentioned members (or every member, by setting), a page at a time. */
+export interface LargeGroupNotificationJob {
+  kind: 'largeGroup';
+  conversationId: string;
+  conversationSeq: number;
+  msgId: string;
+  from: string;
+  mentions: string[];
+  /** Members of a page already notified, by setting `all` (continuation jobs). */
+  cursor?: Record<string, unknown>;
+  page?: number;
+}
+
+export type NotificationJob = UserNotificationJob | LargeGroupNotificationJob;
+
+export interface NotificationEnvelope {
+  job: NotificationJob;
+  groupId: string;
+  deduplicationId: string;
+}
+
+/** SQS allows 128 characters in both ids; user ids are at most 64, message ids 22. */
+export const userJobEnvelope = (job: UserNotificationJob): NotificationEnvelope => ({
+  job,
+  groupId: `u#${job.userId}`,
+  // A stream record delivered twice (a retried batch) enqueues once within SQS's five minutes.
+  deduplicationId: `${job.userId}#${job.msgId}`,
+});
+
+export const largeGroupJobEnvelope = (job: LargeGroupNotificationJob): NotificationEnvelope => ({
+  job,
+  groupId: `g#${job.msgId}`,
+  deduplicationId: `${job.msgId}#g${job.page ?? 0}`,
+});
+
+/**
+ * The mentions a stored message carries (the `mentions` field of messages with mentions), or none.
+ * Read defensively: messages stored before mentions existed have no such field.
+ */
+export function mentionsOf(record: unknown): string[] {
+  const mentions = (record as { mentions?: unknown } | null | undefined)?.mentions;
+  return Array.isArray(mentions) ? mentions.filter((userId): userId is string => typeof userId === 'string') : [];
+}
