@@ -106,30 +106,20 @@ export async function releaseClaim(storage: Storage, claimId: string): Promise<v
 
 // ---- Delivery claims ------------------------------------------------------------------------
 
-/** Delivery claims outlive any redelivery: SQS keeps a fan-out job at most 4 days. */
-export const DELIVERY_CLAIM_SECONDS = 5 * 24 * 60 * 60;
-
 interface DeliveryClaim {
   claimId: string;
   seq: number;
-  /** Absent on a kept claim. */
-  expiresAt?: number;
 }
 
 /**
  * Binds (user, content) to a seq, unless an earlier attempt did: then answers with that attempt's
- * seq. With `keep`, the claim never expires: the claim of a group message's item is where a recall
- * finds the member's copy of the message (deliveredSeqOf).
+ * seq. Delivery claims never expire. A job can come back at any age (a dead-letter redrive after
+ * weeks, a redrive of a redrive), and a claim that had expired would let it write a second copy
+ * for everyone it already served; the claim of a group message's item is also where a recall finds
+ * the member's copy (deliveredSeqOf). About 60 bytes per recipient and item, stored once.
  */
-export async function claimDelivery(
-  storage: Storage,
-  userId: string,
-  itemKey: string,
-  seq: number,
-  now: number,
-  { keep = false }: { keep?: boolean } = {},
-): Promise<{ mine: boolean; seq: number }> {
-  const claim: DeliveryClaim = { claimId: deliveryClaimId(userId, itemKey), seq, ...(keep ? {} : { expiresAt: Math.floor(now / 1000) + DELIVERY_CLAIM_SECONDS }) };
+export async function claimDelivery(storage: Storage, userId: string, itemKey: string, seq: number): Promise<{ mine: boolean; seq: number }> {
+  const claim: DeliveryClaim = { claimId: deliveryClaimId(userId, itemKey), seq };
   try {
     await storage.db.send(
       new PutCommand({

@@ -41,8 +41,8 @@ export async function appendOnce(storage: Storage, content: TimelineContent, now
 async function claimSeq(storage: Storage, content: TimelineContent, now: number, afterAllocate?: () => Promise<void>): Promise<number> {
   const allocated = await allocateSeq(storage, content.userId, now);
   await afterAllocate?.();
-  // A message item's claim is kept: it is how a recall finds the copy (timeline/find-copy.ts).
-  const claim = await claimDelivery(storage, content.userId, content.itemKey, allocated, now, { keep: content.type === 'message' });
+  // Claims never expire: a redelivery at any age finds them, and a recall finds a message's copy by its claim.
+  const claim = await claimDelivery(storage, content.userId, content.itemKey, allocated);
   if (!claim.mine) await voidSeq(storage, content.userId, allocated, now);
   return claim.seq;
 }
