@@ -1,6 +1,7 @@
 import type { HistoryResult, Message, SyncConversationResult } from '@serverless-im/protocol';
 import { requireMember } from '../membership/require-member.js';
 import { changesAfter, latestChangePosition, latestCseq, messagesAt, queryConversationAfter, queryHistory } from '../storage/conversations/index.js';
+import { REPLY_ITEMS_BUDGET_BYTES, jsonBytes, withinBytes } from '../platform/reply-budget.js';
 import type { Storage } from '../storage/storage.js';
 
 /**
@@ -14,7 +15,9 @@ export const ABANDONED_CHANGE_AFTER_MS = 30_000;
 /** `history`: a conversation's messages before `before`, newest first, for members only. */
 export async function history(storage: Storage, userId: string, conversationId: string, before: number | undefined, limit: number): Promise<HistoryResult> {
   await requireMember(storage, userId, conversationId);
-  return queryHistory(storage, conversationId, before, limit);
+  const page = await queryHistory(storage, conversationId, before, limit);
+  const { items, cut } = withinBytes(page.items);
+  return { items, hasMore: page.hasMore || cut };
 }
 
 /**
@@ -30,9 +33,15 @@ async function changedMessages(storage: Storage, conversationId: string, after: 
   for (const message of await messagesAt(storage, targets.map((cseq) => ({ conversationId, cseq })), { consistent: true })) states.set(message.conversationSeq, message);
   const changed = new Map<number, Message>();
   let changesUpTo = after;
+  // Changes share the reply with the page's messages: they get half of its byte budget.
+  let bytes = 0;
   for (const entry of entries) {
     const state = states.get(entry.target);
     if (state && (state.version ?? 1) < entry.version && now - entry.ts < ABANDONED_CHANGE_AFTER_MS) break;
+    if (state && !changed.has(entry.target)) {
+      bytes += jsonBytes(state);
+      if (bytes > REPLY_ITEMS_BUDGET_BYTES / 2 && changed.size > 0) break;
+    }
     if (state) changed.set(entry.target, state);
     changesUpTo = entry.position;
   }
@@ -56,11 +65,12 @@ export async function syncConversation(
 ): Promise<SyncConversationResult> {
   await requireMember(storage, userId, conversationId);
   const latestChange = await latestChangePosition(storage, conversationId);
-  const [items, latest, changes] = await Promise.all([
+  const [queried, latest, changes] = await Promise.all([
     queryConversationAfter(storage, conversationId, after, limit),
     latestCseq(storage, conversationId),
     changesAfterPosition === undefined ? undefined : changedMessages(storage, conversationId, changesAfterPosition, limit, clock()),
   ]);
+  const { items } = withinBytes(queried, changesAfterPosition === undefined ? undefined : REPLY_ITEMS_BUDGET_BYTES / 2);
   const last = items.at(-1)?.conversationSeq ?? after;
   return {
     items,

@@ -1,4 +1,5 @@
 import type { TimelineItem } from '@serverless-im/protocol';
+import { withinBytes } from '../platform/reply-budget.js';
 import type { Storage } from '../storage/storage.js';
 import { queryAfter, readHead, type TimelineRecord, toTimelineItem, voidRecord, voidSeq } from '../storage/timelines/index.js';
 import { loadReferencedMessages, messageKey } from './referenced-messages.js';
@@ -78,7 +79,8 @@ export async function readTimeline(storage: Storage, userId: string, after: numb
       continue;
     }
     const referenced = await loadReferencedMessages(storage, result.records);
-    const items = result.records.map((record) => toTimelineItem(record, record.ref ? referenced.get(messageKey(record.ref.conversationId, record.ref.cseq)) : undefined));
+    // A prefix keeps the page contiguous: the client goes on from its last seq.
+    const { items } = withinBytes(result.records.map((record) => toTimelineItem(record, record.ref ? referenced.get(messageKey(record.ref.conversationId, record.ref.cseq)) : undefined)));
     const lastSeq = items.at(-1)?.seq ?? after;
     return { items, latest: Math.max(result.latest, lastSeq), hasMore: lastSeq < result.latest };
   }

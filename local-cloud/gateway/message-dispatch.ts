@@ -10,6 +10,8 @@ export interface MessageDispatchDeps {
   invoker: FunctionInvoker;
   selectRoute(body: string): RouteSelection;
   log(message: string, error?: unknown): void;
+  /** Largest message API Gateway delivers (128 KB). */
+  maxMessageBytes: number;
 }
 
 /**
@@ -35,7 +37,15 @@ export async function dispatchMessage(connection: Connection, body: string, deps
   }
   if (!route.twoWay) return;
   const reply = routeResponseBody(result);
-  if (reply !== undefined) connection.send(reply);
+  if (reply === undefined) return;
+  // API Gateway cannot deliver a message over its payload quota: the client gets the generic
+  // error frame instead of the reply, as for any failed integration response.
+  if (Buffer.byteLength(reply) > deps.maxMessageBytes) {
+    deps.log(`route ${route.routeKey} (${route.functionName}) answered ${Buffer.byteLength(reply)} bytes, over the ${deps.maxMessageBytes}-byte message quota`);
+    connection.send(errorFrame('Internal server error', connection.id, event.requestContext.requestId));
+    return;
+  }
+  connection.send(reply);
 }
 
 /** With a route response, a proxy integration's `body` (or a bare string result) goes back to the client. */

@@ -53,6 +53,7 @@ export class WebSocketGateway {
       invoker: config.invoker,
       selectRoute: createRouteSelector(config.routeSelectionExpression, config.routes),
       log,
+      maxMessageBytes: config.limits.maxMessageBytes,
     };
     this.wss = new WebSocketServer({
       noServer: true,
