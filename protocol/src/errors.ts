@@ -27,6 +27,8 @@ export const ERROR_REASONS = {
     'attachmentNotUploaded',
     /** `send`: the body's size or content type is not what was uploaded. */
     'attachmentMismatch',
+    /** `send`: the attachment was sent in another message already (each message carries its own upload). */
+    'attachmentInUse',
     /** `registerPush` for a platform this deployment has no push credentials for. */
     'platformNotConfigured',
   ],

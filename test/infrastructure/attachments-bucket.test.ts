@@ -117,7 +117,7 @@ describe('who may touch attachments', () => {
     const byPolicy = s3ActionsByPolicy();
     const policyOf = (prefix: string) => [...byPolicy.entries()].find(([id]) => id.startsWith(prefix))?.[1];
     expect(policyOf('ActionsAttachmentUploadHandler')).toEqual(['s3:PutObject', 's3:PutObjectTagging']);
-    expect(policyOf('ActionsSendHandler')).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObjectTagging']);
+    expect(policyOf('ActionsSendHandler')).toEqual(['s3:GetObject', 's3:GetObjectTagging', 's3:ListBucket', 's3:PutObjectTagging']);
     expect(policyOf('ActionsAttachmentDownloadHandler')).toEqual(['s3:GetObject']);
     expect(policyOf('ActionsMessageChangeHandler')).toEqual(['s3:DeleteObject']);
     // No other function of the stack reaches the bucket, and only the recall may delete.

@@ -82,7 +82,7 @@ describe('attachments in a direct chat', () => {
     const body = { kind: 'image', attachmentId: grant.attachmentId, name: file.name, size: file.bytes.length, contentType: file.contentType, width: 640, height: 480, caption: 'look' };
     const sent = await alice.request('send', { clientMsgId: 'photo-1', to: bobId, body });
     expect(sent.ok, JSON.stringify(sent)).toBe(true);
-    expect(await tagsOf(grant.attachmentId)).toEqual(['attachment=attached']);
+    expect(await tagsOf(grant.attachmentId)).toEqual(['attachment=attached', expect.stringMatching(/^message=[0-9a-f]{40}$/)]);
 
     const pushed = await bob.waitForEvent('message', (item) => item.message?.msgId === sent.data.msgId);
     expect(pushed.data.message.body).toEqual(body);
@@ -124,6 +124,22 @@ describe('attachments in a direct chat', () => {
     expect(refused.error).toMatchObject({ code: 'NOT_FOUND', reason: 'noAttachment' });
     // A retried recall (lost reply) finds the object gone and still succeeds.
     expect((await alice.request('recall', { conversationId: sent.data.conversationId, conversationSeq: sent.data.conversationSeq })).ok).toBe(true);
+  });
+
+  it('an upload belongs to one message: another message naming it is refused, so a recall never takes another message’s file', async () => {
+    const [aliceId, bobId] = [unique('alice'), unique('bob')];
+    const alice = await connect(aliceId);
+    const body = await uploadFile(alice, 'image', png());
+    const first = await alice.request('send', { clientMsgId: 'once', to: bobId, body });
+    expect(first.ok, JSON.stringify(first)).toBe(true);
+    const before = (await syncAll(alice)).length;
+    const second = await alice.request('send', { clientMsgId: 'twice', to: bobId, body });
+    expect(second.error).toMatchObject({ code: 'BAD_REQUEST', reason: 'attachmentInUse' });
+    expect((await syncAll(alice)).length).toBe(before);
+    // A retry of the first send (a lost reply) is the same message, not a second one.
+    const retry = await alice.request('send', { clientMsgId: 'once', to: bobId, body });
+    expect(retry.ok, JSON.stringify(retry)).toBe(true);
+    expect(retry.data.msgId).toBe(first.data.msgId);
   });
 
   it('refuses outsiders, and answers NOT_FOUND for a message without an attachment', async () => {
