@@ -1,5 +1,5 @@
 import { GetCommand, paginateQuery, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { batchWriteAll } from './batch.js';
+import { batchGetAll, batchWriteAll } from './batch.js';
 import { writeIfConditionHolds } from './conditions.js';
 import type { Storage } from './storage.js';
 import type { TransactItem } from './transactions.js';
@@ -103,6 +103,13 @@ export const leaveTransactItem = (storage: Storage, userId: string, conversation
     ExpressionAttributeValues: { ':group': 'group' },
   },
 });
+
+/** Which of `userIds` are members of the group right now (strongly consistent, on the table). */
+export async function existingMembers(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<Set<string>> {
+  const keys = [...new Set(userIds)].map((userId) => ({ userId, conversationId }));
+  const rows = await batchGetAll(storage.db, storage.tables.memberships, keys, { consistent: true, projection: 'userId' });
+  return new Set(rows.map((row) => String(row.userId)));
+}
 
 const memberStateOf = (item: Record<string, unknown>): MemberState => ({
   userId: String(item.userId),
