@@ -1,7 +1,9 @@
 import type { HistoryResult, Message, SyncConversationResult } from '@serverless-im/protocol';
 import { requireMember } from '../membership/require-member.js';
 import { changesAfter, latestChangePosition, latestCseq, messagesAt, queryConversationAfter, queryHistory } from '../storage/conversations/index.js';
+import { hiddenMessagesOf } from '../storage/hidden-messages.js';
 import type { Storage } from '../storage/storage.js';
+import { markDeletedForMe } from './deleted-for-me.js';
 
 /**
  * How old a change log entry must be before a reader that finds its message not changed yet
@@ -11,10 +13,11 @@ import type { Storage } from '../storage/storage.js';
  */
 export const ABANDONED_CHANGE_AFTER_MS = 30_000;
 
-/** `history`: a conversation's messages before `before`, newest first, for members only. */
+/** `history`: a conversation's messages before `before`, newest first, for members only; those the caller hid are marked `deletedForMe`. */
 export async function history(storage: Storage, userId: string, conversationId: string, before: number | undefined, limit: number): Promise<HistoryResult> {
   await requireMember(storage, userId, conversationId);
-  return queryHistory(storage, conversationId, before, limit);
+  const [page, hidden] = await Promise.all([queryHistory(storage, conversationId, before, limit), hiddenMessagesOf(storage, userId, conversationId)]);
+  return { ...page, items: markDeletedForMe(page.items, hidden) };
 }
 
 /**
@@ -23,7 +26,14 @@ export async function history(storage: Storage, userId: string, conversationId: 
  * not show its version yet is a change being written: the page stops before it (like `sync` before
  * a seq being written), unless it is old enough to be abandoned.
  */
-async function changedMessages(storage: Storage, conversationId: string, after: number, limit: number, now: number): Promise<{ changes: Message[]; changesUpTo: number }> {
+async function changedMessages(
+  storage: Storage,
+  conversationId: string,
+  after: number,
+  limit: number,
+  now: number,
+  hidden: Promise<ReadonlySet<number>>,
+): Promise<{ changes: Message[]; changesUpTo: number }> {
   const entries = await changesAfter(storage, conversationId, after, limit);
   const targets = [...new Set(entries.map((entry) => entry.target))];
   const states = new Map<number, Message>();
@@ -36,7 +46,7 @@ async function changedMessages(storage: Storage, conversationId: string, after: 
     if (state) changed.set(entry.target, state);
     changesUpTo = entry.position;
   }
-  return { changes: [...changed.values()], changesUpTo };
+  return { changes: markDeletedForMe([...changed.values()], await hidden), changesUpTo };
 }
 
 /**
@@ -55,12 +65,14 @@ export async function syncConversation(
   clock: () => number = Date.now,
 ): Promise<SyncConversationResult> {
   await requireMember(storage, userId, conversationId);
+  const hidden = hiddenMessagesOf(storage, userId, conversationId);
   const latestChange = await latestChangePosition(storage, conversationId);
-  const [items, latest, changes] = await Promise.all([
+  const [page, latest, changes] = await Promise.all([
     queryConversationAfter(storage, conversationId, after, limit),
     latestCseq(storage, conversationId),
-    changesAfterPosition === undefined ? undefined : changedMessages(storage, conversationId, changesAfterPosition, limit, clock()),
+    changesAfterPosition === undefined ? undefined : changedMessages(storage, conversationId, changesAfterPosition, limit, clock(), hidden),
   ]);
+  const items = markDeletedForMe(page, await hidden);
   const last = items.at(-1)?.conversationSeq ?? after;
   return {
     items,

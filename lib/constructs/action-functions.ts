@@ -118,6 +118,15 @@ const ACTIONS: ActionSpec[] = [
     enqueue: true,
   },
   {
+    actions: ['deleteForMe'],
+    handler: 'delete-for-me',
+    description: 'deleteForMe: hides messages on the caller devices',
+    // 256 MB, 10 s: the last-cseq query, one set update, the caller's timeline item and a push.
+    // Memberships: the hidden set lives there (and the membership check of groups).
+    tables: { connections: 'readWrite', conversations: 'read', memberships: 'readWrite', timelines: 'readWrite', claims: 'readWrite' },
+    push: true,
+  },
+  {
     actions: ['createGroup', 'addMembers', 'removeMembers', 'leaveGroup'],
     handler: 'group-membership',
     description: 'createGroup, addMembers, removeMembers, leaveGroup: changes a group and tells its members',

@@ -55,6 +55,8 @@ export const ERROR_REASONS = {
     'tooManyMembers',
     /** `react`: the caller already has the most distinct reactions on the message, or the message has the most reactions it can hold. */
     'tooManyReactions',
+    /** `deleteForMe`: the caller has hidden as many messages of this conversation as can be kept. */
+    'tooManyHidden',
   ],
   RATE_LIMITED: ['connectionRate', 'sendRate'],
   INTERNAL: [],

@@ -24,6 +24,7 @@ const TWO_WAY_ACTIONS = [
   'edit',
   'recall',
   'react',
+  'deleteForMe',
 ];
 
 const resourcesOf = (template: Template, type: string): [string, Resource][] =>
