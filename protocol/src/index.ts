@@ -18,6 +18,7 @@ export * from './actions/add-members.js';
 export * from './actions/conversations.js';
 export * from './actions/create-group.js';
 export * from './actions/delete-for-me.js';
+export * from './actions/delivered.js';
 export * from './actions/edit.js';
 export * from './actions/message-change.js';
 export * from './actions/react.js';

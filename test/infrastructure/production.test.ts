@@ -12,6 +12,7 @@ const TWO_WAY_ACTIONS = [
   'conversations',
   'history',
   'syncConversation',
+  'delivered',
   'read',
   'readReceipts',
   'createGroup',

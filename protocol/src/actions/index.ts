@@ -3,6 +3,7 @@ import { addMembersRequest, addMembersResult } from './add-members.js';
 import { conversationsRequest, conversationsResult } from './conversations.js';
 import { createGroupRequest, createGroupResult } from './create-group.js';
 import { deleteForMeRequest, deleteForMeResult } from './delete-for-me.js';
+import { deliveredRequest, deliveredResult } from './delivered.js';
 import { editRequest, editResult } from './edit.js';
 import { historyRequest, historyResult } from './history.js';
 import { leaveGroupRequest, leaveGroupResult } from './leave-group.js';
@@ -38,6 +39,7 @@ export const actions = {
   recall: { request: recallRequest, result: recallResult },
   deleteForMe: { request: deleteForMeRequest, result: deleteForMeResult },
   react: { request: reactRequest, result: reactResult },
+  delivered: { request: deliveredRequest, result: deliveredResult },
 } as const;
 
 export type ActionName = keyof typeof actions;
