@@ -4,6 +4,8 @@ export { ImError, isImError, type ImErrorCode, type ImErrorDetails, type ServerE
 export type { ClosingSignal, ConnectionFailure, ConnectionState, ConnectionStateChange, ReconnectOptions, TokenProvider } from './connection.js';
 export type { ConversationState } from './conversations.js';
 export type { OutboxEntry, OutboxRetryOptions, OutboxStatus, SendInput } from './outbox.js';
+export type { ChangeEntry, ChangeReply, ChangeStatus, MessageChangeRequest } from './change-queue.js';
+export type { MessageState, MessageStatus } from './message-status.js';
 export type { RequestOptions, WhenDisconnected } from './requests.js';
 export { MemoryStorage, type JsonValue, type StorageAdapter } from './storage.js';
 export { LocalStorageAdapter, type KeyValueBackend } from './local-storage.js';

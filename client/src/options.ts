@@ -62,6 +62,8 @@ export interface ImClientOptions {
   autoLoadConversations?: boolean;
   /** Messages fetched for a large group seen for the first time. Default 50. */
   largeGroupBackfill?: number;
+  /** Pushed messages are acknowledged (`delivered`) after gathering them this long, one request per conversation. Default 300 ms. */
+  deliveredAckDelayMs?: number;
 }
 
 export const DEFAULTS = {
@@ -80,4 +82,5 @@ export const DEFAULTS = {
   typingThrottleMs: 3_000,
   autoLoadConversations: true,
   largeGroupBackfill: 50,
+  deliveredAckDelayMs: 300,
 };
