@@ -266,7 +266,7 @@ export class ImClient {
       send: (entry, timeoutMs) =>
         this.call(
           'send',
-          { clientMsgId: entry.clientMsgId, to: entry.to, conversationId: entry.conversationId, body: entry.body },
+          { clientMsgId: entry.clientMsgId, to: entry.to, conversationId: entry.conversationId, body: entry.body, replyTo: entry.replyTo, mentions: entry.mentions },
           { whenDisconnected: 'fail', timeoutMs },
         ),
       connected,
@@ -785,6 +785,8 @@ export class ImClient {
       body: entry.body,
       ts: reply.ts,
       clientMsgId: entry.clientMsgId,
+      ...(entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {}),
+      ...(entry.mentions !== undefined ? { mentions: [...new Set(entry.mentions)] } : {}),
     };
     // The server does not push our own message to the sending connection: the reply says where
     // it sits in our timeline (a gap before it triggers a sync).
