@@ -1,14 +1,18 @@
 import { type AttachmentData, type AttachmentDestination, AttachmentSender, type SendAttachmentOptions, type UploadEntry } from './attachments.js';
 import { AppLifecycle } from './app-state.js';
+import { type ChangeEntry, ChangeQueue, type ChangeReply, type MessageChangeRequest } from './change-queue.js';
 import { type ConnectionFailure, ConnectionManager, type ConnectionState, type ConnectionStateChange } from './connection.js';
 import { ConversationStore, type ConversationState } from './conversations.js';
 import { Emitter, type Listener } from './emitter.js';
+import { DeliveryAcks } from './delivery-acks.js';
 import { ImError } from './errors.js';
 import { host } from './host.js';
 import { randomId } from './ids.js';
 import { LargeGroups } from './large-groups.js';
 import type { Link } from './link.js';
 import { MessageCache } from './message-cache.js';
+import { MessageStates } from './message-states.js';
+import { type MessageStatus, storedMessageStatus } from './message-status.js';
 import { browserNetworkMonitor } from './network.js';
 import { DEFAULTS, type ImClientOptions } from './options.js';
 import { Outbox, type OutboxEntry, type SendInput } from './outbox.js';
@@ -17,7 +21,11 @@ import { PresenceStore } from './presence.js';
 import {
   type ActionMap,
   type ActionName,
+  type Body,
   type CreateGroupResult,
+  type DeletedForMe,
+  type DeleteForMeResult,
+  type DeliveredEvent,
   type EventFrame,
   type HistoryResult,
   isMessageItem,
@@ -25,6 +33,7 @@ import {
   type Message,
   type MuteResult,
   type PushPlatform,
+  type MessageChangeResult,
   type MessageItem,
   parseFrame,
   type PresenceEvent,
@@ -59,6 +68,22 @@ export interface ImClientEvents {
   groupMessage: Message;
   /** A member read up to `upTo` (this user on another device, or a read receipt). */
   read: ReadEvent;
+  /** A device of another member received a conversation up to `upTo` (a delivered receipt for this user's messages). */
+  delivered: DeliveredEvent;
+  /**
+   * A message changed (edited, recalled, reacted to): its new state, once per change, only when it
+   * is newer than what was seen (by `version`), whether it came as an `update` item, a
+   * `groupUpdate` event, a `syncConversation` change or the reply to this client's own change.
+   */
+  messageUpdated: { message: Message };
+  /** Messages this user hid with `deleteForMe` (on this device or another): stop showing them. */
+  messagesDeleted: DeletedForMe;
+  /** The status of one of this user's own messages changed (see `messageStatus`). */
+  messageStatus: { clientMsgId: string; conversationId?: string; conversationSeq?: number; status: MessageStatus };
+  /** The queue of message changes (edit, recall, react, deleteForMe) changed. */
+  changes: ChangeEntry[];
+  /** A queued change failed permanently (e.g. FORBIDDEN `editWindowClosed`) and left the queue. */
+  changeFailed: { entry: ChangeEntry; error: ImError };
   /** Who is typing in a conversation changed (an indicator lasts `typingTtlMs`). */
   typing: { conversationId: string; userIds: string[] };
   presence: PresenceEvent;
@@ -104,6 +129,12 @@ export class ImClient {
   private readonly largeGroups: LargeGroups;
   private readonly outboxQueue: Outbox;
   private readonly attachments: AttachmentSender;
+  private readonly changeQueue: ChangeQueue;
+  private readonly messageStates: MessageStates;
+  private readonly deliveryAcks: DeliveryAcks;
+  /** Own messages: where each clientMsgId ended up (sent) or why it failed, for `messageStatus`. */
+  private readonly ownMessages = new Map<string, { conversationId: string; conversationSeq: number } | { failed: string }>();
+  private readonly outboxStates = new Map<string, MessageStatus['state']>();
   private readonly conversationStore: ConversationStore;
   private readonly cache: MessageCache;
   private readonly typingTracker: TypingTracker;
@@ -216,10 +247,21 @@ export class ImClient {
       error: reportError,
     });
 
+    this.messageStates = new MessageStates(persisted<Record<string, number[]>>('hidden'));
+    this.deliveryAcks = new DeliveryAcks({
+      timers: this.timers,
+      delayMs: options.deliveredAckDelayMs ?? DEFAULTS.deliveredAckDelayMs,
+      send: (conversationId, upTo) => this.call('delivered', { conversationId, upTo }, { whenDisconnected: 'fail' }),
+      connected,
+      error: reportError,
+    });
+
     this.largeGroups = new LargeGroups({
       cursors: persisted<Record<string, number>>('groupCursors'),
-      syncConversation: (conversationId, after, limit) =>
-        this.call('syncConversation', { conversationId, after, limit }, { whenDisconnected: 'fail' }),
+      changeCursors: persisted<Record<string, number>>('groupChangeCursors'),
+      syncConversation: (conversationId, after, limit, changesAfter) =>
+        this.call('syncConversation', { conversationId, after, limit, ...(changesAfter === undefined ? {} : { changesAfter }) }, { whenDisconnected: 'fail' }),
+      applyChange: (message) => this.applyUpdate(message),
       connected,
       sleeper: this.sleeper,
       pageSize,
@@ -242,7 +284,7 @@ export class ImClient {
       send: (entry, timeoutMs) =>
         this.call(
           'send',
-          { clientMsgId: entry.clientMsgId, to: entry.to, conversationId: entry.conversationId, body: entry.body },
+          { clientMsgId: entry.clientMsgId, to: entry.to, conversationId: entry.conversationId, body: entry.body, replyTo: entry.replyTo, mentions: entry.mentions },
           { whenDisconnected: 'fail', timeoutMs },
         ),
       connected,
@@ -251,9 +293,30 @@ export class ImClient {
       now: () => this.timers.now(),
       retry,
       newClientMsgId: generateId,
-      changed: (entries) => this.emitter.emit('outbox', entries),
+      changed: (entries) => this.onOutboxChanged(entries),
       sent: (entry, reply) => this.onSent(entry, reply),
-      failed: (entry, error) => this.emitter.emit('sendFailed', { clientMsgId: entry.clientMsgId, entry, error }),
+      failed: (entry, error) => {
+        this.ownMessages.set(entry.clientMsgId, { failed: error.reason ? `${error.code} ${error.reason}` : error.code });
+        this.emitter.emit('messageStatus', { clientMsgId: entry.clientMsgId, status: this.messageStatus({ clientMsgId: entry.clientMsgId })! });
+        this.emitter.emit('sendFailed', { clientMsgId: entry.clientMsgId, entry, error });
+      },
+    });
+
+    this.changeQueue = new ChangeQueue({
+      entries: persisted<JsonValue[]>('changes'),
+      send: (request, timeoutMs) => {
+        const { action, ...params } = request;
+        return this.call(action, params, { whenDisconnected: 'fail', timeoutMs }) as Promise<ChangeReply>;
+      },
+      connected,
+      sleeper: this.sleeper,
+      random,
+      now: () => this.timers.now(),
+      retry,
+      newId: generateId,
+      changed: (entries) => this.emitter.emit('changes', entries),
+      done: (entry, reply) => this.onChangeDone(entry.request, reply),
+      failed: (entry, error) => this.emitter.emit('changeFailed', { entry, error }),
     });
     this.attachments = new AttachmentSender({
       request: (action, params) => this.call(action, params),
@@ -309,6 +372,8 @@ export class ImClient {
     this.connection.stop();
     this.requests.rejectAll('the client stopped');
     this.outboxQueue.stop();
+    this.changeQueue.stop();
+    this.deliveryAcks.stop();
     this.timeline.stop();
     this.largeGroups.stop();
     this.sleeper.wakeAll();
@@ -417,6 +482,62 @@ export class ImClient {
   /** Messages not yet acknowledged, oldest first. */
   get outbox(): OutboxEntry[] {
     return this.outboxQueue.list();
+  }
+
+  // ---- Changes of messages ------------------------------------------------------------------
+
+  /**
+   * Replaces the body of one of this user's messages (text and custom bodies, within the
+   * deployment's edit window). Like every change it goes through a persisted queue: transmitted in
+   * order once connected, retried until acknowledged (a retry applies once), kept across restarts.
+   * Resolves with the message's new state (also emitted as `messageUpdated`).
+   */
+  async edit(conversationId: string, conversationSeq: number, body: Body): Promise<MessageChangeResult> {
+    return (await this.queueChange({ action: 'edit', conversationId, conversationSeq, body })) as MessageChangeResult;
+  }
+
+  /** Takes a message back for everyone (the sender within the recall window, or a group's owner). */
+  async recall(conversationId: string, conversationSeq: number): Promise<MessageChangeResult> {
+    return (await this.queueChange({ action: 'recall', conversationId, conversationSeq })) as MessageChangeResult;
+  }
+
+  /** Adds (`on: true`) or removes this user's emoji reaction; adding twice is adding once. */
+  async react(conversationId: string, conversationSeq: number, emoji: string, on = true): Promise<MessageChangeResult> {
+    return (await this.queueChange({ action: 'react', conversationId, conversationSeq, emoji, on })) as MessageChangeResult;
+  }
+
+  /** Hides messages on all of this user's devices (nobody else sees a change); `messagesDeleted` tells every device. */
+  async deleteForMe(conversationId: string, conversationSeqs: number[]): Promise<DeleteForMeResult> {
+    this.applyDeleted({ conversationId, conversationSeqs });
+    return (await this.queueChange({ action: 'deleteForMe', conversationId, conversationSeqs })) as DeleteForMeResult;
+  }
+
+  /** Changes not yet acknowledged, oldest first. */
+  get pendingChanges(): ChangeEntry[] {
+    return this.changeQueue.list();
+  }
+
+  /** True when this user hid the message (deleteForMe), on any device. */
+  isHidden(conversationId: string, conversationSeq: number): boolean {
+    return this.messageStates.isHidden(conversationId, conversationSeq);
+  }
+
+  /**
+   * The status of one of this user's own messages, by its clientMsgId (from the moment it is
+   * queued) or by its place in the conversation once stored: `queued -> sending -> sent ->
+   * delivered -> read`, or `failed` with the server's reason. Undefined for a clientMsgId this
+   * client does not know (e.g. sent from another device: ask by conversationSeq).
+   */
+  messageStatus(ref: { clientMsgId: string } | { conversationId: string; conversationSeq: number }): MessageStatus | undefined {
+    if ('clientMsgId' in ref) {
+      const queued = this.outboxStates.get(ref.clientMsgId);
+      if (queued) return { state: queued };
+      const own = this.ownMessages.get(ref.clientMsgId);
+      if (!own) return undefined;
+      if ('failed' in own) return { state: 'failed', reason: own.failed };
+      return storedMessageStatus(this.conversationStore.get(own.conversationId), own.conversationSeq, this.userId);
+    }
+    return storedMessageStatus(this.conversationStore.get(ref.conversationId), ref.conversationSeq, this.userId);
   }
 
   /** The highest contiguous timeline seq applied. */
@@ -592,7 +713,7 @@ export class ImClient {
 
   private load(): Promise<void> {
     this.loading ??= (async () => {
-      await Promise.all([this.timeline.load(), this.largeGroups.load(), this.outboxQueue.load()]);
+      await Promise.all([this.timeline.load(), this.largeGroups.load(), this.outboxQueue.load(), this.changeQueue.load(), this.messageStates.load()]);
     })();
     return this.loading;
   }
@@ -613,6 +734,8 @@ export class ImClient {
     if (link) this.requests.flushQueued(link);
     void this.timeline.sync();
     this.outboxQueue.kick();
+    this.changeQueue.kick();
+    void this.deliveryAcks.flush();
     this.largeGroups.catchUpAll();
     if (this.settings.autoLoadConversations) void this.refreshConversations();
   }
@@ -637,10 +760,28 @@ export class ImClient {
     if (!data || typeof data !== 'object') return;
     switch (frame.event) {
       case 'message':
-        if (typeof data.seq === 'number') this.timeline.offer(data as unknown as TimelineItem);
+        if (typeof data.seq === 'number') {
+          const item = data as unknown as TimelineItem;
+          this.timeline.offer(item);
+          // A pushed message from someone else: acknowledge it (the server records synced ones itself).
+          if (isMessageItem(item) && item.message.from !== this.userId) this.deliveryAcks.note(item.message.conversationId, item.message.conversationSeq);
+        }
         break;
       case 'groupMessage':
-        if (isMessage(data)) this.largeGroups.offer(data);
+        if (isMessage(data)) {
+          this.largeGroups.offer(data);
+          if (data.from !== this.userId) this.deliveryAcks.note(data.conversationId, data.conversationSeq);
+        }
+        break;
+      case 'groupUpdate':
+        if (isMessage(data)) this.applyUpdate(data);
+        break;
+      case 'delivered':
+        if (typeof data.conversationId === 'string' && typeof data.userId === 'string' && typeof data.upTo === 'number') {
+          const event = data as unknown as DeliveredEvent;
+          this.conversationStore.applyDelivered(event);
+          this.emitter.emit('delivered', event);
+        }
         break;
       case 'read':
         if (typeof data.conversationId === 'string' && typeof data.userId === 'string' && typeof data.upTo === 'number') {
@@ -674,7 +815,11 @@ export class ImClient {
 
   private applyTimelineItem(item: TimelineItem): void {
     if (item.type === 'void') return;
-    if (isMessageItem(item)) {
+    if (item.type === 'update' && item.message) {
+      this.applyUpdate(item.message);
+    } else if (item.type === 'deleteForMe' && item.deleted) {
+      this.applyDeleted(item.deleted);
+    } else if (isMessageItem(item)) {
       const message = item.message;
       const first = this.emitted.add(message.msgId);
       this.applyMessage(message);
@@ -696,7 +841,43 @@ export class ImClient {
     this.emitter.emit('groupMessage', message);
   }
 
+  /** A message's new state, wherever it came from: applied in place when newer, announced once. */
+  private applyUpdate(message: Message): void {
+    if (!this.messageStates.newer(message)) return;
+    if (this.messageStates.isHidden(message.conversationId, message.conversationSeq)) return;
+    this.cache.replace(message);
+    if (this.conversationStore.applyUpdate(message)) this.refreshConversationsSoon();
+    this.emitter.emit('messageUpdated', { message });
+  }
+
+  private applyDeleted(deleted: DeletedForMe): void {
+    const added = this.messageStates.hide(deleted.conversationId, deleted.conversationSeqs);
+    if (added.length === 0) return;
+    this.cache.remove(deleted.conversationId, added);
+    this.emitter.emit('messagesDeleted', { conversationId: deleted.conversationId, conversationSeqs: added });
+  }
+
+  private queueChange(request: MessageChangeRequest): Promise<ChangeReply> {
+    return this.load().then(() => this.changeQueue.add(request));
+  }
+
+  private onChangeDone(_request: MessageChangeRequest, reply: ChangeReply): void {
+    if ('message' in reply) this.applyUpdate(reply.message);
+  }
+
+  private onOutboxChanged(entries: OutboxEntry[]): void {
+    const current = new Map(entries.map((entry) => [entry.clientMsgId, entry.status === 'queued' ? ('queued' as const) : ('sending' as const)]));
+    for (const [clientMsgId, state] of current) {
+      if (this.outboxStates.get(clientMsgId) === state) continue;
+      this.outboxStates.set(clientMsgId, state);
+      this.emitter.emit('messageStatus', { clientMsgId, status: { state } });
+    }
+    for (const clientMsgId of [...this.outboxStates.keys()]) if (!current.has(clientMsgId)) this.outboxStates.delete(clientMsgId);
+    this.emitter.emit('outbox', entries);
+  }
+
   private applyMessage(message: Message): void {
+    this.messageStates.newer(message);
     if (this.conversationStore.applyMessage(message)) this.refreshConversationsSoon();
     this.cache.add(message);
     this.typingTracker.stopped(message.conversationId, message.from);
@@ -712,12 +893,17 @@ export class ImClient {
       body: entry.body,
       ts: reply.ts,
       clientMsgId: entry.clientMsgId,
+      ...(entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {}),
+      ...(entry.mentions !== undefined ? { mentions: [...new Set(entry.mentions)] } : {}),
     };
     // The server does not push our own message to the sending connection: the reply says where
     // it sits in our timeline (a gap before it triggers a sync).
+    this.ownMessages.set(entry.clientMsgId, { conversationId: reply.conversationId, conversationSeq: reply.conversationSeq });
+    if (this.ownMessages.size > 5_000) this.ownMessages.delete(this.ownMessages.keys().next().value!);
     if (typeof reply.seq === 'number') this.timeline.offer({ seq: reply.seq, type: 'message', message });
     else if (this.largeGroups.isTracked(reply.conversationId) || this.conversationStore.get(reply.conversationId)?.large) this.largeGroups.offer(message);
     this.emitter.emit('sent', { clientMsgId: entry.clientMsgId, reply, message });
+    this.emitter.emit('messageStatus', { clientMsgId: entry.clientMsgId, conversationId: reply.conversationId, conversationSeq: reply.conversationSeq, status: this.messageStatus({ clientMsgId: entry.clientMsgId })! });
   }
 
   private refreshIfStale(): void {

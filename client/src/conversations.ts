@@ -19,6 +19,8 @@ export interface ConversationState {
   readBy: Record<string, number>;
   /** Set while this user muted the conversation's push notifications (epoch ms). */
   mutedUntil?: number;
+  /** Delivered receipts: how far a device of each other member has received (`delivered` events; direct: also the list's `deliveredUpTo`). */
+  deliveredBy: Record<string, number>;
 }
 
 interface Entry {
@@ -94,6 +96,7 @@ export class ConversationStore {
       if (item.lastMessage && (!state.lastMessage || item.lastMessage.conversationSeq >= state.lastMessage.conversationSeq)) state.lastMessage = item.lastMessage;
       if (item.latestSeq !== undefined) state.latestSeq = Math.max(state.latestSeq ?? 0, item.latestSeq);
       state.readUpTo = Math.max(state.readUpTo, item.readUpTo);
+      if (item.deliveredUpTo !== undefined && state.peer) state.deliveredBy[state.peer] = Math.max(state.deliveredBy[state.peer] ?? 0, item.deliveredUpTo);
       entry.head = Math.max(item.lastMessage?.conversationSeq ?? 0, item.latestSeq ?? 0);
       entry.baseline = item.unread;
       entry.extra = new Set([...entry.extra].filter((seq) => seq > entry.head && seq > state.readUpTo));
@@ -131,6 +134,32 @@ export class ConversationStore {
     if (event.userId === this.userId) this.moveRead(entry, event.upTo);
     else entry.state.readBy[event.userId] = Math.max(entry.state.readBy[event.userId] ?? 0, event.upTo);
     this.notify();
+  }
+
+  /** A `delivered` event: a device of another member has the conversation up to `upTo`. */
+  applyDelivered(event: { conversationId: string; userId: string; upTo: number }): void {
+    const entry = this.entries.get(event.conversationId);
+    if (!entry || event.userId === this.userId) return;
+    entry.state.deliveredBy[event.userId] = Math.max(entry.state.deliveredBy[event.userId] ?? 0, event.upTo);
+    this.notify();
+  }
+
+  /**
+   * A message changed (edit, recall, reaction): the last message shows its new state. A recall of
+   * a message counted unread makes the count inexact: true when the list should be reloaded.
+   */
+  applyUpdate(message: Message): boolean {
+    const entry = this.entries.get(message.conversationId);
+    if (!entry) return false;
+    const state = entry.state;
+    if (state.lastMessage?.conversationSeq === message.conversationSeq && (message.version ?? 1) >= (state.lastMessage.version ?? 1)) state.lastMessage = message;
+    let stale = false;
+    if (message.recalled && message.from !== this.userId && message.conversationSeq > state.readUpTo) {
+      if (!entry.extra.delete(message.conversationSeq)) stale = true;
+    }
+    if (stale) this.staleSince ??= this.generation;
+    this.notify();
+    return stale;
   }
 
   /** This client read up to `upTo` (optimistically, before the server's reply). */
@@ -173,7 +202,7 @@ export class ConversationStore {
       const described = describeConversationId(conversationId);
       const peer = described.members?.find((member) => member !== this.userId);
       entry = {
-        state: { conversationId, kind: described.kind, ...(peer ? { peer } : {}), readUpTo: 0, readBy: {} },
+        state: { conversationId, kind: described.kind, ...(peer ? { peer } : {}), readUpTo: 0, readBy: {}, deliveredBy: {} },
         baseline: 0,
         head: 0,
         extra: new Set(),
@@ -186,7 +215,7 @@ export class ConversationStore {
   }
 
   private view(entry: Entry): ConversationState {
-    return { ...entry.state, readBy: { ...entry.state.readBy }, ...(entry.state.members ? { members: [...entry.state.members] } : {}), unread: unreadOf(entry) };
+    return { ...entry.state, readBy: { ...entry.state.readBy }, deliveredBy: { ...entry.state.deliveredBy }, ...(entry.state.members ? { members: [...entry.state.members] } : {}), unread: unreadOf(entry) };
   }
 
   /** One change event per burst of updates. */

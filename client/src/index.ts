@@ -6,6 +6,8 @@ export type { ConversationState } from './conversations.js';
 export type { AttachmentData, AttachmentDestination, SendAttachmentOptions, UploadEntry, UploadRetryOptions } from './attachments.js';
 export { defaultUploadTransport, type UploadRequest, type UploadResponse, type UploadTransport } from './upload-transport.js';
 export type { OutboxEntry, OutboxRetryOptions, OutboxStatus, SendInput } from './outbox.js';
+export type { ChangeEntry, ChangeReply, ChangeStatus, MessageChangeRequest } from './change-queue.js';
+export type { MessageState, MessageStatus } from './message-status.js';
 export type { RequestOptions, WhenDisconnected } from './requests.js';
 export { MemoryStorage, type JsonValue, type StorageAdapter } from './storage.js';
 export { LocalStorageAdapter, type KeyValueBackend } from './local-storage.js';

@@ -7,7 +7,9 @@ import type { Sleeper } from './timers.js';
 
 export interface LargeGroupsDeps {
   cursors: PersistedValue<Record<string, number>>;
-  syncConversation(conversationId: string, after: number, limit: number): Promise<SyncConversationResult>;
+  /** Per group, the change position up to which every change is applied (`syncConversation`'s `changesAfter`). */
+  changeCursors: PersistedValue<Record<string, number>>;
+  syncConversation(conversationId: string, after: number, limit: number, changesAfter?: number): Promise<SyncConversationResult>;
   connected(): boolean;
   sleeper: Sleeper;
   pageSize: number;
@@ -16,6 +18,8 @@ export interface LargeGroupsDeps {
   initialBackfill: number;
   /** Called once per message of a large group, in conversationSeq order. */
   apply(message: Message): void;
+  /** A message of the group changed (its current state; the caller keeps the highest version). */
+  applyChange(message: Message): void;
   error(error: unknown): void;
 }
 
@@ -34,12 +38,14 @@ interface Tracked {
 export class LargeGroups {
   private readonly groups = new Map<string, Tracked>();
   private stored: Record<string, number> = {};
+  private changeCursors: Record<string, number> = {};
 
   constructor(private readonly deps: LargeGroupsDeps) {}
 
   async load(): Promise<void> {
-    const stored = await this.deps.cursors.load();
+    const [stored, changes] = await Promise.all([this.deps.cursors.load(), this.deps.changeCursors.load()]);
     this.stored = stored && typeof stored === 'object' ? { ...stored } : {};
+    this.changeCursors = changes && typeof changes === 'object' ? { ...changes } : {};
   }
 
   /** The highest contiguous conversationSeq held per tracked group. */
@@ -67,16 +73,18 @@ export class LargeGroups {
     return group.stream.cursor < group.latest ? group.loop.trigger() : Promise.resolve();
   }
 
-  /** Catches up every tracked group known to be behind. */
+  /** Catches up every tracked group: messages it is behind on, and the changes made while this device was away. */
   catchUpAll(): void {
-    for (const group of this.groups.values()) if (group.stream.cursor < group.latest || group.stream.buffered > 0) void group.loop.trigger();
+    for (const group of this.groups.values()) void group.loop.trigger();
   }
 
   forget(conversationId: string): void {
     this.groups.get(conversationId)?.loop.stop();
     this.groups.delete(conversationId);
     delete this.stored[conversationId];
+    delete this.changeCursors[conversationId];
     this.persist();
+    this.deps.changeCursors.set({ ...this.changeCursors });
   }
 
   stop(): void {
@@ -99,10 +107,19 @@ export class LargeGroups {
       loop: new CatchUpLoop({
         fetchPage: async () => {
           const after = stream.cursor;
-          const page = await this.deps.syncConversation(conversationId, after, this.deps.pageSize);
+          // Changes of messages held: from the change cursor on (a group seen for the first time
+          // starts at the newest change, since the messages it is given are in their current state).
+          const changesAfter = this.changeCursors[conversationId];
+          const page = await this.deps.syncConversation(conversationId, after, this.deps.pageSize, changesAfter);
           group.latest = Math.max(group.latest, page.latest);
           for (const message of page.items) stream.offer(message.conversationSeq, message);
-          return { progressed: stream.cursor > after, hasMore: page.hasMore, gapRemains: stream.buffered > 0 };
+          for (const message of page.changes ?? []) if (message.conversationSeq <= stream.cursor) this.deps.applyChange(message);
+          const changeCursor = changesAfter === undefined ? (page.latestChange ?? 0) : (page.changesUpTo ?? changesAfter);
+          const changesProgressed = changeCursor !== changesAfter;
+          this.changeCursors[conversationId] = changeCursor;
+          if (changesProgressed) this.deps.changeCursors.set({ ...this.changeCursors });
+          const changesBehind = page.latestChange !== undefined && changeCursor < page.latestChange;
+          return { progressed: stream.cursor > after || (changesProgressed && changesAfter !== undefined), hasMore: page.hasMore || changesBehind, gapRemains: stream.buffered > 0 };
         },
         connected: this.deps.connected,
         sleeper: this.deps.sleeper,

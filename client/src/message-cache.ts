@@ -29,6 +29,28 @@ export class MessageCache {
     });
   }
 
+  /** Replaces a cached message with its newer state (a change); nothing when it is not cached. */
+  replace(message: Message): void {
+    if (this.limit <= 0) return;
+    void this.enqueue(message.conversationId, async (messages) => {
+      const index = messages.findIndex((held) => held.conversationSeq === message.conversationSeq);
+      if (index < 0 || (messages[index]!.version ?? 1) >= (message.version ?? 1)) return false;
+      messages[index] = message;
+      return true;
+    });
+  }
+
+  /** Drops messages the user hid (deleteForMe). */
+  remove(conversationId: string, conversationSeqs: readonly number[]): void {
+    if (this.limit <= 0) return;
+    const hidden = new Set(conversationSeqs);
+    void this.enqueue(conversationId, async (messages) => {
+      const before = messages.length;
+      for (let index = messages.length - 1; index >= 0; index--) if (hidden.has(messages[index]!.conversationSeq)) messages.splice(index, 1);
+      return messages.length !== before;
+    });
+  }
+
   /** The cached messages of a conversation, oldest first. */
   async get(conversationId: string): Promise<Message[]> {
     let result: Message[] = [];

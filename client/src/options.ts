@@ -76,6 +76,8 @@ export interface ImClientOptions {
   appState?: AppStateSource;
   /** How long the connection stays open in the background. Default 5 s. */
   backgroundGraceMs?: number;
+  /** Pushed messages are acknowledged (`delivered`) after gathering them this long, one request per conversation. Default 300 ms. */
+  deliveredAckDelayMs?: number;
 }
 
 export const DEFAULTS = {
@@ -96,4 +98,5 @@ export const DEFAULTS = {
   largeGroupBackfill: 50,
   uploadRetry: { maxAttempts: 5, baseDelayMs: 1_000, maxDelayMs: 30_000, timeoutMs: 10 * 60_000 },
   backgroundGraceMs: 5_000,
+  deliveredAckDelayMs: 300,
 };

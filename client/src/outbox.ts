@@ -10,6 +10,10 @@ export type SendInput = ({ to: string; conversationId?: undefined } | { conversa
   body: Body;
   /** Chosen by the SDK (random) unless given: 1-64 chars, unique per sender. */
   clientMsgId?: string;
+  /** The conversationSeq of the message this one answers (same conversation). */
+  replyTo?: number;
+  /** Members mentioned (`@name`). */
+  mentions?: string[];
 };
 
 export type OutboxStatus = 'queued' | 'sending' | 'retrying';
@@ -20,6 +24,8 @@ export interface OutboxEntry {
   to?: string;
   conversationId?: string;
   body: Body;
+  replyTo?: number;
+  mentions?: string[];
   /** Client time the message was queued, epoch ms. */
   createdAt: number;
   status: OutboxStatus;
@@ -89,6 +95,8 @@ export class Outbox {
         ...(typeof entry.to === 'string' ? { to: entry.to } : {}),
         ...(typeof entry.conversationId === 'string' ? { conversationId: entry.conversationId } : {}),
         body: entry.body,
+        ...(typeof entry.replyTo === 'number' ? { replyTo: entry.replyTo } : {}),
+        ...(Array.isArray(entry.mentions) ? { mentions: entry.mentions.filter((user): user is string => typeof user === 'string') } : {}),
         createdAt: typeof entry.createdAt === 'number' ? entry.createdAt : this.deps.now(),
         status: 'queued',
         attempts: 0,
@@ -114,6 +122,8 @@ export class Outbox {
       clientMsgId,
       ...(input.to !== undefined ? { to: input.to } : { conversationId: input.conversationId }),
       body: input.body,
+      ...(input.replyTo !== undefined ? { replyTo: input.replyTo } : {}),
+      ...(input.mentions !== undefined && input.mentions.length > 0 ? { mentions: input.mentions } : {}),
       createdAt: this.deps.now(),
       status: 'queued',
       attempts: 0,
@@ -223,6 +233,8 @@ export class Outbox {
         const stored: Record<string, JsonValue> = { clientMsgId: entry.clientMsgId, body: entry.body as unknown as JsonValue, createdAt: entry.createdAt };
         if (entry.to !== undefined) stored.to = entry.to;
         if (entry.conversationId !== undefined) stored.conversationId = entry.conversationId;
+        if (entry.replyTo !== undefined) stored.replyTo = entry.replyTo;
+        if (entry.mentions !== undefined) stored.mentions = entry.mentions;
         return stored;
       }),
     );

@@ -7,6 +7,7 @@ import {
   errorReplySchema,
   events,
   MAX_MEMBERS_PER_REQUEST,
+  MAX_REACTIONS_PER_USER,
   type Message,
   type SystemEvent,
   type TimelineItem,
@@ -21,7 +22,8 @@ import type { WebSocketConstructor, WebSocketLike } from '../src/websocket.js';
  * SDK uses (no network; everything is delivered asynchronously through microtasks, or timers
  * when replies are delayed), and a small in-memory implementation of protocol v1 (per-user
  * timelines with contiguous seq, send idempotent per clientMsgId, sync, conversations, read,
- * history, syncConversation, readReceipts, typing, presence, ping, large groups), plus hooks to
+ * history, syncConversation, readReceipts, typing, presence, ping, large groups, edit, recall,
+ * react, deleteForMe, delivered receipts), plus hooks to
  * inject faults.
  *
  * It speaks the protocol through the same schemas as the server (@serverless-im/protocol):
@@ -46,12 +48,20 @@ interface Conversation {
   reads: Map<string, number>;
   /** Push mutes per member (epoch ms). */
   mutes?: Map<string, number>;
+  /** Delivered positions per member (sync, syncConversation, the `delivered` action). */
+  delivered?: Map<string, number>;
+  /** The change log: the cseq each change position changed. */
+  changeLog?: number[];
+  /** deleteForMe: the cseqs each member hid. */
+  hidden?: Map<string, Set<number>>;
 }
 
 interface UserState {
   timeline: TimelineItem[];
   claims: Map<string, { conversationId: string; reply: Json }>;
   lastSeen: number | null;
+  /** deleteForMe requests already answered (conversation + cseqs) and their item's seq. */
+  deleted?: Map<string, number>;
 }
 
 interface Fault {
@@ -484,6 +494,8 @@ export class FakeServer {
         }
         const items = timeline.filter((item) => item.seq > after).slice(0, limit);
         const last = items.at(-1)?.seq ?? after;
+        // As the server: what a sync returns from others is delivered.
+        this.recordReceipts(user, items.flatMap((item) => (item.type === 'message' && item.message ? [item.message] : [])));
         return { items, latest: timeline.length, hasMore: last < timeline.length };
       }
       case 'conversations': {
@@ -494,7 +506,10 @@ export class FakeServer {
           const readUpTo = conversation.reads.get(user) ?? 0;
           const unread = conversation.messages.filter((message) => message.from !== user && message.conversationSeq > readUpTo).length;
           const summary: ConversationSummary = { conversationId: conversation.id, kind: conversation.kind, unread, readUpTo };
-          if (conversation.kind === 'direct') summary.peer = conversation.members.find((member) => member !== user)!;
+          if (conversation.kind === 'direct') {
+            summary.peer = conversation.members.find((member) => member !== user)!;
+            summary.deliveredUpTo = Math.max(conversation.delivered?.get(summary.peer) ?? 0, conversation.reads.get(summary.peer) ?? 0);
+          }
           else {
             summary.title = conversation.title ?? '';
             summary.memberCount = conversation.members.length;
@@ -531,7 +546,7 @@ export class FakeServer {
         const before = (frame.before as number | undefined) ?? Number.MAX_SAFE_INTEGER;
         const limit = frame.limit as number;
         const older = conversation.messages.filter((message) => message.conversationSeq < before).reverse();
-        return { items: older.slice(0, limit), hasMore: older.length > limit };
+        return { items: this.asSeenBy(user, conversation, older.slice(0, limit)), hasMore: older.length > limit };
       }
       case 'syncConversation': {
         const conversation = this.member(user, frame.conversationId);
@@ -539,7 +554,46 @@ export class FakeServer {
         const limit = frame.limit as number;
         const items = conversation.messages.filter((message) => message.conversationSeq > after).slice(0, limit);
         const last = items.at(-1)?.conversationSeq ?? after;
-        return { items, latest: conversation.messages.length, hasMore: last < conversation.messages.length };
+        this.recordReceipts(user, items);
+        const log = conversation.changeLog ?? [];
+        const result: Json = { items: this.asSeenBy(user, conversation, items), latest: conversation.messages.length, hasMore: last < conversation.messages.length, latestChange: log.length };
+        if (typeof frame.changesAfter === 'number') {
+          const upTo = Math.min(log.length, frame.changesAfter + limit);
+          const changed = [...new Set(log.slice(frame.changesAfter, upTo))].map((cseq) => conversation.messages[cseq - 1]!);
+          Object.assign(result, { changes: this.asSeenBy(user, conversation, changed), changesUpTo: Math.max(upTo, frame.changesAfter) });
+        }
+        return result;
+      }
+      case 'edit':
+      case 'recall':
+      case 'react':
+        return this.handleChange(user, socket, action, frame);
+      case 'deleteForMe': {
+        const conversation = this.member(user, frame.conversationId);
+        const seqs = [...new Set(frame.conversationSeqs as number[])].sort((a, b) => a - b);
+        if (seqs.at(-1)! > conversation.messages.length) throw new ProtocolError('NOT_FOUND', 'conversationSeqs: no such message');
+        conversation.hidden ??= new Map();
+        const hidden = conversation.hidden.get(user) ?? new Set<number>();
+        for (const seq of seqs) hidden.add(seq);
+        conversation.hidden.set(user, hidden);
+        const state = this.user(user);
+        state.deleted ??= new Map();
+        const key = `${conversation.id}:${seqs.join(',')}`;
+        let seq = state.deleted.get(key);
+        if (seq === undefined) {
+          const item: TimelineItem = { seq: state.timeline.length + 1, type: 'deleteForMe', deleted: { conversationId: conversation.id, conversationSeqs: seqs } };
+          state.timeline.push(item);
+          seq = item.seq;
+          state.deleted.set(key, seq);
+          this.push(user, { event: 'message', data: item }, socket);
+        }
+        return { seq };
+      }
+      case 'delivered': {
+        const conversation = this.member(user, frame.conversationId);
+        const upTo = Math.min(frame.upTo as number, conversation.messages.length);
+        this.recordReceipts(user, conversation.messages.filter((message) => message.conversationSeq <= upTo));
+        return {};
       }
       case 'typing': {
         const conversation = this.member(user, frame.conversationId);
@@ -579,7 +633,14 @@ export class FakeServer {
         if (!message) throw new ProtocolError('NOT_FOUND', 'conversationSeq: no such message');
         const others = conversation.members.filter((member) => member !== message.from);
         const readBy = others.filter((member) => (conversation.reads.get(member) ?? 0) >= seq);
-        return { conversationSeq: seq, readCount: readBy.length, memberCount: others.length, ...(others.length <= 100 ? { readBy } : {}) };
+        const deliveredTo = others.filter((member) => Math.max(conversation.delivered?.get(member) ?? 0, conversation.reads.get(member) ?? 0) >= seq);
+        return {
+          conversationSeq: seq,
+          readCount: readBy.length,
+          memberCount: others.length,
+          deliveredCount: deliveredTo.length,
+          ...(others.length <= 100 ? { readBy, deliveredTo } : {}),
+        };
       }
       case 'createGroup': {
         tooManyMembers(frame.members as string[]);
@@ -691,6 +752,87 @@ export class FakeServer {
     }
     state.claims.set(clientMsgId, { conversationId: conversation.id, reply });
     return reply;
+  }
+
+  /** `edit`, `recall`, `react` as the server applies them: in order, each raising `version`; an `update` item per member or a `groupUpdate`. */
+  private handleChange(user: string, socket: FakeSocket, action: string, frame: Json): Json {
+    const conversation = this.member(user, frame.conversationId);
+    const seq = frame.conversationSeq as number;
+    const current = conversation.messages[seq - 1];
+    if (!current) throw new ProtocolError('NOT_FOUND', 'conversationSeq: no such message');
+    let next: Message | undefined;
+    if (action === 'edit') {
+      if (current.from !== user) throw new ProtocolError('FORBIDDEN', 'only the sender may edit a message', 'notSender');
+      if (current.recalled) throw new ProtocolError('FORBIDDEN', 'the message was recalled', 'messageRecalled');
+      if (JSON.stringify(current.body) !== JSON.stringify(frame.body)) next = { ...current, body: frame.body as Body, editedAt: Date.now() };
+    } else if (action === 'recall') {
+      const owner = conversation.kind === 'group' && conversation.owner === user;
+      if (current.from !== user && !owner) throw new ProtocolError('FORBIDDEN', 'only the sender (or the group owner) may recall a message', 'notSender');
+      if (!current.recalled) {
+        const { body: _body, mentions: _mentions, editedAt: _editedAt, reactions: _reactions, ...kept } = current;
+        next = { ...kept, recalled: true };
+      }
+    } else {
+      if (current.recalled) throw new ProtocolError('FORBIDDEN', 'the message was recalled', 'messageRecalled');
+      const emoji = frame.emoji as string;
+      const reactions = { ...(current.reactions ?? {}) };
+      const users = reactions[emoji] ?? [];
+      if (frame.on !== users.includes(user)) {
+        if (frame.on && Object.values(reactions).filter((list) => list.includes(user)).length >= MAX_REACTIONS_PER_USER) {
+          throw new ProtocolError('TOO_LARGE', `at most ${MAX_REACTIONS_PER_USER} different reactions per message`, 'tooManyReactions');
+        }
+        if (frame.on) reactions[emoji] = [...users, user];
+        else if (users.length > 1) reactions[emoji] = users.filter((member) => member !== user);
+        else delete reactions[emoji];
+        const { reactions: _old, ...rest } = current;
+        next = Object.keys(reactions).length > 0 ? { ...rest, reactions } : rest;
+      }
+    }
+    if (!next) return { message: current, seq: null };
+    next = { ...next, version: (current.version ?? 1) + 1 };
+    conversation.messages[seq - 1] = next;
+    (conversation.changeLog ??= []).push(seq);
+    if (conversation.large) {
+      for (const member of conversation.members) this.push(member, { event: 'groupUpdate', data: next }, socket);
+      return { message: next, seq: null };
+    }
+    let own: number | null = null;
+    for (const member of conversation.members) {
+      const timeline = this.user(member).timeline;
+      const item: TimelineItem = { seq: timeline.length + 1, type: 'update', message: next };
+      timeline.push(item);
+      if (member === user) own = item.seq;
+      this.push(member, { event: 'message', data: item }, socket);
+    }
+    return { message: next, seq: own };
+  }
+
+  /** Moves `user`'s delivered position per conversation over `messages` from others, and tells their authors. */
+  private recordReceipts(user: string, messages: readonly Message[]): void {
+    const byConversation = new Map<string, Message[]>();
+    for (const message of messages) if (message.from !== user) byConversation.set(message.conversationId, [...(byConversation.get(message.conversationId) ?? []), message]);
+    for (const [conversationId, received] of byConversation) {
+      const conversation = this.conversations.get(conversationId);
+      if (!conversation || !conversation.members.includes(user)) continue;
+      conversation.delivered ??= new Map();
+      const before = conversation.delivered.get(user) ?? 0;
+      const upTo = Math.max(...received.map((message) => message.conversationSeq));
+      if (upTo <= before) continue;
+      conversation.delivered.set(user, upTo);
+      const authors = new Set(received.filter((message) => message.conversationSeq > before).map((message) => message.from));
+      for (const author of authors) this.push(author, { event: 'delivered', data: { conversationId, userId: user, upTo } });
+    }
+  }
+
+  /** Messages as `user` sees them: those they hid are `deletedForMe`, without content. */
+  private asSeenBy(user: string, conversation: Conversation, messages: readonly Message[]): Message[] {
+    const hidden = conversation.hidden?.get(user);
+    if (!hidden) return [...messages];
+    return messages.map((message) => {
+      if (!hidden.has(message.conversationSeq)) return message;
+      const { body: _body, mentions: _mentions, editedAt: _editedAt, reactions: _reactions, ...kept } = message;
+      return { ...kept, deletedForMe: true as const };
+    });
   }
 
   private appendSystem(user: string, system: SystemEvent): void {

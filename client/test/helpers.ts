@@ -77,6 +77,12 @@ export function makeClient(server: FakeServer, user: string, options: Partial<Im
     'synced',
     'serverEvent',
     'error',
+    'delivered',
+    'messageUpdated',
+    'messagesDeleted',
+    'messageStatus',
+    'changes',
+    'changeFailed',
   ];
   for (const name of names) {
     const record = (payload: unknown): void => {

@@ -2,7 +2,7 @@ import { type ConversationRef, type ConversationSummary, type ConversationsResul
 import { type DirectHead, directHeadOf, emptyDirectHead, type GroupHead, groupHeadOf, headsOf, messagesAt } from '../storage/conversations/index.js';
 import { allGroupMembers, type GroupMembership, listMemberships, type MembershipRecord } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
-import { directReadState, groupReadState } from './read-state.js';
+import { directDeliveredUpTo, directReadState, groupReadState } from './read-state.js';
 
 /** Read positions just written by the caller, which an eventually consistent read may not show yet. */
 export interface FreshReads {
@@ -22,7 +22,13 @@ interface Entry {
 
 function directEntry(membership: MembershipRecord, ref: Extract<ConversationRef, { kind: 'direct' }>, head: DirectHead, userId: string): Entry {
   const state = directReadState(head, ref, userId);
-  const summary: ConversationSummary = { conversationId: ref.id, kind: 'direct', unread: state.unread, readUpTo: state.readUpTo };
+  const summary: ConversationSummary = {
+    conversationId: ref.id,
+    kind: 'direct',
+    unread: state.unread,
+    readUpTo: state.readUpTo,
+    deliveredUpTo: directDeliveredUpTo(head, ref, userId),
+  };
   if (membership.peer) summary.peer = membership.peer;
   return { membership, ref, summary, latest: state.latest };
 }

@@ -2,7 +2,9 @@ import type { HistoryResult, Message, SyncConversationResult } from '@serverless
 import { requireMember } from '../membership/require-member.js';
 import { changesAfter, latestChangePosition, latestCseq, messagesAt, queryConversationAfter, queryHistory } from '../storage/conversations/index.js';
 import { REPLY_ITEMS_BUDGET_BYTES, jsonBytes, withinBytes } from '../platform/reply-budget.js';
+import { hiddenMessagesOf } from '../storage/hidden-messages.js';
 import type { Storage } from '../storage/storage.js';
+import { markDeletedForMe } from './deleted-for-me.js';
 
 /**
  * How old a change log entry must be before a reader that finds its message not changed yet
@@ -12,11 +14,11 @@ import type { Storage } from '../storage/storage.js';
  */
 export const ABANDONED_CHANGE_AFTER_MS = 30_000;
 
-/** `history`: a conversation's messages before `before`, newest first, for members only. */
+/** `history`: a conversation's messages before `before`, newest first, for members only; those the caller hid are marked `deletedForMe`. */
 export async function history(storage: Storage, userId: string, conversationId: string, before: number | undefined, limit: number): Promise<HistoryResult> {
   await requireMember(storage, userId, conversationId);
-  const page = await queryHistory(storage, conversationId, before, limit);
-  const { items, cut } = withinBytes(page.items);
+  const [page, hidden] = await Promise.all([queryHistory(storage, conversationId, before, limit), hiddenMessagesOf(storage, userId, conversationId)]);
+  const { items, cut } = withinBytes(markDeletedForMe(page.items, hidden));
   return { items, hasMore: page.hasMore || cut };
 }
 
@@ -26,7 +28,14 @@ export async function history(storage: Storage, userId: string, conversationId: 
  * not show its version yet is a change being written: the page stops before it (like `sync` before
  * a seq being written), unless it is old enough to be abandoned.
  */
-async function changedMessages(storage: Storage, conversationId: string, after: number, limit: number, now: number): Promise<{ changes: Message[]; changesUpTo: number }> {
+async function changedMessages(
+  storage: Storage,
+  conversationId: string,
+  after: number,
+  limit: number,
+  now: number,
+  hidden: Promise<ReadonlySet<number>>,
+): Promise<{ changes: Message[]; changesUpTo: number }> {
   const entries = await changesAfter(storage, conversationId, after, limit);
   const targets = [...new Set(entries.map((entry) => entry.target))];
   const states = new Map<number, Message>();
@@ -45,7 +54,7 @@ async function changedMessages(storage: Storage, conversationId: string, after: 
     if (state) changed.set(entry.target, state);
     changesUpTo = entry.position;
   }
-  return { changes: [...changed.values()], changesUpTo };
+  return { changes: markDeletedForMe([...changed.values()], await hidden), changesUpTo };
 }
 
 /**
@@ -64,13 +73,14 @@ export async function syncConversation(
   clock: () => number = Date.now,
 ): Promise<SyncConversationResult> {
   await requireMember(storage, userId, conversationId);
+  const hidden = hiddenMessagesOf(storage, userId, conversationId);
   const latestChange = await latestChangePosition(storage, conversationId);
-  const [queried, latest, changes] = await Promise.all([
+  const [page, latest, changes] = await Promise.all([
     queryConversationAfter(storage, conversationId, after, limit),
     latestCseq(storage, conversationId),
-    changesAfterPosition === undefined ? undefined : changedMessages(storage, conversationId, changesAfterPosition, limit, clock()),
+    changesAfterPosition === undefined ? undefined : changedMessages(storage, conversationId, changesAfterPosition, limit, clock(), hidden),
   ]);
-  const { items } = withinBytes(queried, changesAfterPosition === undefined ? undefined : REPLY_ITEMS_BUDGET_BYTES / 2);
+  const { items } = withinBytes(markDeletedForMe(page, await hidden), changesAfterPosition === undefined ? undefined : REPLY_ITEMS_BUDGET_BYTES / 2);
   const last = items.at(-1)?.conversationSeq ?? after;
   return {
     items,

@@ -4,29 +4,33 @@ import { requireMember } from '../membership/require-member.js';
 import { getMessage, readDirectHead } from '../storage/conversations/index.js';
 import { allGroupMembers } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
-import { directReadState, effectiveReadUpTo } from './read-state.js';
+import { directDeliveredUpTo, directReadState, effectiveDeliveredUpTo, effectiveReadUpTo } from './read-state.js';
 
 /** Conversations up to this size list who read a message. */
 const LISTED_READERS = 100;
 
-/** `readReceipts`: how many members have read up to a message, and who (small conversations). */
+/** `readReceipts`: how many members have read up to a message and how many have received it, and who (small conversations). */
 export async function readReceipts(storage: Storage, userId: string, conversationId: string, conversationSeq: number): Promise<ReadReceiptsResult> {
   const conversation = await requireMember(storage, userId, conversationId);
   const message = await getMessage(storage, conversationId, conversationSeq);
   if (!message) throw new NotFoundError('conversationSeq: no such message');
   let readers: string[];
+  let receivers: string[];
   let memberCount: number;
   if (conversation.kind === 'direct') {
     const head = await readDirectHead(storage, conversationId);
     const others = conversation.members.filter((member) => member !== message.from);
     readers = others.filter((member) => directReadState(head, conversation, member).readUpTo >= conversationSeq);
+    // The peer's delivered position, as the author sees it.
+    receivers = others.filter(() => directDeliveredUpTo(head, conversation, message.from) >= conversationSeq);
     memberCount = others.length;
   } else {
     const members = (await allGroupMembers(storage, conversationId)).filter((member) => member.userId !== message.from);
     readers = members.filter((member) => effectiveReadUpTo(member) >= conversationSeq).map((member) => member.userId);
+    receivers = members.filter((member) => effectiveDeliveredUpTo(member) >= conversationSeq).map((member) => member.userId);
     memberCount = members.length;
   }
-  const receipts: ReadReceiptsResult = { conversationSeq, readCount: readers.length, memberCount };
-  if (memberCount <= LISTED_READERS) receipts.readBy = readers;
+  const receipts: ReadReceiptsResult = { conversationSeq, readCount: readers.length, memberCount, deliveredCount: receivers.length };
+  if (memberCount <= LISTED_READERS) Object.assign(receipts, { readBy: readers, deliveredTo: receivers });
   return receipts;
 }

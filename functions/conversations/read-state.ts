@@ -49,3 +49,17 @@ export function groupReadState(lastCseq: number, member: { readUpTo: number; own
   const readUpTo = Math.min(lastCseq, Math.max(effectiveReadUpTo(member), freshRead));
   return { latest: lastCseq, readUpTo, unread: Math.max(0, lastCseq - readUpTo - recalledBetween(recalled, readUpTo, lastCseq)) };
 }
+
+/**
+ * How far `userId`'s peer has received the conversation: a device of theirs got it (`delivered`),
+ * or they read it, which a device can only do once it has it.
+ */
+export function directDeliveredUpTo(head: DirectHead, conversation: Pick<DirectConversation, 'members'>, userId: string): number {
+  const peer = conversation.members[0] === userId ? conversation.members[1] : conversation.members[0];
+  const delivered = sideOf(conversation, peer) === 'Lo' ? head.deliveredLo : head.deliveredHi;
+  return Math.max(delivered, directReadState(head, conversation, peer).readUpTo);
+}
+
+/** A group member's delivered position: what a device of theirs received, or what they read. */
+export const effectiveDeliveredUpTo = (member: { readUpTo: number; ownLast: number; deliveredUpTo: number }): number =>
+  Math.max(member.deliveredUpTo, effectiveReadUpTo(member));

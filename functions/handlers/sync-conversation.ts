@@ -1,11 +1,17 @@
 import { syncConversationRequest } from '@serverless-im/protocol';
 import { syncConversation } from '../conversations/conversation-reads.js';
+import { receiptsOf, recordReceipts } from '../conversations/mark-delivered.js';
 import { actionHandler } from '../runtime/action-handler.js';
-import { storageFromEnv } from '../runtime/instance.js';
+import { pusherFromEnv, storageFromEnv } from '../runtime/instance.js';
 
-/** `syncConversation`: a conversation's messages after `after`, ascending and contiguous. */
+/** `syncConversation`: a conversation's messages after `after`, ascending and contiguous; those from others are delivered (one receipt write). */
 export const handler = actionHandler({
   action: 'syncConversation',
   schema: syncConversationRequest,
-  run: (input, { caller }) => syncConversation(storageFromEnv(), caller.userId, input.conversationId, input.after, input.limit, input.changesAfter),
+  async run(input, { caller }) {
+    const storage = storageFromEnv();
+    const result = await syncConversation(storage, caller.userId, input.conversationId, input.after, input.limit, input.changesAfter);
+    await recordReceipts({ storage, pusher: pusherFromEnv() }, caller.userId, receiptsOf(result.items, caller.userId));
+    return result;
+  },
 });

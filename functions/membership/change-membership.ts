@@ -14,6 +14,7 @@ import {
   putGroupMemberships,
   setRole,
 } from '../storage/memberships.js';
+import { recordFormerMembers } from '../storage/former-members.js';
 import { joinGroupExactly, leaveGroupExactly } from '../storage/group-membership-changes.js';
 import type { Storage } from '../storage/storage.js';
 import { systemRecord } from '../storage/timelines/index.js';
@@ -151,6 +152,9 @@ async function memberIds(deps: MembershipDeps, conversationId: string, added: re
 /** Removes those of `candidates` who are members, and tells of exactly the ones this call removed. */
 async function dropMembers(deps: MembershipDeps, head: GroupHead, caller: string, candidates: readonly string[], event: MembershipEvent): Promise<{ head: GroupHead; removed: string[] }> {
   const conversationId = head.conversationId;
+  // Before the rows go: a crash in between leaves a record of someone still in (harmless), never a
+  // former member nobody knows of, whose copies a recall would then miss.
+  await recordFormerMembers(deps.storage, conversationId, candidates, deps.clock());
   const { left: removed } = await leaveGroupExactly(deps.storage, conversationId, candidates);
   if (removed.length === 0) return { head, removed };
   const counted = (await readGroupHead(deps.storage, conversationId, true)) ?? head;

@@ -4,11 +4,18 @@ import { notifyEnvelope, partitionedJobs, type UpdateJob } from '../fan-out/jobs
 import { deliveredSeqOf } from '../storage/claims.js';
 import { connectionsOf } from '../storage/connections.js';
 import { fromMessageRecord, type GroupHead, type MessageRecord, recordRecalledOnHead, versionOf } from '../storage/conversations/index.js';
+import { formerMembersSince } from '../storage/former-members.js';
 import { allGroupMembers } from '../storage/memberships.js';
 import { updateItemKey, updateRecord } from '../storage/timelines/index.js';
 import { appendOnce } from '../timeline/append-once.js';
 import { removeCopy } from '../timeline/remove-copy.js';
 import type { ChangeDeps } from './change-message.js';
+
+/**
+ * How long before a message was sent a member may have left and still received it: the fan-out
+ * reads the member list from an eventually consistent index, which lags a removal by moments.
+ */
+const FAN_OUT_MEMBERS_LAG_MS = 60_000;
 
 export interface DeliveryInput {
   conversation: ConversationRef;
@@ -86,13 +93,23 @@ export async function deliverChange(deps: ChangeDeps, input: DeliveryInput): Pro
   const others = members.filter((userId) => userId !== actor.userId);
   const base = { kind: 'update' as const, conversationId: conversation.id, message, version };
   const dedup = `${after.msgId}#v${version}`;
+  // Members who left since the message was sent keep their copy until the recall removes it too
+  // (no update item: they are not told of the group any more).
+  const formerJobs =
+    recalled && after.fanOut === 'write'
+      ? partitionedJobs<UpdateJob>(
+          { ...base, writeItems: false, removeCopies: true },
+          (await formerMembersSince(storage, conversation.id, after.ts - FAN_OUT_MEMBERS_LAG_MS)).filter((userId) => !members.includes(userId)),
+          `${dedup}#former`,
+        )
+      : [];
   if (!group.large) {
     if (recalled && after.from === actor.userId) await removeCopy(storage, actor.userId, message, now, after.senderSeq);
     const seq = await appendUpdate(deps, actor.userId, after, input.finishing);
     await deps.checkpoint('change:timelines-written');
     // A recall by someone else than the sender removes the actor's own copy in the queue, behind its delivery.
     const recipients = recalled && after.from !== actor.userId ? members : others;
-    await enqueueJobs(deps.queue(), partitionedJobs<UpdateJob>({ ...base, writeItems: true, removeCopies: recalled, actor: actor.userId }, recipients, dedup));
+    await enqueueJobs(deps.queue(), [...partitionedJobs<UpdateJob>({ ...base, writeItems: true, removeCopies: recalled, actor: actor.userId }, recipients, dedup), ...formerJobs]);
     await deps.checkpoint('change:enqueued');
     await deps.pusher.pushToUsers([actor.userId], { event: 'message', data: { seq, type: 'update', message } }, { exceptConnectionId: actor.connectionId });
     return { message, seq };
@@ -100,7 +117,7 @@ export async function deliverChange(deps: ChangeDeps, input: DeliveryInput): Pro
   // Read fan-out: members learn of the change from the push and from the conversation's change
   // log (syncConversation). Copies exist only of messages from before the switch.
   const jobs = [notifyEnvelope({ kind: 'notify', conversationId: conversation.id, message, event: 'groupUpdate', version, exceptConnectionId: actor.connectionId })];
-  if (recalled && after.fanOut === 'write') jobs.push(...partitionedJobs<UpdateJob>({ ...base, writeItems: false, removeCopies: true }, members, dedup));
+  if (recalled && after.fanOut === 'write') jobs.push(...partitionedJobs<UpdateJob>({ ...base, writeItems: false, removeCopies: true }, members, dedup), ...formerJobs);
   await enqueueJobs(deps.queue(), jobs);
   await deps.checkpoint('change:enqueued');
   return { message, seq: null };

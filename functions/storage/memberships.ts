@@ -1,6 +1,6 @@
 import { GetCommand, paginateQuery, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchWriteAll } from './batch.js';
-import { writeIfConditionHolds } from './conditions.js';
+import { isConditionalCheckFailed, itemOfConditionFailure, writeIfConditionHolds } from './conditions.js';
 import type { Storage } from './storage.js';
 import type { TransactItem } from './transactions.js';
 
@@ -30,6 +30,8 @@ export interface GroupMembership extends MembershipRecord {
   readUpTo: number;
   /** cseq of the member's newest own message (sending marks everything before it read). */
   ownLast: number;
+  /** How far a device of the member has received (cseq; monotonic). Absent until the first receipt. */
+  deliveredUpTo?: number;
   /** Set once the group is delivered by read fan-out: the member's connections listen to it. */
   large?: boolean;
 }
@@ -40,6 +42,7 @@ export interface MemberState {
   role: 'owner' | 'member';
   readUpTo: number;
   ownLast: number;
+  deliveredUpTo: number;
 }
 
 const putRequests = (rows: readonly object[]) => rows.map((Item) => ({ PutRequest: { Item: { ...Item } as Record<string, unknown> } }));
@@ -118,6 +121,7 @@ const memberStateOf = (item: Record<string, unknown>): MemberState => ({
   role: item.role === 'owner' ? 'owner' : 'member',
   readUpTo: Number(item.readUpTo ?? 0),
   ownLast: Number(item.ownLast ?? 0),
+  deliveredUpTo: Number(item.deliveredUpTo ?? 0),
 });
 
 const byGroupQuery = (storage: Storage, conversationId: string): QueryCommandInput => ({
@@ -196,4 +200,31 @@ export async function setMutedUntil(storage: Storage, userId: string, conversati
       }),
     ),
   );
+}
+
+/**
+ * Moves a member's delivered position up to `upTo` (monotonic, one conditional update). Answers
+ * where it was before, or undefined when the user has no row for the group (not a member).
+ */
+export async function recordGroupDelivered(storage: Storage, userId: string, conversationId: string, upTo: number): Promise<{ advanced: boolean; before: number; after: number } | undefined> {
+  try {
+    const result = await storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.memberships,
+        Key: { userId, conversationId },
+        UpdateExpression: 'SET deliveredUpTo = :v',
+        ConditionExpression: 'attribute_exists(userId) AND kind = :group AND (attribute_not_exists(deliveredUpTo) OR deliveredUpTo < :v)',
+        ExpressionAttributeValues: { ':v': upTo, ':group': 'group' },
+        ReturnValues: 'UPDATED_OLD',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { advanced: true, before: Number(result.Attributes?.deliveredUpTo ?? 0), after: upTo };
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    const row = itemOfConditionFailure<{ kind?: string; deliveredUpTo?: number }>(error);
+    if (row?.kind !== 'group') return undefined;
+    const before = Number(row.deliveredUpTo ?? 0);
+    return { advanced: false, before, after: before };
+  }
 }

@@ -58,8 +58,11 @@ const ACTIONS: ActionSpec[] = [
     handler: 'sync',
     description: 'sync: reads the caller timeline after a seq',
     // 256 MB, 10 s: one page query (at most 1 MB), the reply JSON is the only CPU work.
-    // Writes only to close seqs abandoned by crashed writers.
-    tables: { timelines: 'readWrite', conversations: 'read' },
+    // Writes timelines only to close seqs abandoned by crashed writers; the delivered receipts of
+    // the page: one conditional update per conversation (direct heads, group membership rows) and
+    // a push to the authors.
+    tables: { connections: 'readWrite', timelines: 'readWrite', conversations: 'readWrite', memberships: 'readWrite' },
+    push: true,
   },
   {
     actions: ['conversations'],
@@ -79,8 +82,17 @@ const ACTIONS: ActionSpec[] = [
     actions: ['syncConversation'],
     handler: 'sync-conversation',
     description: 'syncConversation: catches up a conversation after a cseq',
-    // 256 MB, 10 s: two queries.
-    tables: { memberships: 'read', conversations: 'read' },
+    // 256 MB, 10 s: two queries; the delivered receipt of the page (one conditional update, pushes to the authors).
+    tables: { connections: 'readWrite', memberships: 'readWrite', conversations: 'readWrite' },
+    push: true,
+  },
+  {
+    actions: ['delivered'],
+    handler: 'delivered',
+    description: 'delivered: acknowledges pushes and tells the authors',
+    // 256 MB, 10 s: a head read (groups), one conditional update, a few pushes.
+    tables: { connections: 'readWrite', memberships: 'readWrite', conversations: 'readWrite' },
+    push: true,
   },
   {
     actions: ['read'],
@@ -123,6 +135,15 @@ const ACTIONS: ActionSpec[] = [
     attachments: 'delete',
     push: true,
     enqueue: true,
+  },
+  {
+    actions: ['deleteForMe'],
+    handler: 'delete-for-me',
+    description: 'deleteForMe: hides messages on the caller devices',
+    // 256 MB, 10 s: the last-cseq query, one set update, the caller's timeline item and a push.
+    // Memberships: the hidden set lives there (and the membership check of groups).
+    tables: { connections: 'readWrite', conversations: 'read', memberships: 'readWrite', timelines: 'readWrite', claims: 'readWrite' },
+    push: true,
   },
   {
     actions: ['createGroup', 'addMembers', 'removeMembers', 'leaveGroup'],

@@ -60,7 +60,7 @@ export class MessagingStorage extends Construct {
           partitionKey: { name: 'groupId', type: AttributeType.STRING },
           sortKey: { name: 'userId', type: AttributeType.STRING },
           projectionType: ProjectionType.INCLUDE,
-          nonKeyAttributes: ['role', 'readUpTo', 'ownLast'],
+          nonKeyAttributes: ['role', 'readUpTo', 'ownLast', 'deliveredUpTo'],
         },
       ],
     });

@@ -72,6 +72,8 @@ export const ERROR_REASONS = {
     'tooManyReactions',
     /** above `maxAttachmentMB` */
     'attachmentTooLarge',
+    /** `deleteForMe`: the caller has hidden as many messages of this conversation as can be kept. */
+    'tooManyHidden',
   ],
   RATE_LIMITED: ['connectionRate', 'sendRate', /** the per-user daily upload quota is used up */ 'uploadQuota'],
   INTERNAL: [],

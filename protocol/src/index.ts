@@ -22,6 +22,7 @@ export * from './actions/attachment-upload.js';
 export * from './actions/conversations.js';
 export * from './actions/create-group.js';
 export * from './actions/delete-for-me.js';
+export * from './actions/delivered.js';
 export * from './actions/edit.js';
 export * from './actions/message-change.js';
 export * from './actions/react.js';

@@ -36,6 +36,8 @@ export function utf8ByteLength(text: string): number {
 
 /** `deleteForMe`: 1 to 100 conversationSeqs per request. */
 export const MAX_DELETE_FOR_ME_SEQS = 100;
+/** `deleteForMe`: messages one user may hide in one conversation in total. */
+export const MAX_HIDDEN_PER_CONVERSATION = 10_000;
 /** `send` `mentions`: at most this many user ids (duplicates count once). */
 export const MAX_MENTIONS = 50;
 /** `react`: distinct reactions one user may have on one message. */

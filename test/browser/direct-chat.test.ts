@@ -45,7 +45,9 @@ describe('web chat: direct messages', () => {
     await startDirectChat(alice, 'bob');
     await sendText(alice, 'hello bob');
     await waitForText(alice, 'hello bob');
-    await expect.poll(() => alice.getByTestId('receipt').last().textContent(), { timeout: WAIT }).toBe('✓');
+    // Bob is online: his device acknowledges the push, alice sees grey ✓✓ (delivered, not read).
+    await expect.poll(() => alice.getByTestId('receipt').last().getAttribute('title'), { timeout: WAIT }).toBe('Delivered');
+    expect(await alice.getByTestId('receipt').last().textContent()).toBe('✓✓');
 
     // Bob has not opened the conversation: a badge and the last message in his list.
     const fromAlice = conversationItem(bob, 'alice');

@@ -12,6 +12,7 @@ const TWO_WAY_ACTIONS = [
   'conversations',
   'history',
   'syncConversation',
+  'delivered',
   'read',
   'readReceipts',
   'createGroup',
@@ -29,6 +30,7 @@ const TWO_WAY_ACTIONS = [
   'registerPush',
   'unregisterPush',
   'mute',
+  'deleteForMe',
 ];
 
 const resourcesOf = (template: Template, type: string): [string, Resource][] =>

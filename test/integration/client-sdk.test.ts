@@ -111,6 +111,44 @@ describe('client SDK against the local cloud', () => {
     expect(fresh.find((item) => item.conversationId === conversationId)).toMatchObject({ unread: 0, readUpTo: 4 });
   });
 
+  it('edits, reacts, recalls and deletes for me through the SDK against the real server, with statuses up to read', async () => {
+    const [aliceId, bobId] = [user('alice'), user('bob')];
+    const alice = sdk(aliceId);
+    const bob = sdk(bobId);
+    const laptop = sdk(bobId, { deviceId: 'laptop' });
+    const updated: string[] = [];
+    laptop.client.on('messageUpdated', ({ message }) => updated.push(`${message.conversationSeq}v${message.version}`));
+    await Promise.all([alice.client.start(), bob.client.start(), laptop.client.start()]);
+    await Promise.all([alice.client.whenConnected(), bob.client.whenConnected(), laptop.client.whenConnected()]);
+
+    const first = await alice.client.send({ to: bobId, body: text('helo'), clientMsgId: 'first' });
+    const second = await alice.client.send({ to: bobId, body: text('oops'), clientMsgId: 'second' });
+    const conversationId = first.conversationId;
+    await eventually(() => laptop.messages.length === 2, 'the laptop has both');
+    // Bob's devices acknowledge the pushes: Alice sees delivered.
+    await eventually(() => alice.client.messageStatus({ clientMsgId: 'second' })?.state === 'delivered', 'delivered');
+    await alice.client.edit(conversationId, first.conversationSeq, text('hello'));
+    await bob.client.react(conversationId, first.conversationSeq, '👍');
+    await alice.client.recall(conversationId, second.conversationSeq);
+    await eventually(() => updated.length === 3, 'the laptop applies three changes');
+    expect(updated).toEqual(['1v2', '1v3', '2v2']);
+    const cached = await laptop.client.cachedMessages(conversationId);
+    expect(cached[0]).toMatchObject({ body: text('hello'), reactions: { '👍': [bobId] } });
+    expect(cached[1]).toMatchObject({ recalled: true });
+    expect(cached[1]!.body).toBeUndefined();
+
+    const deleted: number[][] = [];
+    laptop.client.on('messagesDeleted', ({ conversationSeqs }) => deleted.push(conversationSeqs));
+    await bob.client.deleteForMe(conversationId, [first.conversationSeq]);
+    await eventually(() => deleted.length === 1, 'the laptop hides it too');
+    expect((await laptop.client.cachedMessages(conversationId)).map((message) => message.conversationSeq)).toEqual([2]);
+    expect((await alice.client.cachedMessages(conversationId)).map((message) => message.conversationSeq)).toEqual([1, 2]);
+
+    await bob.client.markRead(conversationId);
+    await eventually(() => alice.client.messageStatus({ clientMsgId: 'first' })?.state === 'read', 'read');
+    expect(alice.client.pendingChanges).toEqual([]);
+  });
+
   it('recovers pushes dropped on a half-dead connection when the next message reveals the gap', async () => {
     const [aliceId, bobId] = [user('alice'), user('bob')];
     const alice = sdk(aliceId);

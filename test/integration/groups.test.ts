@@ -204,9 +204,24 @@ describe('group chats with write fan-out through SQS', () => {
     const conversationId = (await w.request('createGroup', { title: 'receipts', members: [r1, r2] })).data.conversationId;
     const sent = await w.request('send', { clientMsgId: 'm', conversationId, body: text('read me') });
     await timelineWith(x, conversationId, 1);
-    expect((await w.request('readReceipts', { conversationId, conversationSeq: 1 })).data).toEqual({ conversationSeq: 1, readCount: 0, memberCount: 2, readBy: [] });
+    // r1's sync received it (a delivered receipt); nobody read it yet.
+    expect((await w.request('readReceipts', { conversationId, conversationSeq: 1 })).data).toEqual({
+      conversationSeq: 1,
+      readCount: 0,
+      memberCount: 2,
+      readBy: [],
+      deliveredCount: 1,
+      deliveredTo: [r1],
+    });
     expect((await x.request('read', { conversationId, upTo: 1 })).data).toMatchObject({ unread: 0 });
     await w.waitForEvent('read', (data) => data.userId === r1 && data.conversationId === conversationId && data.upTo === 1);
-    expect((await w.request('readReceipts', { conversationId, conversationSeq: sent.data.conversationSeq })).data).toEqual({ conversationSeq: 1, readCount: 1, memberCount: 2, readBy: [r1] });
+    expect((await w.request('readReceipts', { conversationId, conversationSeq: sent.data.conversationSeq })).data).toEqual({
+      conversationSeq: 1,
+      readCount: 1,
+      memberCount: 2,
+      readBy: [r1],
+      deliveredCount: 1,
+      deliveredTo: [r1],
+    });
   });
 });

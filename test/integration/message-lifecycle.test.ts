@@ -350,7 +350,7 @@ describe('message lifecycle: edit, recall, react', () => {
     expect(changeReplies.length).toBeGreaterThan(20);
     for (const data of changeReplies) expect(actions.edit.result.safeParse(data).success, JSON.stringify(data)).toBe(true);
     const pushed = clients.flatMap((client) => client.events);
-    expect(new Set(pushed.map((frame) => frame.event))).toEqual(new Set(['message', 'groupMessage', 'groupUpdate']));
+    expect(new Set(pushed.map((frame) => frame.event))).toEqual(new Set(['message', 'groupMessage', 'groupUpdate', 'delivered']));
     for (const frame of pushed) {
       const schema = (events as Record<string, { safeParse(value: unknown): { success: boolean } }>)[frame.event]!;
       expect(schema.safeParse(frame.data).success, JSON.stringify(frame)).toBe(true);

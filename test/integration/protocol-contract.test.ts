@@ -116,6 +116,31 @@ async function runScenario(target: Target, name: (user: string) => string): Prom
   expect(bobsList.items.find((item: { conversationId: string }) => item.conversationId === large)).toMatchObject({ large: true });
   await call(b, 'syncConversation', { conversationId: large, after: 0 });
 
+  // The message lifecycle and delivered receipts (added).
+  await call(a, 'edit', { conversationId: dm, conversationSeq: 1, body: text('hi bob!') });
+  await b.waitForEvent('message', (item) => item.type === 'update' && item.message?.version === 2, EVENT_WAIT_MS);
+  await call(b, 'react', { conversationId: dm, conversationSeq: 1, emoji: '👍', on: true });
+  await call(a, 'recall', { conversationId: dm, conversationSeq: 2 });
+  await refused(b.request('edit', { conversationId: dm, conversationSeq: 1, body: text('not mine') }), 'FORBIDDEN', 'notSender');
+  await refused(a.request('react', { conversationId: dm, conversationSeq: 2, emoji: '👍', on: true }), 'FORBIDDEN', 'messageRecalled');
+  await refused(a.request('edit', { conversationId: dm, conversationSeq: 99, body: text('nothing there') }), 'NOT_FOUND');
+  for (const emoji of ['😀', '😂', '🎉']) await call(a, 'react', { conversationId: dm, conversationSeq: 1, emoji, on: true });
+  await refused(a.request('react', { conversationId: dm, conversationSeq: 1, emoji: '❤️', on: true }), 'TOO_LARGE', 'tooManyReactions');
+  await call(b, 'deleteForMe', { conversationId: dm, conversationSeqs: [1] });
+  await refused(b.request('deleteForMe', { conversationId: dm, conversationSeqs: [99] }), 'NOT_FOUND');
+  await call(b, 'history', { conversationId: dm });
+  await call(b, 'sync', { after: 0 });
+  const third = await call(a, 'send', { clientMsgId: 'c3', to: bob, body: text('delivered?') });
+  await b.waitForEvent('message', (item) => item.message?.msgId === third.msgId, EVENT_WAIT_MS);
+  await call(b, 'delivered', { conversationId: dm, upTo: third.conversationSeq });
+  await a.waitForEvent('delivered', (data) => data.userId === bob && data.upTo === third.conversationSeq, EVENT_WAIT_MS);
+  await refused(d.request('delivered', { conversationId: dm, upTo: 1 }), 'FORBIDDEN', 'notMember');
+  await call(a, 'conversations');
+  await call(a, 'readReceipts', { conversationId: dm, conversationSeq: third.conversationSeq });
+  await call(a, 'edit', { conversationId: large, conversationSeq: 1, body: text('hello crowd!') });
+  await b.waitForEvent('groupUpdate', (message) => message.conversationSeq === 1 && message.version === 2, EVENT_WAIT_MS);
+  await call(b, 'syncConversation', { conversationId: large, after: 0, changesAfter: 0 });
+
   await refused(a.request('send', { clientMsgId: 'c1', to: carol, body: text('same id, other conversation') }), 'CONFLICT', 'clientMsgIdReused');
   await refused(d.request('send', { clientMsgId: 'd1', conversationId: team, body: text('not a member any more') }), 'FORBIDDEN', 'notMember');
   await refused(d.request('history', { conversationId: dm }), 'FORBIDDEN', 'notMember');
@@ -130,7 +155,7 @@ async function runScenario(target: Target, name: (user: string) => string): Prom
   const connections = [a, b, c, d];
   for (const [index, connection] of connections.entries()) eventsConform(connection, ['alice', 'bob', 'carol', 'dave'][index]!);
   expect(connections.flatMap((connection) => connection.events.map((frame) => frame.event))).toEqual(
-    expect.arrayContaining(['message', 'read', 'typing', 'groupMessage']),
+    expect.arrayContaining(['message', 'read', 'typing', 'groupMessage', 'groupUpdate', 'delivered']),
   );
   return connections;
 }

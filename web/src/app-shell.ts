@@ -112,6 +112,9 @@ export class AppShell {
       client.on('outbox', () => this.chat.rowsChanged()),
       client.on('uploads', () => this.chat.rowsChanged()),
       client.on('uploadProgress', () => this.chat.rowsChanged()),
+      client.on('messageUpdated', ({ message }) => this.chat.messageUpdated(message)),
+      client.on('messagesDeleted', ({ conversationId }) => this.chat.rowsChanged(conversationId)),
+      client.on('delivered', ({ conversationId }) => this.chat.rowsChanged(conversationId)),
       client.on('typing', ({ conversationId, userIds }) => this.chat.typingChanged(conversationId, userIds)),
       client.on('sendFailed', ({ error }) => this.errors.show(`Message not sent: ${error.message || error.code}`)),
     );

@@ -30,8 +30,12 @@ export class OpenChat {
     return generation === this.generation;
   }
 
+  /** Adds or updates messages; a state older than the one held (a lower `version`) is ignored. */
   add(messages: Iterable<Message>): void {
-    for (const message of messages) this.messages.set(message.msgId, message);
+    for (const message of messages) {
+      const held = this.messages.get(message.msgId);
+      if (!held || (message.version ?? 1) >= (held.version ?? 1)) this.messages.set(message.msgId, message);
+    }
   }
 
   /** Oldest first. */

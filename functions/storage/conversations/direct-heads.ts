@@ -63,3 +63,48 @@ export async function recordRead(storage: Storage, conversation: DirectConversat
     ),
   );
 }
+
+/** What a monotonic position write found: whether it moved, and where the position was before. */
+export interface PositionMove {
+  advanced: boolean;
+  before: number;
+  /** Where it is now. */
+  after: number;
+}
+
+/**
+ * Moves `receiver`'s delivered position up to `upTo` (monotonic: one conditional update, whatever
+ * how many messages it covers), never past the conversation's newest message: an `upTo` beyond it
+ * counts as the newest. Answers where the position was, so the caller tells only the authors of
+ * the messages it newly covers.
+ */
+export async function recordDelivered(storage: Storage, conversation: DirectConversation, receiver: string, upTo: number): Promise<PositionMove> {
+  const attribute = `delivered${sideOf(conversation, receiver)}`;
+  let target = upTo;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const result = await storage.db.send(
+        new UpdateCommand({
+          TableName: storage.tables.conversations,
+          Key: headKey(conversation.id),
+          UpdateExpression: 'SET #d = :upTo',
+          ConditionExpression: '(attribute_not_exists(#d) OR #d < :upTo) AND (ownLo >= :upTo OR ownHi >= :upTo)',
+          ExpressionAttributeNames: { '#d': attribute },
+          ExpressionAttributeValues: { ':upTo': target },
+          ReturnValues: 'UPDATED_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { advanced: true, before: Number(result.Attributes?.[attribute] ?? 0), after: target };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const head = directHeadOf(itemOfConditionFailure<Record<string, unknown>>(error));
+      const before = attribute === 'deliveredLo' ? head.deliveredLo : head.deliveredHi;
+      const latest = Math.max(head.ownLo, head.ownHi);
+      // Already there, or nothing newer exists: nothing moves.
+      if (before >= Math.min(target, latest)) return { advanced: false, before, after: before };
+      target = latest;
+    }
+  }
+  return { advanced: false, before: 0, after: 0 };
+}

@@ -128,6 +128,9 @@ export interface DirectHead {
   ownHi: number;
   readLo: number;
   readHi: number;
+  /** How far each member has received (a device of theirs holds the conversation up to this cseq). */
+  deliveredLo: number;
+  deliveredHi: number;
   /** True once both members' Memberships rows exist. */
   listed: boolean;
   /** cseqs of recalled messages: they no longer count as unread. */
@@ -137,7 +140,7 @@ export interface DirectHead {
 /** Which half of a direct head belongs to `userId`. */
 export const sideOf = (conversation: { members: readonly [string, string] }, userId: string): 'Lo' | 'Hi' => (conversation.members[0] === userId ? 'Lo' : 'Hi');
 
-export const emptyDirectHead = (): DirectHead => ({ ownLo: 0, ownHi: 0, readLo: 0, readHi: 0, listed: false });
+export const emptyDirectHead = (): DirectHead => ({ ownLo: 0, ownHi: 0, readLo: 0, readHi: 0, deliveredLo: 0, deliveredHi: 0, listed: false });
 
 /** The direct head as stored (any missing number is 0). */
 export const directHeadOf = (item: Record<string, unknown> | undefined): DirectHead => ({
@@ -145,6 +148,8 @@ export const directHeadOf = (item: Record<string, unknown> | undefined): DirectH
   ownHi: Number(item?.ownHi ?? 0),
   readLo: Number(item?.readLo ?? 0),
   readHi: Number(item?.readHi ?? 0),
+  deliveredLo: Number(item?.deliveredLo ?? 0),
+  deliveredHi: Number(item?.deliveredHi ?? 0),
   listed: item?.listed === true,
   ...(numberSet(item?.recalled) ? { recalled: numberSet(item?.recalled)! } : {}),
 });

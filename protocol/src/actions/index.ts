@@ -5,6 +5,7 @@ import { attachmentUploadRequest, attachmentUploadResult } from './attachment-up
 import { conversationsRequest, conversationsResult } from './conversations.js';
 import { createGroupRequest, createGroupResult } from './create-group.js';
 import { deleteForMeRequest, deleteForMeResult } from './delete-for-me.js';
+import { deliveredRequest, deliveredResult } from './delivered.js';
 import { editRequest, editResult } from './edit.js';
 import { historyRequest, historyResult } from './history.js';
 import { leaveGroupRequest, leaveGroupResult } from './leave-group.js';
@@ -48,6 +49,7 @@ export const actions = {
   registerPush: { request: registerPushRequest, result: registerPushResult },
   unregisterPush: { request: unregisterPushRequest, result: unregisterPushResult },
   mute: { request: muteRequest, result: muteResult },
+  delivered: { request: deliveredRequest, result: deliveredResult },
 } as const;
 
 export type ActionName = keyof typeof actions;

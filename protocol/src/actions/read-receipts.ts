@@ -16,5 +16,9 @@ export const readReceiptsResult = z.strictObject({
   memberCount: count(),
   /** Who read it, in conversations of up to 100 members. */
   readBy: z.optional(z.array(userIdSchema)),
+  /** Members other than the author with a device that has received this message (having read it counts). */
+  deliveredCount: z.optional(count()),
+  /** Who received it, in conversations of up to 100 members. */
+  deliveredTo: z.optional(z.array(userIdSchema)),
 });
 export type ReadReceiptsResult = z.infer<typeof readReceiptsResult>;

@@ -41,7 +41,18 @@ export class ChatView {
   ) {
     this.header = new ChatHeader(context, () => this.close());
     this.group = new GroupPanel(context);
-    this.list = new MessageList(context, this.chat, deps.systemLines, () => this.loadOlder());
+    const changeFailed = (what: string) => (error: unknown) => context.showError(`Could not ${what}: ${errorText(error)}`);
+    this.list = new MessageList(context, this.chat, deps.systemLines, () => this.loadOlder(), {
+      reply: (message) => this.composer.replyTo(message),
+      edit: (message) => this.composer.edit(message),
+      recall: (message) => void context.client.recall(message.conversationId, message.conversationSeq).catch(changeFailed('delete the message')),
+      deleteForMe: (message) => {
+        void context.client.deleteForMe(message.conversationId, [message.conversationSeq]).catch(changeFailed('delete the message'));
+        this.renderMessages();
+      },
+      react: (message, emoji, on) => void context.client.react(message.conversationId, message.conversationSeq, emoji, on).catch(changeFailed('react')),
+      show: (conversationSeq) => this.show(conversationSeq),
+    });
     this.typing = new TypingIndicator(context.me);
     this.composer = new Composer(context, () => this.current(), () => this.renderMessages('bottom'));
     this.element = h(
@@ -76,6 +87,7 @@ export class ChatView {
   async open(conversationId: string): Promise<void> {
     const { client } = this.context;
     const generation = this.chat.open(conversationId);
+    this.composer.cancel();
     this.typingUsers = client.typingUsers(conversationId);
     this.deps.openChanged(conversationId);
     this.render();
@@ -120,6 +132,28 @@ export class ChatView {
     this.typingUsers = this.context.client.typingUsers(message.conversationId);
     this.typing.render(this.typingUsers);
     this.renderMessages();
+  }
+
+  /** A message changed (edit, recall, reaction): shown in place. */
+  messageUpdated(message: Message): void {
+    if (message.conversationId !== this.chat.id) return;
+    this.chat.add([message]);
+    this.renderMessages();
+  }
+
+  /** Scrolls to a message of the open chat and flashes it (a reply's quote leads here); loads older pages until it is there. */
+  async show(conversationSeq: number): Promise<void> {
+    const generation = this.chat.generation;
+    for (let page = 0; page < 20 && ![...this.chat.messages.values()].some((message) => message.conversationSeq === conversationSeq) && this.chat.hasMore; page++) {
+      await this.loadOlder();
+      if (!this.chat.isCurrent(generation)) return;
+    }
+    const row = this.list.element.querySelector<HTMLElement>(`[data-testid="message"][data-seq="${conversationSeq}"]`);
+    if (!row) return;
+    row.scrollIntoView({ block: 'center' });
+    row.classList.remove('flash');
+    void row.offsetWidth;
+    row.classList.add('flash');
   }
 
   typingChanged(conversationId: string, userIds: string[]): void {

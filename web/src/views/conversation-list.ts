@@ -21,7 +21,7 @@ export class ConversationList {
     const items: Child[] = [];
     for (const [conversationId, peer] of this.drafts.entries()) {
       if (!conversations.some((c) => c.conversationId === conversationId)) {
-        items.push(this.item({ conversationId, kind: 'direct', peer, unread: 0, readUpTo: 0, readBy: {} }, openId));
+        items.push(this.item({ conversationId, kind: 'direct', peer, unread: 0, readUpTo: 0, readBy: {}, deliveredBy: {} }, openId));
       }
     }
     for (const conversation of conversations) items.push(this.item(conversation, openId));

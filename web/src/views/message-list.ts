@@ -1,10 +1,11 @@
 import { type AttachmentBody, directConversationId, type Message, type OutboxEntry, type UploadEntry } from '../../../client/src/index.js';
 import type { AppContext } from '../context.js';
 import { h, replaceChildren } from '../dom.js';
-import { bodyText, time } from '../format.js';
+import { bodyText } from '../format.js';
 import type { OpenChat, ShownConversation } from '../open-chat.js';
 import type { SystemLine, SystemLines } from '../system-lines.js';
 import { AttachmentViews, fileSize } from './attachment-view.js';
+import { messageRow, type RowActions } from './message-row.js';
 
 type Row =
   | { kind: 'message'; message: Message }
@@ -22,12 +23,15 @@ export class MessageList {
   private readonly rows = h('ol', { class: 'rows', testid: 'message-list' });
   private readonly loadOlderButton: HTMLButtonElement;
   private readonly attachments: AttachmentViews;
+  private openMenu: number | undefined;
+  private lastShown: ShownConversation | undefined;
 
   constructor(
     private readonly context: AppContext,
     private readonly chat: OpenChat,
     private readonly systemLines: SystemLines,
     loadOlder: () => Promise<void>,
+    private readonly actions: RowActions,
   ) {
     this.attachments = new AttachmentViews(context);
     this.loadOlderButton = h(
@@ -53,8 +57,25 @@ export class MessageList {
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
     const fromBottom = el.scrollHeight - el.scrollTop;
     const me = this.context.me;
-    const readBy = conversation?.readBy ?? {};
     const isGroup = conversation?.kind === 'group';
+    const bySeq = new Map(this.chat.sorted().map((message) => [message.conversationSeq, message]));
+    if (conversation?.conversationId !== this.lastShown?.conversationId) this.openMenu = undefined;
+    this.lastShown = conversation;
+    const rowContext = {
+      client: this.context.client,
+      me,
+      isGroup,
+      mayRecallAny: false,
+      readBy: conversation?.readBy ?? {},
+      bySeq,
+      actions: this.actions,
+      openMenu: this.openMenu,
+      attachmentOf: (message: Message) => (hasAttachment(message) ? this.attachments.of(message) : null),
+      toggleMenu: (conversationSeq: number | undefined) => {
+        this.openMenu = conversationSeq;
+        this.render(this.lastShown);
+      },
+    };
     const items = this.collect().map((row) => {
       if (row.kind === 'system') return h('li', { class: 'system', testid: 'system-message' }, row.line.text);
       if (row.kind === 'upload') return this.uploadRow(row.entry);
@@ -65,19 +86,7 @@ export class MessageList {
           h('span', { class: 'bubble' }, h('span', { class: 'text', testid: 'message-text' }, bodyText(row.entry.body)), h('span', { class: 'meta' }, h('span', { class: 'receipt', testid: 'receipt', title: row.entry.status }, '🕓 sending'))),
         );
       }
-      const message = row.message;
-      const mine = message.from === me;
-      return h(
-        'li',
-        { class: `message ${mine ? 'mine' : 'theirs'}`, testid: 'message', attrs: { 'data-seq': String(message.conversationSeq), 'data-from': message.from, 'data-msg-id': message.msgId } },
-        h(
-          'span',
-          { class: 'bubble' },
-          isGroup && !mine ? h('span', { class: 'from', testid: 'message-from' }, message.from) : null,
-          hasAttachment(message) ? this.attachments.of(message) : h('span', { class: 'text', testid: 'message-text' }, bodyText(message.body)),
-          h('span', { class: 'meta' }, h('time', { title: new Date(message.ts).toLocaleString() }, time(message.ts)), mine ? receipt(message, readBy, me, isGroup) : null),
-        ),
-      );
+      return messageRow(rowContext, row.message);
     });
     if (this.chat.id && items.length === 0) items.push(h('li', { class: 'system' }, 'No messages yet. Say hello!'));
     replaceChildren(this.rows, ...items);
@@ -89,7 +98,7 @@ export class MessageList {
   private collect(): Row[] {
     const conversationId = this.chat.id;
     if (!conversationId) return [];
-    const messages = this.chat.sorted();
+    const messages = this.chat.sorted().filter((message) => !this.context.client.isHidden(conversationId, message.conversationSeq) && !message.deletedForMe);
     const oldestTs = this.chat.hasMore && messages[0] ? messages[0].ts : -Infinity;
     const lines = this.systemLines
       .of(conversationId)
@@ -142,14 +151,4 @@ export class MessageList {
       ),
     );
   }
-}
-
-/** ✓ sent, ✓✓ read (groups: by whom). */
-function receipt(message: Message, readBy: Record<string, number>, me: string, isGroup: boolean): HTMLElement {
-  const readers = Object.entries(readBy)
-    .filter(([user, upTo]) => user !== me && upTo >= message.conversationSeq)
-    .map(([user]) => user)
-    .sort();
-  const text = readers.length === 0 ? '✓' : isGroup ? `✓✓ Read by ${readers.join(', ')}` : '✓✓ Read';
-  return h('span', { class: `receipt${readers.length ? ' read' : ''}`, testid: 'receipt', title: readers.length ? `Read by ${readers.join(', ')}` : 'Sent' }, text);
 }
