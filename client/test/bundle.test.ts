@@ -28,7 +28,8 @@ describe('the SDK bundle', () => {
     expect(inputs.filter((input) => input.startsWith('protocol/')).sort()).toEqual(['protocol/src/attachments.ts', 'protocol/src/errors.ts', 'protocol/src/identifiers.ts']);
     const bytes = result.outputFiles[0]!.contents.byteLength;
     console.log(`SDK bundle: ${bytes} bytes minified`);
-    // A generous bound that only an accidental big import (a schema library, a polyfill) crosses.
-    expect(bytes).toBeLessThan(60_000);
+    // A generous bound that only an accidental big import (a schema library, a polyfill) crosses;
+    // the SDK itself is about 64 KB with attachments, push and message changes.
+    expect(bytes).toBeLessThan(90_000);
   });
 });
