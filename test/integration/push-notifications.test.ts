@@ -339,6 +339,28 @@ describe('mute, sign-out, moved and dead tokens', () => {
   });
 });
 
+describe('mentions', () => {
+  it('a mention sent with `send` overrides a mute in a write fan-out group; an unmentioned muted member gets nothing', async () => {
+    const owner = unique('owner');
+    const [mentioned, quiet] = [unique('mentioned'), unique('quiet')];
+    const ownerClient = await connect(owner);
+    const { conversationId } = await ok(ownerClient, 'createGroup', { title: 'Ops', members: [mentioned, quiet] });
+    for (const member of [mentioned, quiet]) {
+      const device = await connect(member, 'laptop');
+      await ok(device, 'mute', { conversationId, until: Date.now() + 3_600_000 });
+      await device.close();
+      await waitOffline(member, 'laptop');
+      await offlinePhone(member);
+    }
+    await ok(ownerClient, 'send', { clientMsgId: 'plain', conversationId, body: text('nobody is mentioned') });
+    await ok(ownerClient, 'send', { clientMsgId: 'ping', conversationId, body: text('@mentioned look'), mentions: [mentioned] });
+    await expect.poll(async () => (await notificationsOf(mentioned)).length, { timeout: 30_000 }).toBe(1);
+    await pushSettled();
+    expect((await notificationsOf(mentioned)).map((n) => n.body)).toEqual([`${owner}: @mentioned look`]);
+    expect(await notificationsOf(quiet)).toEqual([]);
+  });
+});
+
 describe('large groups (read fan-out)', () => {
   it('notify mentioned members only: a message without mentions notifies nobody; one with mentions, only them (mute overridden)', async () => {
     const owner = unique('owner');
