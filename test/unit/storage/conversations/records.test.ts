@@ -8,8 +8,8 @@ describe('conversation records', () => {
 
   it('reads heads with every missing number as 0', () => {
     // Act + Assess
-    expect(directHeadOf(undefined)).toEqual({ ownLo: 0, ownHi: 0, readLo: 0, readHi: 0, listed: false });
-    expect(directHeadOf({ ownHi: 3, listed: true })).toEqual({ ownLo: 0, ownHi: 3, readLo: 0, readHi: 0, listed: true });
+    expect(directHeadOf(undefined)).toEqual({ ownLo: 0, ownHi: 0, readLo: 0, readHi: 0, deliveredLo: 0, deliveredHi: 0, listed: false });
+    expect(directHeadOf({ ownHi: 3, listed: true, deliveredLo: 2 })).toEqual({ ownLo: 0, ownHi: 3, readLo: 0, readHi: 0, deliveredLo: 2, deliveredHi: 0, listed: true });
     expect(groupHeadOf({ conversationId: 'g:abcdefgh', memberCount: 4, large: true, largeSince: 9 })).toEqual({
       conversationId: 'g:abcdefgh',
       kind: 'group',
