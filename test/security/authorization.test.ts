@@ -66,6 +66,11 @@ describe('authorization matrix and limits', () => {
     ['addMembers', { conversationId, members: [outsider] }],
     ['removeMembers', { conversationId, members: [bob] }],
     ['leaveGroup', { conversationId }],
+    ['edit', { conversationId, conversationSeq: 1, body: text('let me in') }],
+    ['recall', { conversationId, conversationSeq: 1 }],
+    ['react', { conversationId, conversationSeq: 1, emoji: '👍', on: true }],
+    ['deleteForMe', { conversationId, conversationSeqs: [1] }],
+    ['delivered', { conversationId, upTo: 1 }],
   ];
 
   const expectCleanRefusal = (reply: ReplyFrame, what: string) => {
@@ -76,8 +81,10 @@ describe('authorization matrix and limits', () => {
   };
 
   const snapshot = async () => {
-    const [timelines, lists, history] = await Promise.all([
-      Promise.all([o, a, b, r, x].map((client) => syncAll(client))),
+    // Timelines first: a sync records delivered receipts (deliveredUpTo in the lists), so the
+    // lists are read after it, and a second snapshot's syncs change nothing.
+    const timelines = await Promise.all([o, a, b, r, x].map((client) => syncAll(client)));
+    const [lists, history] = await Promise.all([
       Promise.all([o, a, b, r, x].map((client) => client.request('conversations'))),
       o.request('history', { conversationId: group }),
     ]);
