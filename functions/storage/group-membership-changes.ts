@@ -1,6 +1,6 @@
-import { headKey } from './conversations/records.js';
 import { memberCountTransactItem } from './conversations/group-heads.js';
 import { type GroupMembership, joinTransactItem, leaveTransactItem } from './memberships.js';
+import { UnexpectedStorageStateError } from './errors.js';
 import type { Storage } from './storage.js';
 import { MAX_TRANSACTION_ITEMS, type TransactItem, writeTransaction } from './transactions.js';
 
@@ -15,6 +15,34 @@ import { MAX_TRANSACTION_ITEMS, type TransactItem, writeTransaction } from './tr
 /** Users per transaction: the head's count update takes the last item. */
 const USERS_PER_TRANSACTION = MAX_TRANSACTION_ITEMS - 1;
 
+/**
+ * Applies one conditional row write per candidate together with the count change for those that
+ * apply, chunk by chunk. A candidate whose condition fails (already a member, no longer one) is
+ * dropped and the rest retried; `countRefused` when only the count's condition failed.
+ */
+async function changeRowsExactly<T>(
+  storage: Storage,
+  candidates: readonly T[],
+  rowItem: (candidate: T) => TransactItem,
+  countItem: (changed: number) => TransactItem,
+): Promise<{ changed: T[]; countRefused: boolean }> {
+  const changed: T[] = [];
+  for (let start = 0; start < candidates.length; start += USERS_PER_TRANSACTION) {
+    let chunk = candidates.slice(start, start + USERS_PER_TRANSACTION);
+    while (chunk.length > 0) {
+      const outcome = await writeTransaction(storage, [...chunk.map(rowItem), countItem(chunk.length)]);
+      if (outcome.applied) {
+        changed.push(...chunk);
+        break;
+      }
+      const refusedRows = new Set(outcome.failedConditions.filter((index) => index < chunk.length));
+      if (refusedRows.size === 0) return { changed, countRefused: true };
+      chunk = chunk.filter((_, index) => !refusedRows.has(index));
+    }
+  }
+  return { changed, countRefused: false };
+}
+
 export type JoinOutcome = { joined: string[] } | { full: true; joined: string[] };
 
 /**
@@ -22,42 +50,25 @@ export type JoinOutcome = { joined: string[] } | { full: true; joined: string[] 
  * (or became so concurrently) are left out of `joined`; `full` when the limit refused the rest.
  */
 export async function joinGroupExactly(storage: Storage, conversationId: string, rows: readonly GroupMembership[], max: number): Promise<JoinOutcome> {
-  const joined: string[] = [];
-  for (let start = 0; start < rows.length; start += USERS_PER_TRANSACTION) {
-    let candidates = rows.slice(start, start + USERS_PER_TRANSACTION);
-    while (candidates.length > 0) {
-      const items: TransactItem[] = [...candidates.map((row) => joinTransactItem(storage, row)), memberCountTransactItem(storage, conversationId, candidates.length, max)];
-      const outcome = await writeTransaction(storage, items);
-      if (outcome.applied) {
-        joined.push(...candidates.map((row) => row.userId));
-        break;
-      }
-      const present = new Set(outcome.failedConditions.filter((index) => index < candidates.length));
-      // Only the count refused: these users are all new, and there is no room for them.
-      if (present.size === 0) return { full: true, joined };
-      candidates = candidates.filter((_, index) => !present.has(index));
-    }
-  }
-  return { joined };
+  const { changed, countRefused } = await changeRowsExactly(
+    storage,
+    rows,
+    (row) => joinTransactItem(storage, row),
+    (count) => memberCountTransactItem(storage, conversationId, count, max),
+  );
+  const joined = changed.map((row) => row.userId);
+  return countRefused ? { full: true, joined } : { joined };
 }
 
 /** Removes the rows of users who are members; those who are not (or left concurrently) are left out of `left`. */
 export async function leaveGroupExactly(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<{ left: string[] }> {
-  const left: string[] = [];
-  const unique = [...new Set(userIds)];
-  for (let start = 0; start < unique.length; start += USERS_PER_TRANSACTION) {
-    let candidates = unique.slice(start, start + USERS_PER_TRANSACTION);
-    while (candidates.length > 0) {
-      const items = [...candidates.map((userId) => leaveTransactItem(storage, userId, conversationId)), memberCountTransactItem(storage, conversationId, -candidates.length, 0)];
-      const outcome = await writeTransaction(storage, items);
-      if (outcome.applied) {
-        left.push(...candidates);
-        break;
-      }
-      const absent = new Set(outcome.failedConditions.filter((index) => index < candidates.length));
-      if (absent.size === 0) throw new Error(`group ${headKey(conversationId).conversationId} has no head`);
-      candidates = candidates.filter((_, index) => !absent.has(index));
-    }
-  }
-  return { left };
+  const { changed, countRefused } = await changeRowsExactly(
+    storage,
+    [...new Set(userIds)],
+    (userId) => leaveTransactItem(storage, userId, conversationId),
+    (count) => memberCountTransactItem(storage, conversationId, -count, 0),
+  );
+  // Leaving has no limit: only a missing head refuses the count.
+  if (countRefused) throw new UnexpectedStorageStateError(`group ${conversationId} has members but no head`);
+  return { left: changed };
 }
