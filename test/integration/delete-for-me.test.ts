@@ -8,22 +8,10 @@ import { StoredItems } from '../support/stored-items.js';
 import { connectAs, startTestCloud } from '../support/test-cloud.js';
 import { syncAll, type TimelineItemFrame } from '../support/timeline-reader.js';
 import type { TestClient } from '../support/ws-client.js';
+import { ok, refused, text } from '../support/replies.js';
 
-const text = (value: string) => ({ kind: 'text', text: value });
 let counter = 0;
 const unique = (name: string) => `${name}-${RUN_ID}-${++counter}`;
-
-async function ok(reply: Promise<any> | any): Promise<any> {
-  const frame = await reply;
-  expect(frame.ok, JSON.stringify(frame)).toBe(true);
-  return frame.data;
-}
-
-async function refused(reply: Promise<any>, code: string, reason?: string): Promise<void> {
-  const frame = await reply;
-  expect(frame.ok, JSON.stringify(frame)).toBe(false);
-  expect(frame.error).toMatchObject({ code, ...(reason ? { reason } : {}) });
-}
 
 /** What a device hides after applying its timeline: the cseqs of every deleteForMe item of the conversation. */
 const hiddenBy = (items: TimelineItemFrame[], conversationId: string): number[] =>

@@ -8,24 +8,12 @@ import { RUN_ID } from '../support/protocol-target.js';
 import { connectAs, startTestCloud } from '../support/test-cloud.js';
 import { syncAll } from '../support/timeline-reader.js';
 import type { TestClient } from '../support/ws-client.js';
+import { ok, refused, text } from '../support/replies.js';
 
 /** Groups of more members than this are large (read fan-out) in this cloud. */
 const LARGE_GROUP_THRESHOLD = 5;
-const text = (value: string) => ({ kind: 'text', text: value });
 let counter = 0;
 const unique = (name: string) => `${name}-${RUN_ID}-${++counter}`;
-
-async function ok(reply: Promise<any> | any): Promise<any> {
-  const frame = await reply;
-  expect(frame.ok, JSON.stringify(frame)).toBe(true);
-  return frame.data;
-}
-
-async function refused(reply: Promise<any>, code: string, reason?: string): Promise<void> {
-  const frame = await reply;
-  expect(frame.ok, JSON.stringify(frame)).toBe(false);
-  expect(frame.error).toMatchObject({ code, ...(reason ? { reason } : {}) });
-}
 
 /** The `delivered` events a client got about `conversationId`, as `userId:upTo`. */
 const receiptsSeen = (client: TestClient, conversationId: string): string[] =>

@@ -8,10 +8,10 @@ import { StoredItems } from '../support/stored-items.js';
 import { connectAs, startTestCloud } from '../support/test-cloud.js';
 import { syncAll, type TimelineItemFrame } from '../support/timeline-reader.js';
 import type { TestClient } from '../support/ws-client.js';
+import { refused, text } from '../support/replies.js';
 
 /** Groups of more members than this are large (read fan-out) in this cloud. */
 const LARGE_GROUP_THRESHOLD = 5;
-const text = (value: string) => ({ kind: 'text', text: value });
 let counter = 0;
 const unique = (name: string) => `${name}-${RUN_ID}-${++counter}`;
 
@@ -41,12 +41,6 @@ async function ok(reply: Promise<any> | any): Promise<any> {
   expect(frame.ok, JSON.stringify(frame)).toBe(true);
   if (frame.data?.message) changeReplies.push(frame.data);
   return frame.data;
-}
-
-async function refused(reply: Promise<any>, code: string, reason?: string): Promise<void> {
-  const frame = await reply;
-  expect(frame.ok, JSON.stringify(frame)).toBe(false);
-  expect(frame.error).toMatchObject({ code, ...(reason ? { reason } : {}) });
 }
 
 describe('message lifecycle: edit, recall, react', () => {

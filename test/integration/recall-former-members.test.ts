@@ -7,17 +7,11 @@ import { StoredItems } from '../support/stored-items.js';
 import { connectAs, startTestCloud } from '../support/test-cloud.js';
 import { syncAll } from '../support/timeline-reader.js';
 import type { TestClient } from '../support/ws-client.js';
+import { ok, text } from '../support/replies.js';
 
 const LARGE_GROUP_THRESHOLD = 6;
-const text = (value: string) => ({ kind: 'text', text: value });
 let counter = 0;
 const unique = (name: string) => `${name}-${RUN_ID}-${++counter}`;
-
-async function ok(reply: Promise<any> | any): Promise<any> {
-  const frame = await reply;
-  expect(frame.ok, JSON.stringify(frame)).toBe(true);
-  return frame.data;
-}
 
 /**
  * A recall removes the content from every timeline it was copied to, including the timelines of
