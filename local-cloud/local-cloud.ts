@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createDevTokenSigner, type DevTokenSigner, devTokenEndpoint } from './dev-token.js';
 import { createTables } from './dynamodb/create-tables.js';
@@ -10,6 +10,7 @@ import { devEventsEndpoint } from './eventbridge/dev-events-endpoint.js';
 import type { EventLog } from './eventbridge/event-log.js';
 import { startEventBridge } from './eventbridge/eventbridge-server.js';
 import { startDynamoDbFrontDoor, type RunningFrontDoor } from './front-door/dynamodb-front-door.js';
+import { indexLagInterceptor } from './front-door/index-lag.js';
 import { type RunningSqsFrontDoor, startSqsFrontDoor } from './front-door/sqs-front-door.js';
 import { accessKeyIdOf, functionEnvironment, type LocalEndpoints } from './function-environment.js';
 import { AWS_GATEWAY_LIMITS, type GatewayLimits } from './gateway/gateway-config.js';
@@ -151,6 +152,12 @@ export interface LocalCloud {
   readonly logs: { functionName: string; line: string }[];
   /** Physical name of a resource by the start of its logical id, e.g. `tableName('StorageConnections')`. */
   tableName(logicalIdPrefix: string): string;
+  /**
+   * Makes a global secondary index lag its table by `lagMs`, as an index on AWS may: new items are
+   * missing from its queries and deleted ones still listed for that long after the write
+   * (`front-door/index-lag.ts`). Returns the function that ends the simulation.
+   */
+  simulateIndexLag(tableLogicalIdPrefix: string, indexName: string, lagMs: number): () => void;
   devToken(userId: string, options?: { ttlSeconds?: number; deviceId?: string }): Promise<string>;
   stop(): Promise<void>;
 }
@@ -426,6 +433,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         const table = model.tables.find((t) => t.logicalId.startsWith(logicalIdPrefix));
         if (!table) throw new Error(`no table whose logical id starts with ${logicalIdPrefix}`);
         return table.name;
+      },
+      simulateIndexLag(tableLogicalIdPrefix, indexName, lagMs) {
+        const table = model.tables.find((t) => t.logicalId.startsWith(tableLogicalIdPrefix));
+        if (!table) throw new Error(`no table whose logical id starts with ${tableLogicalIdPrefix}`);
+        const interceptor = indexLagInterceptor({
+          table,
+          indexName,
+          lagMs,
+          readItem: async (Key) => (await dynamoClient.send(new GetItemCommand({ TableName: table.name, Key, ConsistentRead: true }))).Item,
+        });
+        dynamoFrontDoor.interceptors.push(interceptor);
+        return () => {
+          const at = dynamoFrontDoor.interceptors.indexOf(interceptor);
+          if (at >= 0) dynamoFrontDoor.interceptors.splice(at, 1);
+        };
       },
       async devToken(userId, tokenOptions) {
         if (!signer) throw new Error('dev tokens need the stack in HS256 auth mode');

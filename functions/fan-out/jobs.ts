@@ -60,6 +60,8 @@ export interface NotifyJob {
 export interface GoLargeJob {
   kind: 'goLarge';
   conversationId: string;
+  /** The group keeps a roster (read its members from there, strongly consistent). */
+  roster?: true;
   cursor?: Record<string, unknown>;
   page?: number;
 }

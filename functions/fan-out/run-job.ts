@@ -4,7 +4,8 @@ import type { Checkpoint } from '../platform/checkpoints.js';
 import type { Pusher } from '../push/pusher.js';
 import { connectionsOf } from '../storage/connections.js';
 import { listenersPage, removeListener } from '../storage/group-listeners.js';
-import { groupMembersPage, markMembershipsLarge } from '../storage/memberships.js';
+import { currentMembersPage } from '../storage/group-roster.js';
+import { markMembershipsLarge } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
 import { messageRecord, systemRecord, type TimelineContent, updateRecord } from '../storage/timelines/index.js';
 import { appendOnce } from '../timeline/append-once.js';
@@ -100,8 +101,8 @@ async function notifyListeners(deps: FanOutDeps, job: NotifyJob): Promise<void> 
 }
 
 async function goLarge(deps: FanOutDeps, job: GoLargeJob): Promise<void> {
-  const { members, cursor } = await groupMembersPage(deps.storage, job.conversationId, job.cursor, MEMBERS_PER_GO_LARGE_JOB);
-  const userIds = members.map((member) => member.userId);
+  const group = { conversationId: job.conversationId, ...(job.roster ? { roster: true as const } : {}) };
+  const { userIds, cursor } = await currentMembersPage(deps.storage, group, job.cursor, MEMBERS_PER_GO_LARGE_JOB);
   await markMembershipsLarge(deps.storage, job.conversationId, userIds);
   await listenWithLiveConnections(deps.storage, job.conversationId, userIds, deps.clock());
   if (cursor) await enqueueJobs(deps.queue, [goLargeEnvelope({ ...job, cursor, page: (job.page ?? 0) + 1 })]);

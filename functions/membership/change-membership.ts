@@ -7,7 +7,6 @@ import { listenWithLiveConnections, stopListeningWithLiveConnections } from '../
 import type { Pusher } from '../push/pusher.js';
 import { createGroupHead, type GroupHead, readGroupHead, switchToLarge, transferOwnership } from '../storage/conversations/index.js';
 import {
-  allGroupMembers,
   getMembership,
   groupMembersPage,
   type GroupMembership,
@@ -15,6 +14,7 @@ import {
   setRole,
 } from '../storage/memberships.js';
 import { recordFormerMembers } from '../storage/former-members.js';
+import { currentMembers, rosterItems } from '../storage/group-roster.js';
 import { joinGroupExactly, leaveGroupExactly } from '../storage/group-membership-changes.js';
 import type { Storage } from '../storage/storage.js';
 import { systemRecord } from '../storage/timelines/index.js';
@@ -80,8 +80,8 @@ async function switchIfOutgrown(deps: MembershipDeps, head: GroupHead): Promise<
   if (head.large || head.memberCount <= deps.settings.largeGroupThreshold) return head;
   const switched = await switchToLarge(deps.storage, head.conversationId);
   if (!switched) return (await readGroupHead(deps.storage, head.conversationId, true)) ?? head;
-  await enqueueJobs(deps.queue, [goLargeEnvelope({ kind: 'goLarge', conversationId: head.conversationId })]);
-  const everyone = (await allGroupMembers(deps.storage, head.conversationId)).map((member) => member.userId);
+  await enqueueJobs(deps.queue, [goLargeEnvelope({ kind: 'goLarge', conversationId: head.conversationId, ...(switched.roster ? { roster: true as const } : {}) })]);
+  const everyone = await currentMembers(deps.storage, switched);
   const base = systemEvent(head.conversationId, deps.clock(), 'groupBecameLarge', { largeSince: switched.largeSince ?? switched.lastCseq });
   await announce(deps, base, everyone, head.owner);
   return switched;
@@ -104,11 +104,13 @@ export async function createGroup(deps: MembershipDeps, creator: string, title: 
     ...(large ? { largeSince: 0 } : {}),
     lastCseq: 0,
     createdAt: now,
+    roster: true,
   };
   await createGroupHead(deps.storage, head);
   await putGroupMemberships(
     deps.storage,
     everyone.map((userId) => membershipRow(userId, conversationId, userId === creator ? 'owner' : 'member', now, head)),
+    rosterItems(conversationId, everyone),
   );
   await announce(deps, systemEvent(conversationId, now, 'groupCreated', { by: creator, title, ...membersField(everyone) }), everyone, creator);
   if (large) await listenWithLiveConnections(deps.storage, conversationId, everyone, deps.clock());
@@ -134,16 +136,15 @@ export async function addMembers(deps: MembershipDeps, caller: string, conversat
       await announce(deps, base, [caller, ...added], caller);
       await listenWithLiveConnections(deps.storage, conversationId, added, deps.clock());
     } else {
-      const everyone = (await allGroupMembers(deps.storage, conversationId)).map((member) => member.userId);
-      await announce(deps, base, [...everyone, ...added], caller);
+      await announce(deps, base, [...(await currentMembers(deps.storage, current)), ...added], caller);
     }
   }
-  return { members: current.large ? added : await memberIds(deps, conversationId, added, []), memberCount: current.memberCount };
+  return { members: current.large ? added : await memberIds(deps, current, added, []), memberCount: current.memberCount };
 }
 
-/** The member list after a change; the index may lag a moment, so the change itself is applied on top. */
-async function memberIds(deps: MembershipDeps, conversationId: string, added: readonly string[], removed: readonly string[]): Promise<string[]> {
-  const listed = new Set((await allGroupMembers(deps.storage, conversationId)).map((member) => member.userId));
+/** The member list after a change; a group without a roster reads a lagging index, so the change itself is applied on top. */
+async function memberIds(deps: MembershipDeps, head: GroupHead, added: readonly string[], removed: readonly string[]): Promise<string[]> {
+  const listed = new Set(await currentMembers(deps.storage, head));
   for (const userId of added) listed.add(userId);
   for (const userId of removed) listed.delete(userId);
   return [...listed].sort();
@@ -163,7 +164,7 @@ async function dropMembers(deps: MembershipDeps, head: GroupHead, caller: string
     await announce(deps, base, [caller, ...removed], caller);
     await stopListeningWithLiveConnections(deps.storage, conversationId, removed, deps.clock());
   } else {
-    const remaining = (await allGroupMembers(deps.storage, conversationId)).map((member) => member.userId).filter((userId) => !removed.includes(userId));
+    const remaining = (await currentMembers(deps.storage, counted)).filter((userId) => !removed.includes(userId));
     await announce(deps, base, [...remaining, ...removed], caller);
   }
   return { head: counted, removed };
@@ -175,7 +176,7 @@ export async function removeMembers(deps: MembershipDeps, caller: string, conver
   if (head.owner !== caller) throw new ForbiddenError('only the group owner may remove members', { reason: 'notOwner' });
   if (members.includes(caller)) throw new BadRequestError('members: the owner leaves with leaveGroup', { reason: 'invalidField' });
   const { head: current, removed } = await dropMembers(deps, head, caller, members, 'membersRemoved');
-  return { members: current.large ? removed : await memberIds(deps, conversationId, [], removed), memberCount: current.memberCount };
+  return { members: current.large ? removed : await memberIds(deps, current, [], removed), memberCount: current.memberCount };
 }
 
 export async function leaveGroup(deps: MembershipDeps, caller: string, conversationId: string): Promise<Record<string, never>> {

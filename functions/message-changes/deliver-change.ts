@@ -5,7 +5,7 @@ import { deliveredSeqOf } from '../storage/claims.js';
 import { connectionsOf } from '../storage/connections.js';
 import { fromMessageRecord, type GroupHead, type MessageRecord, recordRecalledOnHead, versionOf } from '../storage/conversations/index.js';
 import { formerMembersSince } from '../storage/former-members.js';
-import { allGroupMembers } from '../storage/memberships.js';
+import { currentMembers } from '../storage/group-roster.js';
 import { updateItemKey, updateRecord } from '../storage/timelines/index.js';
 import { appendOnce } from '../timeline/append-once.js';
 import { removeCopy } from '../timeline/remove-copy.js';
@@ -89,7 +89,7 @@ export async function deliverChange(deps: ChangeDeps, input: DeliveryInput): Pro
   const group = input.group!;
   // The sender's own copy was written at the seq recorded on the message, without a claim.
   if (recalled && after.fanOut === 'write' && after.from !== actor.userId) await removeCopy(storage, after.from, message, now, after.senderSeq);
-  const members = (await allGroupMembers(storage, conversation.id)).map((member) => member.userId);
+  const members = await currentMembers(storage, group);
   const others = members.filter((userId) => userId !== actor.userId);
   const base = { kind: 'update' as const, conversationId: conversation.id, message, version };
   const dedup = `${after.msgId}#v${version}`;

@@ -4,7 +4,8 @@ import { type MessageJob, notifyEnvelope, partitionedJobs } from '../fan-out/job
 import { countSend } from '../limits/send-window.js';
 import type { Pusher } from '../push/pusher.js';
 import { appendMessage, fromMessageRecord, type GroupHead, recordGroupMessage } from '../storage/conversations/index.js';
-import { allGroupMembers, recordOwnMessage } from '../storage/memberships.js';
+import { currentMembers } from '../storage/group-roster.js';
+import { recordOwnMessage } from '../storage/memberships.js';
 import { appendRecordedMessage, type Delivery, type MessageReferences, type SendDeps, sendMessage, type SendReply } from './send-message.js';
 
 export interface SendGroupDeps extends SendDeps {
@@ -63,8 +64,8 @@ export function sendGroupMessage(deps: SendGroupDeps, input: SendGroupInput): Pr
     await deps.checkpoint('send:timelines-written');
 
     if (senderSeq !== null) {
-      const members = await allGroupMembers(storage, conversationId);
-      const recipients = members.map((member) => member.userId).filter((userId) => userId !== sender);
+      // Read after the message is stored: whoever was a member when it was committed is listed.
+      const recipients = (await currentMembers(storage, input.head)).filter((userId) => userId !== sender);
       const base: Omit<MessageJob, 'recipients'> = { kind: 'message', conversationId, message };
       await enqueueJobs(deps.queue, partitionedJobs<MessageJob>(base, recipients, message.msgId));
       await deps.checkpoint('send:enqueued');

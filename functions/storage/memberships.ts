@@ -90,8 +90,9 @@ export async function largeGroupsOf(storage: Storage, userId: string): Promise<s
   return rows.map((row) => String(row.conversationId));
 }
 
-export async function putGroupMemberships(storage: Storage, rows: readonly GroupMembership[]): Promise<void> {
-  await batchWriteAll(storage.db, storage.tables.memberships, putRequests(rows));
+/** A new group's rows, with the items that go with them (its roster entries). */
+export async function putGroupMemberships(storage: Storage, rows: readonly GroupMembership[], companions: readonly object[] = []): Promise<void> {
+  await batchWriteAll(storage.db, storage.tables.memberships, putRequests([...rows, ...companions]));
 }
 
 /** In a transaction: adds a member's row, only if the user is not a member yet. */

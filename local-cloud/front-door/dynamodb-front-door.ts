@@ -38,6 +38,16 @@ export interface FrontDoorRefusal {
 
 export type CallInspector = (call: DynamoDbCall) => FrontDoorRefusal | undefined;
 
+/**
+ * Changes what the service appears to do without refusing the call (simulated index lag,
+ * `index-lag.ts`): `before` runs after the inspectors allowed the call and before it is forwarded;
+ * `answer` may replace a successful answer's body (return undefined to leave it).
+ */
+export interface CallInterceptor {
+  before?(call: DynamoDbCall): Promise<void>;
+  answer?(call: DynamoDbCall, answer: Record<string, unknown>): Record<string, unknown> | undefined;
+}
+
 /** Rewrites request and response bodies as text (e.g. DynamoDB Local's ARNs to the stack's: `streams/stream-arns.ts`). */
 export interface BodyRewrite {
   request(body: string): string;
@@ -51,6 +61,8 @@ export interface RunningFrontDoor {
   inspectors: CallInspector[];
   /** Applied in order after the inspectors (requests) and before the caller sees an answer (responses). */
   rewrites: BodyRewrite[];
+  /** Run in order after the inspectors and the rewrites of the request (a test adds and removes them). */
+  interceptors: CallInterceptor[];
   stop(): Promise<void>;
 }
 
@@ -79,6 +91,7 @@ export async function startDynamoDbFrontDoor(target: string, accessKeyNames: Rea
   const ledger = new CapacityLedger();
   const inspectors: CallInspector[] = [];
   const rewrites: BodyRewrite[] = [];
+  const interceptors: CallInterceptor[] = [];
   const rewrite = (body: Buffer, direction: 'request' | 'response'): Buffer =>
     rewrites.length === 0 ? body : Buffer.from(rewrites.reduce((text, r) => r[direction](text), body.toString('utf8')));
   const upstream = new URL(target);
@@ -108,6 +121,7 @@ export async function startDynamoDbFrontDoor(target: string, accessKeyNames: Rea
           return;
         }
       }
+      for (const interceptor of interceptors) await interceptor.before?.({ operation, accessKeyId, body });
       const metered = METERED.has(operation);
       const callerAsked = body.ReturnConsumedCapacity !== undefined && body.ReturnConsumedCapacity !== 'NONE';
       const forwarded = rewrite(metered && !callerAsked ? Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: 'TOTAL' })) : raw, 'request');
@@ -127,10 +141,10 @@ export async function startDynamoDbFrontDoor(target: string, accessKeyNames: Rea
           const write = entry.WriteCapacityUnits ?? (isWrite(operation) ? (entry.CapacityUnits ?? 0) : 0);
           ledger.record({ caller: accessKeyNames.get(accessKeyId) ?? accessKeyId, operation, table: entry.TableName ?? '', read, write });
         }
-        if (!callerAsked) {
-          delete parsed.ConsumedCapacity;
-          answerBody = Buffer.from(JSON.stringify(parsed));
-        }
+        let changed: Record<string, unknown> = parsed;
+        for (const interceptor of interceptors) changed = interceptor.answer?.({ operation, accessKeyId, body }, changed) ?? changed;
+        if (!callerAsked) delete changed.ConsumedCapacity;
+        if (!callerAsked || changed !== parsed) answerBody = Buffer.from(JSON.stringify(changed));
       } else if (isWrite(operation) && /ConditionalCheckFailed|TransactionCanceled/.test(answer.toString('utf8'))) {
         // A refused conditional write is still billed, but DynamoDB reports no capacity with
         // the error. Our conditional writes touch items under 1 KB: count one unit.
@@ -155,6 +169,7 @@ export async function startDynamoDbFrontDoor(target: string, accessKeyNames: Rea
     ledger,
     inspectors,
     rewrites,
+    interceptors,
     stop: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -95,6 +95,8 @@ export interface GroupHead {
   createdAt: number;
   /** cseqs of recalled messages: they no longer count as unread. */
   recalled?: ReadonlySet<number>;
+  /** The group keeps a roster (`storage/group-roster.ts`): its members can be read strongly consistently. */
+  roster?: true;
 }
 
 /** A stored number set (the document client gives a Set), as a set of numbers. */
@@ -113,6 +115,7 @@ export const groupHeadOf = (item: Record<string, unknown>): GroupHead => ({
   lastCseq: Number(item.lastCseq ?? 0),
   createdAt: Number(item.createdAt ?? 0),
   ...(numberSet(item.recalled) ? { recalled: numberSet(item.recalled)! } : {}),
+  ...(item.roster === true ? { roster: true } : {}),
 });
 
 export type DirectConversation = Extract<ConversationRef, { kind: 'direct' }>;
