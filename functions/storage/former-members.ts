@@ -1,5 +1,5 @@
-import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from './batch.js';
+import { queryAll } from './query.js';
 import type { Storage } from './storage.js';
 
 /**
@@ -19,17 +19,11 @@ export async function recordFormerMembers(storage: Storage, groupId: string, use
 
 /** The users who left the group at `since` or later (they may hold copies of messages sent before). */
 export async function formerMembersSince(storage: Storage, groupId: string, since: number): Promise<string[]> {
-  const userIds: string[] = [];
-  for await (const page of paginateQuery(
-    { client: storage.db },
-    {
-      TableName: storage.tables.memberships,
-      KeyConditionExpression: 'userId = :p',
-      FilterExpression: 'leftAt >= :since',
-      ExpressionAttributeValues: { ':p': formerPartition(groupId), ':since': since },
-    },
-  )) {
-    for (const item of page.Items ?? []) userIds.push(String(item.conversationId));
-  }
-  return userIds;
+  const rows = await queryAll<{ conversationId: unknown }>(storage, {
+    TableName: storage.tables.memberships,
+    KeyConditionExpression: 'userId = :p',
+    FilterExpression: 'leftAt >= :since',
+    ExpressionAttributeValues: { ':p': formerPartition(groupId), ':since': since },
+  });
+  return rows.map((row) => String(row.conversationId));
 }

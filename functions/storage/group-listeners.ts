@@ -1,5 +1,6 @@
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from './batch.js';
+import { queryPage } from './query.js';
 import type { Storage } from './storage.js';
 
 /**
@@ -35,15 +36,11 @@ export async function listenersPage(
   cursor: Record<string, unknown> | undefined,
   limit: number,
 ): Promise<{ listeners: GroupListener[]; cursor?: Record<string, unknown> }> {
-  const result = await storage.db.send(
-    new QueryCommand({
-      TableName: storage.tables.groupListeners,
-      KeyConditionExpression: 'conversationId = :c',
-      ExpressionAttributeValues: { ':c': conversationId },
-      ExclusiveStartKey: cursor,
-      Limit: limit,
-    }),
+  const page = await queryPage<GroupListener>(
+    storage,
+    { TableName: storage.tables.groupListeners, KeyConditionExpression: 'conversationId = :c', ExpressionAttributeValues: { ':c': conversationId } },
+    cursor,
+    limit,
   );
-  const listeners = (result.Items ?? []) as GroupListener[];
-  return result.LastEvaluatedKey ? { listeners, cursor: result.LastEvaluatedKey } : { listeners };
+  return page.cursor ? { listeners: page.items, cursor: page.cursor } : { listeners: page.items };
 }

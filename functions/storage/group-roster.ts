@@ -1,6 +1,7 @@
-import { paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { GroupHead } from './conversations/records.js';
 import { allGroupMembers, groupMembersPage } from './memberships.js';
+import { queryAll, queryPage } from './query.js';
 import type { Storage } from './storage.js';
 import type { TransactItem } from './transactions.js';
 
@@ -36,37 +37,24 @@ export const rosterLeaveTransactItem = (storage: Storage, groupId: string, userI
 /** The roster entries of a new group's members (written with their rows). */
 export const rosterItems = (groupId: string, userIds: readonly string[]): Record<string, unknown>[] => userIds.map((userId) => rosterKey(groupId, userId));
 
+const rosterQuery = (storage: Storage, groupId: string): QueryCommandInput => ({
+  TableName: storage.tables.memberships,
+  KeyConditionExpression: 'userId = :p',
+  ExpressionAttributeValues: { ':p': rosterPartition(groupId) },
+  ConsistentRead: true,
+});
+
+const memberOf = (entry: { conversationId: unknown }): string => String(entry.conversationId);
+
 /** One page of the roster, in user id order, strongly consistent (for work split into jobs). */
-export async function rosterPage(
-  storage: Storage,
-  groupId: string,
-  cursor?: Record<string, unknown>,
-  limit?: number,
-): Promise<{ userIds: string[]; cursor?: Record<string, unknown> }> {
-  const result = await storage.db.send(
-    new QueryCommand({
-      TableName: storage.tables.memberships,
-      KeyConditionExpression: 'userId = :p',
-      ExpressionAttributeValues: { ':p': rosterPartition(groupId) },
-      ConsistentRead: true,
-      ExclusiveStartKey: cursor,
-      ...(limit ? { Limit: limit } : {}),
-    }),
-  );
-  const userIds = (result.Items ?? []).map((item) => String(item.conversationId));
-  return result.LastEvaluatedKey ? { userIds, cursor: result.LastEvaluatedKey } : { userIds };
+export async function rosterPage(storage: Storage, groupId: string, cursor?: Record<string, unknown>, limit?: number): Promise<{ userIds: string[]; cursor?: Record<string, unknown> }> {
+  const page = await queryPage<{ conversationId: unknown }>(storage, rosterQuery(storage, groupId), cursor, limit);
+  return { userIds: page.items.map(memberOf), ...(page.cursor ? { cursor: page.cursor } : {}) };
 }
 
 /** Every member of the group right now (strongly consistent). */
 export async function groupRoster(storage: Storage, groupId: string): Promise<string[]> {
-  const userIds: string[] = [];
-  for await (const page of paginateQuery(
-    { client: storage.db },
-    { TableName: storage.tables.memberships, KeyConditionExpression: 'userId = :p', ExpressionAttributeValues: { ':p': rosterPartition(groupId) }, ConsistentRead: true },
-  )) {
-    for (const item of page.Items ?? []) userIds.push(String(item.conversationId));
-  }
-  return userIds;
+  return (await queryAll<{ conversationId: unknown }>(storage, rosterQuery(storage, groupId))).map(memberOf);
 }
 
 type GroupRef = Pick<GroupHead, 'conversationId' | 'roster'>;

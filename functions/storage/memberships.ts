@@ -1,6 +1,7 @@
-import { GetCommand, paginateQuery, QueryCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll, batchWriteAll } from './batch.js';
 import { isConditionalCheckFailed, itemOfConditionFailure, writeIfConditionHolds } from './conditions.js';
+import { queryAll, queryPage } from './query.js';
 import type { Storage } from './storage.js';
 import type { TransactItem } from './transactions.js';
 
@@ -60,13 +61,6 @@ export async function putDirectMemberships(storage: Storage, conversationId: str
 export async function getMembership(storage: Storage, userId: string, conversationId: string): Promise<MembershipRecord | undefined> {
   const result = await storage.db.send(new GetCommand({ TableName: storage.tables.memberships, Key: { userId, conversationId } }));
   return result.Item as MembershipRecord | undefined;
-}
-
-/** Every row of a query, page after page. */
-async function queryAll<T>(storage: Storage, input: QueryCommandInput): Promise<T[]> {
-  const rows: T[] = [];
-  for await (const page of paginateQuery({ client: storage.db }, input)) rows.push(...((page.Items ?? []) as T[]));
-  return rows;
 }
 
 /** Every conversation of the user. */
@@ -139,9 +133,9 @@ export async function groupMembersPage(
   cursor?: Record<string, unknown>,
   limit?: number,
 ): Promise<{ members: MemberState[]; cursor?: Record<string, unknown> }> {
-  const result = await storage.db.send(new QueryCommand({ ...byGroupQuery(storage, conversationId), ExclusiveStartKey: cursor, ...(limit ? { Limit: limit } : {}) }));
-  const members = (result.Items ?? []).map(memberStateOf);
-  return result.LastEvaluatedKey ? { members, cursor: result.LastEvaluatedKey } : { members };
+  const page = await queryPage<Record<string, unknown>>(storage, byGroupQuery(storage, conversationId), cursor, limit);
+  const members = page.items.map(memberStateOf);
+  return page.cursor ? { members, cursor: page.cursor } : { members };
 }
 
 /** Every member of a group (the index is eventually consistent: a member added a moment ago may be missing). */
