@@ -20,3 +20,15 @@ export class JobsRefusedError extends InternalError<'JOBS_REFUSED'> {
     super(`SQS refused ${failed.length} fan-out job(s): ${JSON.stringify(failed)}`);
   }
 }
+
+/**
+ * The batch had too little time left to start this job: it goes back to the queue untouched
+ * (with the rest of its message group) instead of being cut off by the function's timeout.
+ */
+export class JobDeferredError extends InternalError<'JOB_DEFERRED'> {
+  override readonly code = 'JOB_DEFERRED';
+
+  constructor(readonly remainingMs: number) {
+    super(`deferred: ${remainingMs} ms left in this invocation`);
+  }
+}

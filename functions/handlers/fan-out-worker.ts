@@ -1,5 +1,7 @@
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { BatchTimeBudget } from '../fan-out/batch-time-budget.js';
+import { JobDeferredError } from '../fan-out/errors.js';
 import type { FanOutJob } from '../fan-out/jobs.js';
 import { runFanOutJobToEnd } from '../fan-out/run-job.js';
 import { runtimeCheckpoint } from '../platform/checkpoints.js';
@@ -8,18 +10,25 @@ import { jobQueueFromEnv, pusherFromEnv, storageFromEnv } from '../runtime/insta
 
 const processor = new SqsFifoPartialProcessorAsync();
 
-async function handleRecord(record: SQSRecord): Promise<void> {
+async function handleRecord(record: SQSRecord, budget: BatchTimeBudget): Promise<void> {
   const job = JSON.parse(record.body) as FanOutJob;
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
   try {
-    await runFanOutJobToEnd(
-      { storage: storageFromEnv(), pusher: pusherFromEnv(), queue: jobQueueFromEnv(), clock: Date.now, checkpoint: runtimeCheckpoint() },
-      job,
+    await budget.run(() =>
+      runFanOutJobToEnd(
+        { storage: storageFromEnv(), pusher: pusherFromEnv(), queue: jobQueueFromEnv(), clock: Date.now, checkpoint: runtimeCheckpoint() },
+        job,
+      ),
     );
     metrics.addMetric('FanOutJobsDone', MetricUnit.Count, 1);
     const sentAt = Number(record.attributes.SentTimestamp);
     if (sentAt > 0) metrics.addMetric('FanOutLagMs', MetricUnit.Milliseconds, Date.now() - sentAt);
   } catch (error) {
+    if (error instanceof JobDeferredError) {
+      metrics.addMetric('FanOutJobsDeferred', MetricUnit.Count, 1);
+      logger.info('fan-out job deferred to a later invocation', { kind: job.kind, conversationId: job.conversationId, receiveCount, remainingMs: error.remainingMs });
+      throw error;
+    }
     metrics.addMetric('FanOutJobsFailed', MetricUnit.Count, 1);
     logger.warn('fan-out job failed; SQS will deliver it again', { kind: job.kind, conversationId: job.conversationId, receiveCount, error: (error as Error).message });
     throw error;
@@ -29,12 +38,14 @@ async function handleRecord(record: SQSRecord): Promise<void> {
 /**
  * Fan-out worker (SQS FIFO event source, partial batch responses). A failed job fails only itself
  * and the later jobs of its own message group (which must stay behind it, in order); every other
- * group of the batch goes on.
+ * group of the batch goes on. Jobs start only while the invocation has time for them
+ * (`batch-time-budget.ts`): a batch cut off by the timeout would acknowledge nothing.
  */
 export async function handler(event: SQSEvent, context: Context) {
   logger.addContext(context);
   try {
-    return await processPartialResponse(event, handleRecord, processor, { context, skipGroupOnError: true });
+    const budget = new BatchTimeBudget(() => context.getRemainingTimeInMillis());
+    return await processPartialResponse(event, (record: SQSRecord) => handleRecord(record, budget), processor, { context, skipGroupOnError: true });
   } finally {
     if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   }

@@ -50,7 +50,9 @@ export class GroupFanOut extends Construct {
       retentionPeriod: Duration.days(props.retentionDays ?? 4),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+      // A job the worker defers for lack of time (functions/fan-out/batch-time-budget.ts) is
+      // received again too: 10 receives leave room for a few deferrals before a real failure counts.
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 10 },
     });
     this.worker = new HandlerFunction(this, 'Worker', {
       handler: 'fan-out-worker',

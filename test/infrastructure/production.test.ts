@@ -187,12 +187,12 @@ describe('ServerlessIm stack, production settings', () => {
     const jobs = queues.find(([, queue]) => queue.Properties.RedrivePolicy)!;
     const deadLetters = queues.find(([, queue]) => !queue.Properties.RedrivePolicy)!;
 
-    it('is FIFO and redrives to a FIFO dead-letter queue after 5 receives', () => {
+    it('is FIFO and redrives to a FIFO dead-letter queue after 10 receives (deferred jobs are received again too)', () => {
       expect(jobs[1].Properties.FifoQueue).toBe(true);
       expect(deadLetters[1].Properties.FifoQueue).toBe(true);
       expect(jobs[1].Properties.RedrivePolicy).toEqual({
         deadLetterTargetArn: { 'Fn::GetAtt': [deadLetters[0], 'Arn'] },
-        maxReceiveCount: 5,
+        maxReceiveCount: 10,
       });
       expect(deadLetters[1].Properties.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     });
