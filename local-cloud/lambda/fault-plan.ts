@@ -19,6 +19,8 @@ export interface FaultRule {
   times?: number;
   /** `pause`: the function waits at the checkpoint until this settles, then goes on (to order it against other work). */
   until?: Promise<unknown>;
+  /** `pause`: the function waits this long at the checkpoint each time the rule fires (a slow dependency). */
+  delayMs?: number;
 }
 
 export type Verdict = 'continue' | 'throw' | 'crash';
@@ -56,6 +58,7 @@ export class FaultPlan {
     this.fired.push({ functionName, step, action: rule.action, detail });
     if (rule.action !== 'pause') return rule.action;
     await rule.until?.catch(() => undefined);
+    if (rule.delayMs) await new Promise((resolve) => setTimeout(resolve, rule.delayMs));
     return 'continue';
   }
 
