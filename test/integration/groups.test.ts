@@ -10,7 +10,7 @@ let counter = 0;
 const unique = (name: string) => `${name}-${RUN_ID}-${++counter}`;
 
 /** Waits until `check` holds, polling; the bound only guards against a hang. */
-async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
   let value: T | undefined | false;
   await expect
     .poll(
@@ -109,7 +109,7 @@ describe('group chats with write fan-out through SQS', () => {
     const group = list.items.find((item: any) => item.conversationId === conversationId);
     expect(group).toMatchObject({ kind: 'group', title: 'fifty', unread: 20, readUpTo: 0, memberCount: 50 });
     expect(group.members).toHaveLength(50);
-  }, 240_000);
+  }, 300_000);
 
   // Fault injection and the capacity ledger exist only in the local cloud.
   it.skipIf(deployedTarget())('loses and duplicates nothing when the worker throws for some recipients and crashes mid-batch', async () => {
