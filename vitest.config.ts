@@ -18,6 +18,13 @@ const UNIT = [
   'test/local-cloud/iam/template-policies.test.ts',
 ];
 
+/**
+ * Suites that keep both cores busy on their own (thousands of fan-out writes into DynamoDB Local).
+ * Next to another such suite on a 2-core machine each one slowed fivefold and ran into its hang
+ * guards, so they run one at a time after everything else, with a DynamoDB Local of their own.
+ */
+const HEAVY = ['test/integration/large-groups.test.ts', 'test/integration/groups.test.ts', 'test/reliability/send-faults.test.ts'];
+
 export default defineConfig({
   test: {
     // Integration tests run real services (DynamoDB Local, worker-thread Lambdas): timeouts are
@@ -36,8 +43,18 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', ...UNIT],
+          exclude: ['**/node_modules/**', ...UNIT, ...HEAVY],
           globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'heavy',
+          include: HEAVY,
+          globalSetup: ['test/support/global-setup.ts'],
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
