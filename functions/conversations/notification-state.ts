@@ -63,5 +63,6 @@ function unreadOf(
   }
   if (!head || !membership) return 0;
   const group = groupHeadOf(head);
-  return groupReadState(Math.max(group.lastCseq, atLeast?.cseq ?? 0), membership as GroupMembership).unread;
+  // Recalled messages are not unread, as in `conversations` (conversation-list.ts).
+  return groupReadState(Math.max(group.lastCseq, atLeast?.cseq ?? 0), membership as GroupMembership, undefined, group.recalled).unread;
 }

@@ -1,16 +1,23 @@
 import type { Message } from '@serverless-im/protocol';
-import { largeGroupJobEnvelope, mentionsOf, type NotificationEnvelope, userJobEnvelope } from './jobs.js';
+import { largeGroupJobEnvelope, mentionsOf, type NotificationEnvelope, userJobEnvelope, withdrawJobEnvelope } from './jobs.js';
+
+/** The message id in an update item's key (`update:<msgId>:<version>`, timelines/records.ts). */
+const msgIdOfUpdateKey = (itemKey: unknown): string | undefined => (typeof itemKey === 'string' ? itemKey.split(':')[1] : undefined);
 
 /**
  * The notification jobs one committed item calls for, from its stream image:
  * - a timeline item of type `message` (Timelines: `userId` + `seq`) in someone else's name: one
  *   job for that user (direct messages and write fan-out groups);
+ * - a timeline item of type `update` that announces a recall: one job that replaces the
+ *   message's notification on that user's devices (the recaller's own item included: their other
+ *   devices were never notified of their own message, so the job finds nothing to replace);
  * - a large-group message (Conversations: `conversationId` + `cseq`, `fanOut: read`): one job that
  *   expands to its mentioned members (or every member, by setting).
  * Anything else (the sender's own item, system items, heads) calls for nothing.
  */
 export function jobsOfImage(image: Record<string, unknown>, largeGroups: 'mentions' | 'all'): NotificationEnvelope[] {
   if (typeof image.userId === 'string' && typeof image.seq === 'number') {
+    if (image.type === 'update' && image.recalled === true && image.seq >= 1) return withdrawJobsOf(image.userId, image);
     if (image.type !== 'message' || image.seq < 1) return [];
     const message = image.message as Message | undefined;
     const ref = image.ref as { conversationId: string; cseq: number } | undefined;
@@ -46,4 +53,11 @@ export function jobsOfImage(image: Record<string, unknown>, largeGroups: 'mentio
     ];
   }
   return [];
+}
+
+function withdrawJobsOf(userId: string, image: Record<string, unknown>): NotificationEnvelope[] {
+  const ref = image.ref as { conversationId?: unknown; cseq?: unknown } | undefined;
+  const msgId = msgIdOfUpdateKey(image.itemKey);
+  if (!msgId || typeof ref?.conversationId !== 'string' || typeof ref.cseq !== 'number') return [];
+  return [withdrawJobEnvelope({ kind: 'withdraw', userId, conversationId: ref.conversationId, conversationSeq: ref.cseq, msgId })];
 }

@@ -32,7 +32,16 @@ export interface LargeGroupNotificationJob {
   page?: number;
 }
 
-export type NotificationJob = UserNotificationJob | LargeGroupNotificationJob;
+/** A message was recalled: replace its notification on the user's devices that were notified of it. */
+export interface WithdrawNotificationJob {
+  kind: 'withdraw';
+  userId: string;
+  conversationId: string;
+  conversationSeq: number;
+  msgId: string;
+}
+
+export type NotificationJob = UserNotificationJob | LargeGroupNotificationJob | WithdrawNotificationJob;
 
 export interface NotificationEnvelope {
   job: NotificationJob;
@@ -46,6 +55,13 @@ export const userJobEnvelope = (job: UserNotificationJob): NotificationEnvelope 
   groupId: `u#${job.userId}`,
   // A stream record delivered twice (a retried batch) enqueues once within SQS's five minutes.
   deduplicationId: `${job.userId}#${job.msgId}`,
+});
+
+/** In the user's message group: behind the message's own notification job, if that is still queued. */
+export const withdrawJobEnvelope = (job: WithdrawNotificationJob): NotificationEnvelope => ({
+  job,
+  groupId: `u#${job.userId}`,
+  deduplicationId: `${job.userId}#${job.msgId}#recall`,
 });
 
 export const largeGroupJobEnvelope = (job: LargeGroupNotificationJob): NotificationEnvelope => ({

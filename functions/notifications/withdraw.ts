@@ -1,7 +1,25 @@
+import { notificationState } from '../conversations/notification-state.js';
 import { pushClaimDone, pushClaimId } from '../storage/claims.js';
+import { getMessage } from '../storage/conversations/index.js';
 import { devicesOf } from '../storage/devices.js';
+import type { WithdrawNotificationJob } from './jobs.js';
 import { collapseIdOf, threadIdOf } from './notification-content.js';
 import type { NotifyDeps } from './notify-user.js';
+import { forgetDeadEndpoint } from './register-device.js';
+
+/**
+ * A recall's notification job: replaces the message's notification where it was shown, with the
+ * badge as it is after the recall. Only a message that is recalled now is withdrawn (the job is
+ * dispatched from the recall's `update` item, so this holds unless the record is gone). Running the
+ * job again publishes the replacement again under the same collapse id, which the phone shows as one.
+ */
+export async function withdrawRecalled(deps: Pick<NotifyDeps, 'storage' | 'push'>, job: WithdrawNotificationJob): Promise<number> {
+  const message = await getMessage(deps.storage, job.conversationId, job.conversationSeq, true);
+  if (message?.recalled !== true || message.msgId !== job.msgId || message.from === job.userId) return 0;
+  // cseq 0: the recalled message no longer counts, so nothing is added on top of the heads.
+  const { totalUnread } = await notificationState(deps.storage, job.userId, { conversationId: job.conversationId, cseq: 0, from: message.from });
+  return withdrawNotification(deps, { userId: job.userId, msgId: job.msgId, conversationId: job.conversationId, badge: totalUnread });
+}
 
 /**
  * For a recall: replaces the notification of a message on every device of the user that got it,
@@ -44,7 +62,9 @@ export async function withdrawNotification(
           });
     const attributes: Record<string, string> =
       device.platform === 'fcm' ? {} : { 'AWS.SNS.MOBILE.APNS.PUSH_TYPE': 'alert', 'AWS.SNS.MOBILE.APNS.COLLAPSE_ID': collapseId };
-    if ((await deps.push.publish(device.endpointArn, message, attributes)) === 'published') replaced++;
+    const result = await deps.push.publish(device.endpointArn, message, attributes);
+    if (result === 'published') replaced++;
+    else await forgetDeadEndpoint(deps, { userId: input.userId, deviceId: device.deviceId }, device.endpointArn);
   }
   return replaced;
 }

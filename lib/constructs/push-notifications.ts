@@ -121,7 +121,7 @@ export class PushNotifications extends Construct {
 
     this.dispatcher = new HandlerFunction(this, 'Dispatcher', {
       handler: 'push-dispatcher',
-      description: 'Turns new timeline messages and large-group messages (table streams) into notification jobs',
+      description: 'Turns new timeline messages, recalls and large-group messages (table streams) into notification jobs',
       environment,
       ...logs,
     });
@@ -129,7 +129,14 @@ export class PushNotifications extends Construct {
     this.dispatcher.addEventSource(
       new DynamoEventSource(tables.timelines, {
         ...dispatch,
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { type: { S: FilterRule.isEqual('message') } } } })],
+        filters: [
+          FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { type: { S: FilterRule.isEqual('message') } } } }),
+          // A recall's update items: their notifications are replaced (notifications/withdraw.ts).
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { type: { S: FilterRule.isEqual('update') }, recalled: { BOOL: FilterRule.isEqual(true) } } },
+          }),
+        ],
       }),
     );
     this.dispatcher.addEventSource(

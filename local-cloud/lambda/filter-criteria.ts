@@ -3,7 +3,7 @@
  * it matches at least one pattern; the others count as processed and are never delivered.
  * The syntax is Lambda's (invocation-eventfiltering): nested objects select fields, a list of
  * matchers at a leaf matches when any of them does (and an array field when any element does),
- * `$or` takes a list of sub-patterns. Matchers: a string, number or null (equality), `{prefix}`,
+ * `$or` takes a list of sub-patterns. Matchers: a string, number, boolean or null (equality; a DynamoDB `BOOL` is matched with `[true]`), `{prefix}`,
  * `{suffix}`, `{equals-ignore-case}`, `{anything-but: value | [values] | {prefix} | {suffix}}`,
  * `{numeric: [op, n, op, n]}`, `{exists: boolean}`; `""` matches an empty string.
  * CreateEventSourceMapping refuses a pattern it cannot parse; so does `parseFilterPattern`.
@@ -12,7 +12,7 @@
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 type Matcher =
-  | { kind: 'equals'; value: string | number | null }
+  | { kind: 'equals'; value: string | number | boolean | null }
   | { kind: 'prefix' | 'suffix'; value: string; ignoreCase: boolean }
   | { kind: 'equals-ignore-case'; value: string }
   | { kind: 'anything-but'; values: (string | number)[] }
@@ -81,7 +81,7 @@ function parseNode(node: Record<string, Json>, text: string): ParsedNode {
 }
 
 function parseMatcher(item: Json, text: string): Matcher {
-  if (item === null || typeof item === 'string' || typeof item === 'number') return { kind: 'equals', value: item };
+  if (item === null || typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') return { kind: 'equals', value: item };
   if (!isObject(item)) throw new InvalidFilterPatternError(text, `unsupported matcher ${JSON.stringify(item)}`);
   const entries = Object.entries(item as Record<string, Json>);
   if (entries.length !== 1) throw new InvalidFilterPatternError(text, `a matcher has exactly one key: ${JSON.stringify(item)}`);

@@ -1,11 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { snsPushService } from '../../functions/notifications/push-service.js';
-import { withdrawNotification } from '../../functions/notifications/withdraw.js';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
 import { NO_RATE_LIMITS } from '../reliability/harness.js';
 import { waitForQueuesIdle } from '../support/fan-out-idle.js';
@@ -429,42 +425,60 @@ describe('a crashing notification worker neither loses nor duplicates', () => {
   }
 });
 
-describe('what a recall will call', () => {
-  it('withdrawNotification replaces a shown notification (same collapse id) on the devices that got it, and only there', async () => {
+describe('a recall withdraws its notification', () => {
+  it('replaces the shown notification (same collapse id, new badge, no content) on the devices that got it, and only there', async () => {
     const alice = unique('alice');
     const bob = unique('bob');
     await offlinePhone(alice, 'phone');
-    // A second device registered after the message: it never showed it, so nothing to replace there.
     const bobClient = await connect(bob);
+    const kept = await ok(bobClient, 'send', { clientMsgId: 'k1', to: alice, body: text('see you at 8') });
     const sent = await ok(bobClient, 'send', { clientMsgId: 'r1', to: alice, body: text('oops, wrong chat') });
-    await expect.poll(async () => (await notificationsOf(alice)).length, { timeout: 30_000 }).toBe(1);
+    await expect.poll(async () => (await notificationsOf(alice)).length, { timeout: 30_000 }).toBe(2);
     await pushSettled();
+    // Registered after the message: it never showed it, so there is nothing to replace there.
     await offlinePhone(alice, 'tablet', 'fcm');
 
-    const storage = {
-      db: DynamoDBDocumentClient.from(db),
-      tables: {
-        connections: cloud.tableName('StorageConnections'),
-        connectionsByUser: 'byUser',
-        timelines: cloud.tableName('MessagingTimelines'),
-        conversations: cloud.tableName('MessagingConversations'),
-        memberships: cloud.tableName('MessagingMemberships'),
-        membershipsByGroup: 'byGroup',
-        claims: cloud.tableName('MessagingClaims'),
-        groupListeners: cloud.tableName('MessagingGroupListeners'),
-        devices: cloud.tableName('PushDevices'),
-        devicesByEndpoint: 'byEndpoint',
-      },
-    };
-    const sns = new SNSClient({ endpoint: cloud.snsEndpoint, region: cloud.model.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    try {
-      const replaced = await withdrawNotification({ storage, push: snsPushService(sns) }, { userId: alice, msgId: sent.msgId, conversationId: sent.conversationId, badge: 0 });
-      expect(replaced).toBe(1);
-    } finally {
-      sns.destroy();
-    }
+    await ok(bobClient, 'recall', { conversationId: sent.conversationId, conversationSeq: sent.conversationSeq });
+    await expect.poll(async () => (await notificationsOf(alice)).length, { timeout: 30_000 }).toBe(3);
+    await pushSettled();
     const notifications = await notificationsOf(alice);
-    expect(notifications).toHaveLength(2);
-    expect(notifications[1]).toMatchObject({ deviceId: 'phone', title: 'Message deleted', badge: 0, collapseId: sent.msgId, threadId: sent.conversationId });
+    expect(notifications).toHaveLength(3);
+    // Only the first message is still unread once the second is recalled.
+    expect(notifications[2]).toMatchObject({ deviceId: 'phone', title: 'Message deleted', badge: 1, collapseId: sent.msgId, threadId: sent.conversationId });
+    expect(notifications[2]!.data).toMatchObject({ recalled: sent.msgId });
+    expect(JSON.stringify(notifications[2])).not.toContain('wrong chat');
+    expect(notifications.some((n) => n.collapseId === kept.msgId && n.title === 'Message deleted')).toBe(false);
+    // The recaller's own devices were never notified of their own message: nothing for them.
+    expect(await notificationsOf(bob)).toEqual([]);
+  });
+
+  it('in a group, an owner’s recall of a member’s message replaces it for every member who was notified, the owner included', async () => {
+    const [owner, writer, reader] = [unique('owner'), unique('writer'), unique('reader')];
+    await offlinePhone(owner, 'phone');
+    await offlinePhone(reader, 'phone', 'fcm');
+    const ownerClient = await connect(owner, 'laptop');
+    const conversationId = (await ok(ownerClient, 'createGroup', { title: 'team', members: [writer, reader] })).conversationId;
+    await ownerClient.close();
+    await waitOffline(owner, 'laptop');
+    const writerClient = await connect(writer);
+    const sent = await ok(writerClient, 'send', { clientMsgId: 'g1', conversationId, body: text('the password is hunter2') });
+    await expect.poll(async () => (await notificationsOf(reader)).length, { timeout: 30_000 }).toBe(1);
+    await expect.poll(async () => (await notificationsOf(owner)).length, { timeout: 30_000 }).toBe(1);
+
+    const recaller = await connect(owner, 'laptop');
+    await ok(recaller, 'recall', { conversationId, conversationSeq: sent.conversationSeq });
+    for (const userId of [reader, owner]) {
+      await expect.poll(async () => (await notificationsOf(userId)).length, { timeout: 30_000 }).toBe(2);
+      const replacement = (await notificationsOf(userId))[1]!;
+      // The badge is what `conversations` answers now: the recalled message no longer counts.
+      const probe = await connect(userId, 'probe');
+      const { totalUnread } = await ok(probe, 'conversations');
+      await probe.close();
+      expect(replacement).toMatchObject({ title: 'Message deleted', badge: totalUnread, collapseId: sent.msgId });
+      expect(JSON.stringify(replacement)).not.toContain('hunter2');
+    }
+    await pushSettled();
+    expect(await notificationsOf(reader)).toHaveLength(2);
+    expect(await notificationsOf(writer)).toEqual([]);
   });
 });

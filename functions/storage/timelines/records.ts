@@ -20,7 +20,11 @@ export interface TimelineRecord {
    * item whose copy was removed by a recall.
    */
   ref?: { conversationId: string; cseq: number };
-  /** The inline copy was removed by a recall: never write the content here again. */
+  /**
+   * On a `message` item: its inline copy was removed by a recall, never write the content here
+   * again. On an `update` item: the change it announces is a recall (the notification dispatcher
+   * filters the stream on it to withdraw the message's notification).
+   */
   recalled?: true;
   system?: SystemEvent;
   deleted?: DeletedForMe;
@@ -47,8 +51,15 @@ export function messageRecord(userId: string, message: Message): TimelineContent
 export const updateItemKey = (msgId: string, version: number): string => `update:${msgId}:${version}`;
 
 /** An `update` item: a reference to the changed message, whose current state readers load. */
-export function updateRecord(userId: string, message: Pick<Message, 'msgId' | 'conversationId' | 'conversationSeq'>, version: number, ts: number): TimelineContent {
-  return { userId, type: 'update', itemKey: updateItemKey(message.msgId, version), ts, ref: { conversationId: message.conversationId, cseq: message.conversationSeq } };
+export function updateRecord(userId: string, message: Pick<Message, 'msgId' | 'conversationId' | 'conversationSeq' | 'recalled'>, version: number, ts: number): TimelineContent {
+  return {
+    userId,
+    type: 'update',
+    itemKey: updateItemKey(message.msgId, version),
+    ts,
+    ref: { conversationId: message.conversationId, cseq: message.conversationSeq },
+    ...(message.recalled ? { recalled: true as const } : {}),
+  };
 }
 
 export function deleteForMeRecord(userId: string, itemKey: string, ts: number, deleted: DeletedForMe): TimelineContent {

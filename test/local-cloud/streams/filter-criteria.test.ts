@@ -5,7 +5,7 @@ const record = {
   eventName: 'INSERT',
   dynamodb: {
     Keys: { pk: { S: 'conv#1' } },
-    NewImage: { kind: { S: 'Chat.Message' }, seq: { N: '7' }, tags: { SS: ['a', 'b'] } },
+    NewImage: { kind: { S: 'Chat.Message' }, seq: { N: '7' }, tags: { SS: ['a', 'b'] }, recalled: { BOOL: true } },
   },
   size: 42,
   missing: null,
@@ -29,6 +29,13 @@ describe('Lambda event filtering (FilterCriteria patterns)', () => {
     expect(matches({ size: [42] })).toBe(true);
     expect(matches({ missing: [null] })).toBe(true);
     expect(matches({ empty: [''] })).toBe(true);
+  });
+
+  it('a boolean equals only that boolean (DynamoDB BOOL), never its string', () => {
+    expect(matches({ dynamodb: { NewImage: { recalled: { BOOL: [true] } } } })).toBe(true);
+    expect(matches({ dynamodb: { NewImage: { recalled: { BOOL: [false] } } } })).toBe(false);
+    expect(matches({ dynamodb: { NewImage: { recalled: { BOOL: ['true'] } } } })).toBe(false);
+    expect(matches({ dynamodb: { NewImage: { seq: { BOOL: [true] } } } })).toBe(false);
   });
 
   it('an array field matches when any element does', () => {

@@ -35,6 +35,22 @@ describe('which committed items notify whom', () => {
     expect(jobsOfImage({ conversationId: 'g:abcdefgh', cseq: 5, msgId: 'm5', from: 'bob', fanOut: 'write' }, 'all')).toEqual([]);
   });
 
+  it('a recall’s update item: one withdraw job for its owner, behind the message’s own job in the owner’s FIFO group', () => {
+    // Prepare: update items refer to the message; only a recall's carries `recalled`.
+    const update = { userId: 'ann', seq: 12, type: 'update', itemKey: 'update:m1:3', ts: 2, ref: { conversationId: 'dm:ann:bob', cseq: 4 } };
+    // Act
+    const [envelope, ...rest] = jobsOfImage({ ...update, recalled: true }, 'mentions');
+    // Assess
+    expect(rest).toEqual([]);
+    expect(envelope).toEqual({
+      job: { kind: 'withdraw', userId: 'ann', conversationId: 'dm:ann:bob', conversationSeq: 4, msgId: 'm1' },
+      groupId: 'u#ann',
+      deduplicationId: 'ann#m1#recall',
+    });
+    // Edits and reactions replace nothing.
+    expect(jobsOfImage(update, 'all')).toEqual([]);
+  });
+
   it('a large-group message: nothing without mentions (default), one expanding job with them or with the setting all', () => {
     // Prepare
     const stored = { conversationId: 'g:abcdefgh', cseq: 5, msgId: 'm5', from: 'bob', fanOut: 'read' };
