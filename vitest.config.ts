@@ -12,7 +12,7 @@ const UNIT = [
   'test/local-cloud/gateway/**/*.test.ts',
   // The SQS emulator's units; its event-source mapping suites wait out real visibility timeouts
   // and stay in the integration project.
-  'test/local-cloud/sqs/{create-queues,fifo-dedup,fifo-groups,sqs-event,sqs-server}.test.ts',
+  'test/local-cloud/sqs/{create-queues,fifo-dedup,fifo-groups,sqs-event,sqs-server,visibility-change}.test.ts',
   'test/local-cloud/template/**/*.test.ts',
   'test/local-cloud/iam/evaluate.test.ts',
   'test/local-cloud/iam/template-policies.test.ts',

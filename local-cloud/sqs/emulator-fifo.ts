@@ -50,8 +50,8 @@
  *
  * Not emulated: a message still in the queue more than 5 minutes after it was sent keeps
  * deduplicating resends (the emulator's own check); ReceiveRequestAttemptId; FIFO throughput
- * limits. Seen while here, not FIFO-specific and left alone: the emulator counts each
- * ChangeMessageVisibility as a receive (ApproximateReceiveCount + 1, toward maxReceiveCount).
+ * limits. Not FIFO-specific, filled in emulator-visibility.ts: the emulator counts each
+ * ChangeMessageVisibility as a receive.
  *
  * Clients still talk to SQS only through the SQS API; this only changes what the emulator's
  * queues answer. test/local-cloud/sqs/fifo-*.test.ts fail without this file, so they also tell

@@ -4,13 +4,14 @@
  * We build the HTTP server ourselves around the emulator's request handler instead of
  * calling `createSqsServer`, because that helper registers no 'error' listener (a failed
  * listen would crash the process instead of rejecting) and gives no access to the service,
- * which the emulator gap-fillers need (long polling, FIFO semantics).
+ * which the emulator gap-fillers need (long polling, FIFO semantics, visibility changes).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequestHandler } from 'local-aws-sqs';
 import { applyAwsFifoSemantics } from './emulator-fifo.js';
 import { applyAwsLongPolling } from './emulator-long-poll.js';
+import { applyAwsVisibilityChanges } from './emulator-visibility.js';
 
 export const LOCAL_SQS_REGION = 'us-east-1';
 export const LOCAL_SQS_ACCOUNT_ID = '123456789012';
@@ -39,6 +40,7 @@ export async function startSqsServer(): Promise<SqsServer> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     applyAwsLongPolling(service, () => closed);
     applyAwsFifoSemantics(service);
+    applyAwsVisibilityChanges(service);
     requestHandler(req, res).catch((error: unknown) => {
       // The emulator answers its own errors; this is the last resort so a bug in it turns
       // into a 500 for the caller rather than an unhandled rejection in the local cloud.
