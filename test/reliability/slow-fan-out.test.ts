@@ -13,7 +13,8 @@ const SLOW_WRITE_MS = 16_000;
 /**
  * A fan-out worker whose jobs are slow (a throttled table, say) must still make progress. Killed
  * by its timeout, a batch acknowledges nothing and comes back whole, again and again, until the
- * dead-letter queue takes it: the worker starts a job only while it has time for it.
+ * dead-letter queue takes it: the worker starts a job only while it has time for it, and hands the
+ * jobs it did not start back to the queue at once.
  */
 describe('fan-out when every job is slow', () => {
   let cloud: LocalCloud;
@@ -21,8 +22,9 @@ describe('fan-out when every job is slow', () => {
   const tag = `${process.pid}-${Date.now().toString(36)}`;
 
   beforeAll(async () => {
-    // Longer than the worker's timeout, as deployed: an invocation's jobs are never handed out twice.
-    cloud = await startTestCloud({ queueAttributes: { VisibilityTimeout: '31' }, functionEnvironment: NO_RATE_LIMITS });
+    // Longer than this test may run: a deferred job that waited out its visibility timeout (as a
+    // job that merely failed does) would never come back in time. Only the hand-back brings it.
+    cloud = await startTestCloud({ queueAttributes: { VisibilityTimeout: '600' }, functionEnvironment: NO_RATE_LIMITS });
   });
   afterAll(async () => {
     cloud?.lambda.faults.clear();
@@ -67,6 +69,8 @@ describe('fan-out when every job is slow', () => {
         })
         .toEqual(['first', 'second', 'third']);
     }
-    expect(cloud.logs.some(({ functionName, line }) => functionName.includes('FanOutWorker') && line.includes('deferred'))).toBe(true);
+    const workerLog = cloud.logs.filter(({ functionName }) => functionName.includes('FanOutWorker')).map(({ line }) => line);
+    expect(workerLog.some((line) => line.includes('fan-out job deferred'))).toBe(true);
+    expect(workerLog.some((line) => line.includes('deferred fan-out jobs handed back') && !line.includes('"handedBack":0'))).toBe(true);
   }, 300_000);
 });
