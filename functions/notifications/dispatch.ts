@@ -1,8 +1,6 @@
 import type { Message } from '@serverless-im/protocol';
+import { msgIdOfUpdateKey } from '../storage/timelines/index.js';
 import { largeGroupJobEnvelope, mentionsOf, type NotificationEnvelope, userJobEnvelope, withdrawJobEnvelope } from './jobs.js';
-
-/** The message id in an update item's key (`update:<msgId>:<version>`, timelines/records.ts). */
-const msgIdOfUpdateKey = (itemKey: unknown): string | undefined => (typeof itemKey === 'string' ? itemKey.split(':')[1] : undefined);
 
 /**
  * The notification jobs one committed item calls for, from its stream image:
@@ -57,7 +55,7 @@ export function jobsOfImage(image: Record<string, unknown>, largeGroups: 'mentio
 
 function withdrawJobsOf(userId: string, image: Record<string, unknown>): NotificationEnvelope[] {
   const ref = image.ref as { conversationId?: unknown; cseq?: unknown } | undefined;
-  const msgId = msgIdOfUpdateKey(image.itemKey);
+  const msgId = typeof image.itemKey === 'string' ? msgIdOfUpdateKey(image.itemKey) : undefined;
   if (!msgId || typeof ref?.conversationId !== 'string' || typeof ref.cseq !== 'number') return [];
   return [withdrawJobEnvelope({ kind: 'withdraw', userId, conversationId: ref.conversationId, conversationSeq: ref.cseq, msgId })];
 }

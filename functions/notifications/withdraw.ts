@@ -1,7 +1,7 @@
 import { notificationState } from '../conversations/notification-state.js';
 import { pushClaimDone, pushClaimId } from '../storage/claims.js';
 import { getMessage } from '../storage/conversations/index.js';
-import { devicesOf } from '../storage/devices.js';
+import { type DeviceRegistration, devicesOf } from '../storage/devices.js';
 import type { WithdrawNotificationJob } from './jobs.js';
 import { collapseIdOf, threadIdOf } from './notification-content.js';
 import type { NotifyDeps } from './notify-user.js';
@@ -9,31 +9,38 @@ import { forgetDeadEndpoint } from './register-device.js';
 
 /**
  * A recall's notification job: replaces the message's notification where it was shown, with the
- * badge as it is after the recall. Only a message that is recalled now is withdrawn (the job is
- * dispatched from the recall's `update` item, so this holds unless the record is gone). Running the
- * job again publishes the replacement again under the same collapse id, which the phone shows as one.
+ * badge as it is after the recall. Most recipients were online and were never notified, so the
+ * devices' push claims are looked at first; the message and the badge (a read of every
+ * conversation head of the user) are read only when there is something to replace. Only a message
+ * that is recalled now is withdrawn. Running the job again publishes the replacement again under
+ * the same collapse id, which the phone shows as one.
  */
 export async function withdrawRecalled(deps: Pick<NotifyDeps, 'storage' | 'push'>, job: WithdrawNotificationJob): Promise<number> {
+  const shown: DeviceRegistration[] = [];
+  for (const device of await devicesOf(deps.storage, job.userId)) {
+    if (await pushClaimDone(deps.storage, pushClaimId(job.userId, device.deviceId, job.msgId))) shown.push(device);
+  }
+  if (shown.length === 0) return 0;
   const message = await getMessage(deps.storage, job.conversationId, job.conversationSeq, true);
   if (message?.recalled !== true || message.msgId !== job.msgId || message.from === job.userId) return 0;
   // cseq 0: the recalled message no longer counts, so nothing is added on top of the heads.
   const { totalUnread } = await notificationState(deps.storage, job.userId, { conversationId: job.conversationId, cseq: 0, from: message.from });
-  return withdrawNotification(deps, { userId: job.userId, msgId: job.msgId, conversationId: job.conversationId, badge: totalUnread });
+  return replaceNotification(deps, shown, { userId: job.userId, msgId: job.msgId, conversationId: job.conversationId, badge: totalUnread });
 }
 
 /**
- * For a recall: replaces the notification of a message on every device of the user that got it,
- * where the platform allows. A Publish with the message's collapse id replaces the shown one on
+ * Replaces the notification of a message on the given devices (those that showed it), where the
+ * platform allows. A Publish with the message's collapse id replaces the shown one on
  * APNs; on FCM the conversation's tag replaces it. Neither service can delete a shown notification
  * remotely without app code, so the replacement says the message was deleted, with the new badge.
  */
-export async function withdrawNotification(
+async function replaceNotification(
   deps: Pick<NotifyDeps, 'storage' | 'push'>,
+  devices: readonly DeviceRegistration[],
   input: { userId: string; msgId: string; conversationId: string; badge: number },
 ): Promise<number> {
   let replaced = 0;
-  for (const device of await devicesOf(deps.storage, input.userId)) {
-    if (!(await pushClaimDone(deps.storage, pushClaimId(input.userId, device.deviceId, input.msgId)))) continue;
+  for (const device of devices) {
     const title = 'Message deleted';
     const body = 'This message was deleted';
     const threadId = threadIdOf(input.conversationId);

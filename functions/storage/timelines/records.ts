@@ -50,6 +50,9 @@ export function messageRecord(userId: string, message: Message): TimelineContent
 /** The timeline item key of a message's change to `version`: one item per member per change. */
 export const updateItemKey = (msgId: string, version: number): string => `update:${msgId}:${version}`;
 
+/** The message id in an update item's key (message ids contain no `:`). */
+export const msgIdOfUpdateKey = (itemKey: string): string | undefined => (itemKey.startsWith('update:') ? itemKey.split(':')[1] : undefined);
+
 /** An `update` item: a reference to the changed message, whose current state readers load. */
 export function updateRecord(userId: string, message: Pick<Message, 'msgId' | 'conversationId' | 'conversationSeq' | 'recalled'>, version: number, ts: number): TimelineContent {
   return {
