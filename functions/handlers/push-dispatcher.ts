@@ -9,7 +9,7 @@ import { newImageOf } from '../storage/stream-records.js';
 const largeGroups = process.env.PUSH_LARGE_GROUPS === 'all' ? 'all' : 'mentions';
 
 /**
- * Reads the Timelines and Conversations streams (new messages only, by the mapping's filter) and
+ * Reads the Timelines and Conversations streams (new messages and recalls, by the mappings' filters) and
  * enqueues their notification jobs. A record counts as done once its jobs are on the queue; when
  * enqueueing fails, the batch reports the first record not done, and Lambda retries from there
  * (the queue's deduplication ids make a re-enqueued job count once).
@@ -21,8 +21,9 @@ export async function handler(event: DynamoDBStreamEvent, context: Context): Pro
   try {
     for (; done < records.length; done++) {
       const record = records[done]!;
-      const image = record.eventName === 'INSERT' ? newImageOf(record) : undefined;
-      const envelopes: NotificationEnvelope[] = image ? jobsOfImage(image, largeGroups) : [];
+      const eventName = record.eventName === 'INSERT' || record.eventName === 'MODIFY' ? record.eventName : undefined;
+      const image = eventName ? newImageOf(record) : undefined;
+      const envelopes: NotificationEnvelope[] = image && eventName ? jobsOfImage(image, largeGroups, eventName) : [];
       if (envelopes.length > 0) {
         await enqueueNotifications(notificationQueueFromEnv(), envelopes);
         metrics.addMetric('PushJobsDispatched', MetricUnit.Count, envelopes.length);

@@ -19,10 +19,15 @@ function canonical(value: unknown): string {
 
 const sameBody = (a: Body | undefined, b: Body): boolean => a !== undefined && canonical(a) === canonical(b);
 
-/** Recalling keeps where the message is and who sent it, and nothing of what it said. */
+/**
+ * Recalling keeps where the message is and who sent it, and nothing of what it said. A large-group
+ * message has no timeline items whose stream could withdraw its notifications, so its recall
+ * leaves a note for the notification pipeline, which removes it (mentions included) once done.
+ */
 function recalled(message: MessageRecord): MessageRecord {
-  const { body: _body, mentions: _mentions, editedAt: _editedAt, reactions: _reactions, ...kept } = message;
-  return { ...kept, recalled: true };
+  const { body: _body, mentions, editedAt: _editedAt, reactions: _reactions, ...kept } = message;
+  if (message.fanOut !== 'read') return { ...kept, recalled: true };
+  return { ...kept, recalled: true, withdrawPending: true, ...(mentions && mentions.length > 0 ? { withdrawFrom: mentions } : {}) };
 }
 
 function reacted(message: MessageRecord, actor: string, emoji: string, on: boolean): MessageRecord | undefined {

@@ -41,7 +41,24 @@ export interface WithdrawNotificationJob {
   msgId: string;
 }
 
-export type NotificationJob = UserNotificationJob | LargeGroupNotificationJob | WithdrawNotificationJob;
+/**
+ * A large-group message was recalled: one withdraw job for each member its message may have
+ * notified (its mentions, or every member by setting), a page at a time; the last page removes the
+ * recall's note from the stored message.
+ */
+export interface LargeGroupWithdrawJob {
+  kind: 'largeGroupWithdraw';
+  conversationId: string;
+  conversationSeq: number;
+  msgId: string;
+  from: string;
+  /** The user ids the message mentioned (the recall's `withdrawFrom` note). */
+  mentions: string[];
+  cursor?: Record<string, unknown>;
+  page?: number;
+}
+
+export type NotificationJob = UserNotificationJob | LargeGroupNotificationJob | WithdrawNotificationJob | LargeGroupWithdrawJob;
 
 export interface NotificationEnvelope {
   job: NotificationJob;
@@ -68,6 +85,16 @@ export const largeGroupJobEnvelope = (job: LargeGroupNotificationJob): Notificat
   job,
   groupId: `g#${job.msgId}`,
   deduplicationId: `${job.msgId}#g${job.page ?? 0}`,
+});
+
+/**
+ * In the message's own group, behind its notification pages: every member those pages notify has
+ * their notification job queued before the withdraw job of the same page.
+ */
+export const largeGroupWithdrawJobEnvelope = (job: LargeGroupWithdrawJob): NotificationEnvelope => ({
+  job,
+  groupId: `g#${job.msgId}`,
+  deduplicationId: `${job.msgId}#recall#g${job.page ?? 0}`,
 });
 
 /**

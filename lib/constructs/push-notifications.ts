@@ -30,7 +30,8 @@ export const PUSH_WORKER_TIMEOUT = Duration.seconds(30);
  * - Devices table (`userId` + `deviceId`): each registered device's token and SNS endpoint; the
  *   `byEndpoint` index finds who holds an endpoint when a token moves to another user.
  * - The dispatcher reads the Timelines and Conversations streams: every timeline item of type
- *   `message` and every large-group message becomes a job on the notification queue. A stream
+ *   `message` and every large-group message becomes a job on the notification queue, and so does
+ *   every recall (a recall's `update` items; a recalled large-group message's `withdrawPending`). A stream
  *   record exists once the item is committed, so no crash of a writer can lose a notification,
  *   and nothing is added to the send reply's path or to the fan-out workers'.
  * - The notification queue (FIFO, one message group per user: a user's notifications and badges
@@ -142,7 +143,11 @@ export class PushNotifications extends Construct {
     this.dispatcher.addEventSource(
       new DynamoEventSource(tables.conversations, {
         ...dispatch,
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { fanOut: { S: FilterRule.isEqual('read') } } } })],
+        filters: [
+          FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { fanOut: { S: FilterRule.isEqual('read') } } } }),
+          // A recalled large-group message (no timeline items carry its recall): its notifications are replaced.
+          FilterCriteria.filter({ eventName: FilterRule.isEqual('MODIFY'), dynamodb: { NewImage: { withdrawPending: { BOOL: FilterRule.isEqual(true) } } } }),
+        ],
       }),
     );
     this.queue.grantSendMessages(this.dispatcher);
@@ -159,6 +164,8 @@ export class PushNotifications extends Construct {
     tables.connections.grantReadData(this.worker);
     tables.memberships.grantReadData(this.worker);
     tables.conversations.grantReadData(this.worker);
+    // Removing a recall's note (withdrawPending) once a large group's withdraw jobs are queued: that one update, nothing else.
+    this.worker.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [tables.conversations.tableArn] }));
     tables.claims.grantReadWriteData(this.worker);
     // Large-group messages expand into one job per notified member.
     this.queue.grantSendMessages(this.worker);

@@ -47,9 +47,13 @@ describe('push notifications in the template', () => {
     const mappings = resourcesOf(template, 'AWS::Lambda::EventSourceMapping').filter(([, m]) => m.Properties.FunctionName.Ref === dispatcherId);
     expect(mappings).toHaveLength(2);
     const failures = resourcesOf(template, 'AWS::SQS::Queue').find(([id]) => id.startsWith('PushDispatchFailures'))![0];
-    const patterns = mappings.map(([, m]) => JSON.parse(m.Properties.FilterCriteria.Filters[0].Pattern));
+    const patterns = mappings.flatMap(([, m]) => m.Properties.FilterCriteria.Filters.map((filter: { Pattern: string }) => JSON.parse(filter.Pattern)));
     expect(patterns).toContainEqual({ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['message'] } } } });
+    expect(patterns).toContainEqual({ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['update'] }, recalled: { BOOL: [true] } } } });
     expect(patterns).toContainEqual({ eventName: ['INSERT'], dynamodb: { NewImage: { fanOut: { S: ['read'] } } } });
+    // A recalled large-group message is a modification of the message item.
+    expect(patterns).toContainEqual({ eventName: ['MODIFY'], dynamodb: { NewImage: { withdrawPending: { BOOL: [true] } } } });
+    expect(patterns).toHaveLength(4);
     for (const [, mapping] of mappings) {
       expect(mapping.Properties).toMatchObject({ StartingPosition: 'LATEST', BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
       expect(mapping.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [failures, 'Arn'] });

@@ -405,6 +405,62 @@ describe('large groups (read fan-out)', () => {
   });
 });
 
+describe('a recall in a large group withdraws the notifications of its mentions', () => {
+  async function largeGroupWithMentions(label: string) {
+    const owner = unique('owner');
+    const members = [unique(`${label}1`), unique(`${label}2`), unique(`${label}3`), unique(`${label}4`)];
+    for (const member of members) await offlinePhone(member, 'phone', member.endsWith('2') ? 'fcm' : 'apns');
+    const ownerClient = await connect(owner);
+    const { conversationId } = await ok(ownerClient, 'createGroup', { title: 'Town hall', members });
+    const mentioned = [members[0]!, members[1]!];
+    const sent = await ok(ownerClient, 'send', { clientMsgId: `${label}-m`, conversationId, body: text('@both the launch code is 0000'), mentions: mentioned });
+    expect(sent.seq).toBeNull();
+    for (const member of mentioned) await expect.poll(async () => (await notificationsOf(member)).length, { timeout: 30_000 }).toBe(1);
+    return { owner, ownerClient, members, mentioned, conversationId, sent };
+  }
+
+  async function storedMessage(conversationId: string, cseq: number) {
+    const result = await db.send(
+      new GetItemCommand({ TableName: cloud.tableName('MessagingConversations'), Key: marshall({ conversationId, cseq }), ConsistentRead: true }),
+    );
+    return result.Item;
+  }
+
+  it('replaces it on the mentioned members’ devices that showed it, notifies nobody else, and leaves nothing of the mentions stored', async () => {
+    const { owner, ownerClient, members, mentioned, conversationId, sent } = await largeGroupWithMentions('w');
+    await ok(ownerClient, 'recall', { conversationId, conversationSeq: sent.conversationSeq });
+    for (const member of mentioned) {
+      await expect.poll(async () => (await notificationsOf(member)).length, { timeout: 30_000 }).toBe(2);
+      const replacement = (await notificationsOf(member))[1]!;
+      const probe = await connect(member, 'probe');
+      const { totalUnread } = await ok(probe, 'conversations');
+      await probe.close();
+      expect(replacement).toMatchObject({ title: 'Message deleted', badge: totalUnread, collapseId: sent.msgId, threadId: conversationId });
+      expect(replacement.data).toMatchObject({ recalled: sent.msgId });
+      expect(JSON.stringify(replacement)).not.toContain('launch code');
+    }
+    await pushSettled();
+    for (const member of mentioned) expect(await notificationsOf(member), member).toHaveLength(2);
+    for (const member of [members[2]!, members[3]!, owner]) expect(await notificationsOf(member), member).toEqual([]);
+    // The recall's note for the pipeline is gone once its withdraw jobs are queued: no body, no mentions, no note.
+    const stored = await storedMessage(conversationId, sent.conversationSeq);
+    expect(stored?.recalled).toEqual({ BOOL: true });
+    for (const attribute of ['body', 'mentions', 'withdrawPending', 'withdrawFrom']) expect(stored?.[attribute], attribute).toBeUndefined();
+  });
+
+  it('a crash of the worker after queueing the withdraw jobs reruns it without a second replacement', async () => {
+    const { ownerClient, mentioned, conversationId, sent } = await largeGroupWithMentions('c');
+    cloud.lambda.faults.inject({ functionName: 'PushWorker', step: 'push:job-done', action: 'crash', times: 1, when: (detail) => detail.kind === 'largeGroupWithdraw' });
+    await ok(ownerClient, 'recall', { conversationId, conversationSeq: sent.conversationSeq });
+    await expect.poll(() => cloud.lambda.faults.fired.filter((fault) => fault.step === 'push:job-done').length, { timeout: 30_000 }).toBe(1);
+    for (const member of mentioned) await expect.poll(async () => (await notificationsOf(member)).length, { timeout: 60_000 }).toBe(2);
+    // Redelivered after the visibility timeout, the job runs again and finds its work done.
+    await expect.poll(async () => (await storedMessage(conversationId, sent.conversationSeq))?.withdrawPending, { timeout: 60_000 }).toBeUndefined();
+    await pushSettled();
+    for (const member of mentioned) expect((await notificationsOf(member)).map((n) => n.title), member).toEqual(['Town hall', 'Message deleted']);
+  });
+});
+
 describe('a crashing notification worker neither loses nor duplicates', () => {
   for (const step of ['push:claimed', 'push:published', 'push:job-done']) {
     it(`crash at ${step}: SQS redelivers, the claim lets exactly one notification out`, async () => {

@@ -1,4 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../conditions.js';
 import type { Storage } from '../storage.js';
 import { headKey } from './records.js';
 
@@ -15,4 +16,24 @@ export async function recordRecalledOnHead(storage: Storage, conversationId: str
       ExpressionAttributeValues: { ':cseq': new Set([cseq]) },
     }),
   );
+}
+
+/**
+ * Removes a recall's note for the notification pipeline (`withdrawPending`, `withdrawFrom`) from a
+ * recalled message once its withdraw jobs are queued, so nothing of the message's mentions stays.
+ * Removing it twice changes nothing.
+ */
+export async function clearWithdrawPending(storage: Storage, conversationId: string, cseq: number): Promise<void> {
+  try {
+    await storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.conversations,
+        Key: { conversationId, cseq },
+        UpdateExpression: 'REMOVE withdrawPending, withdrawFrom',
+        ConditionExpression: 'attribute_exists(withdrawPending)',
+      }),
+    );
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
 }

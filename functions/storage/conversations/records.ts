@@ -36,6 +36,15 @@ export interface MessageRecord {
   recipientSeq?: number;
   /** Group messages: how this one is delivered, fixed when it is stored. */
   fanOut?: 'write' | 'read';
+  /**
+   * A recalled large-group message whose notifications are still to be withdrawn: set by the
+   * recall (the commit point), so the Conversations stream hands it to the notification pipeline,
+   * and removed by that pipeline once every recipient's withdraw job is queued
+   * (notifications/expand-large-group.ts). Never shown to clients.
+   */
+  withdrawPending?: true;
+  /** With `withdrawPending`: the user ids the message mentioned (whom it notified by default). Removed with it. */
+  withdrawFrom?: string[];
 }
 
 export type MessageDraft = Omit<MessageRecord, 'cseq'>;

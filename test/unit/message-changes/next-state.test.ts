@@ -38,6 +38,20 @@ describe('the next state of a message', () => {
     expect(nextState(recalled, { kind: 'recall' }, 'ann', 3)).toBeUndefined();
   });
 
+  it('a recalled large-group message keeps a note of whom its notifications may have reached, for the notification pipeline', () => {
+    // Prepare: read fan-out writes no timeline items, so no update item can carry the recall to the dispatcher.
+    const large: MessageRecord = { ...message, fanOut: 'read', mentions: ['bob', 'cid'] };
+    // Act
+    const recalled = nextState(large, { kind: 'recall' }, 'ann', 2)!;
+    const unmentioned = nextState({ ...large, mentions: undefined }, { kind: 'recall' }, 'ann', 2)!;
+    // Assess
+    expect(recalled).toMatchObject({ recalled: true, withdrawPending: true, withdrawFrom: ['bob', 'cid'] });
+    expect(recalled.body).toBeUndefined();
+    expect(recalled.mentions).toBeUndefined();
+    expect(unmentioned).toMatchObject({ recalled: true, withdrawPending: true });
+    expect(unmentioned.withdrawFrom).toBeUndefined();
+  });
+
   it('adds and removes reactions idempotently, within the per-user limit', () => {
     // Act
     const one = nextState(message, { kind: 'react', emoji: '👍', on: true }, 'bob', 1)!;

@@ -61,6 +61,23 @@ describe('which committed items notify whom', () => {
     expect(jobsOfImage(stored, 'all')).toHaveLength(1);
   });
 
+  it('a recalled large-group message (a modification with the recall’s note): one withdrawing job, behind the message’s own in its group', () => {
+    // Prepare
+    const recalled = { conversationId: 'g:abcdefgh', cseq: 5, msgId: 'm5', from: 'bob', fanOut: 'read', recalled: true, version: 2 };
+    // Act
+    const [envelope, ...rest] = jobsOfImage({ ...recalled, withdrawPending: true, withdrawFrom: ['ann', 'cid'] }, 'mentions', 'MODIFY');
+    // Assess
+    expect(rest).toEqual([]);
+    expect(envelope).toEqual({
+      job: { kind: 'largeGroupWithdraw', conversationId: 'g:abcdefgh', conversationSeq: 5, msgId: 'm5', from: 'bob', mentions: ['ann', 'cid'] },
+      groupId: 'g#m5',
+      deduplicationId: 'm5#recall#g0',
+    });
+    // Any other modification (an edit, a reaction, the note's removal) notifies nobody, even of a large-group message.
+    expect(jobsOfImage(recalled, 'all', 'MODIFY')).toEqual([]);
+    expect(jobsOfImage({ ...recalled, recalled: undefined, version: 3 }, 'all', 'MODIFY')).toEqual([]);
+  });
+
   it('reads mentions defensively: absent, malformed or mixed lists give only the user ids', () => {
     expect(mentionsOf({})).toEqual([]);
     expect(mentionsOf(undefined)).toEqual([]);
