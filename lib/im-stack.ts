@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ImConfig } from './config.js';
 import { ActionFunctions, SEND_TIMEOUT, type TableName } from './constructs/action-functions.js';
+import { AttachmentConfirmation } from './constructs/attachment-confirmation.js';
 import { AttachmentStorage } from './constructs/attachment-storage.js';
 import { ConnectionStorage } from './constructs/connection-storage.js';
 import { GroupFanOut } from './constructs/group-fan-out.js';
@@ -128,6 +129,13 @@ export class ImStack extends Stack {
       logRetentionDays,
     });
 
+    const confirmation = new AttachmentConfirmation(this, 'AttachmentConfirmation', {
+      attachments,
+      conversations: messaging.conversations,
+      environment,
+      logRetentionDays,
+    });
+
     const push = new PushNotifications(this, 'Push', {
       config: config.push,
       environment,
@@ -155,6 +163,7 @@ export class ImStack extends Stack {
         GroupListeners: messaging.groupListeners,
         Devices: push.devices,
       },
+      attachmentTagger: confirmation.tagger,
       push: { queue: push.queue, deadLetterQueue: push.deadLetterQueue, dispatchFailures: push.dispatchFailures, worker: push.worker, dispatcher: push.dispatcher },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 /**
@@ -11,10 +11,13 @@ export interface AttachmentObjects {
   presignUpload(input: { attachmentId: string; uploader: string; contentType: string; size: number; expiresInSeconds: number }): Promise<PresignedUpload>;
   /** What S3 holds for an attachment, or undefined when nothing was uploaded (yet). */
   head(attachmentId: string): Promise<StoredAttachment | undefined>;
-  /** Tags the object attached to one message, so the lifecycle rule for unsent uploads never deletes it. */
-  markAttached(attachmentId: string, messageKey: string): Promise<void>;
-  /** The message key an attached object was tagged with (undefined while pending). */
-  attachedTo(attachmentId: string): Promise<string | undefined>;
+  /**
+   * Tags the object as being sent in one message (`sending`), before the message is stored: the
+   * lifecycle rule deletes it if no message is ever stored (a send that failed and was never retried).
+   */
+  markSending(attachmentId: string, messageKey: string): Promise<void>;
+  /** Tags the object attached to its stored message, which the lifecycle rules never delete. False when the object is gone (recalled). */
+  markAttached(attachmentId: string, messageKey: string): Promise<boolean>;
   presignDownload(input: { attachmentId: string; contentType: string; contentDisposition: string; expiresInSeconds: number }): Promise<string>;
   /** Deletes the object; deleting one that is gone already succeeds. */
   delete(attachmentId: string): Promise<void>;
@@ -30,13 +33,16 @@ export interface StoredAttachment {
   size: number;
   contentType: string;
   uploader: string | undefined;
-  /** Whether a message was already attached to it (told by HEAD's tag count, without reading the tags). */
-  attached: boolean;
 }
 
 export const ATTACHMENT_PREFIX = 'attachments/';
-/** An upload is `attachment=pending` until a message refers to it; the bucket's lifecycle rule deletes pending uploads after a day. */
+/**
+ * An upload's `attachment` tag: `pending` until a send names it, `sending` until its message is
+ * stored, then `attached`. The bucket's lifecycle rules delete pending uploads after a day and
+ * sending ones after a week (lib/constructs/attachment-storage.ts); attached ones stay.
+ */
 export const PENDING_TAGGING = 'attachment=pending';
+const SENDING_TAG = { Key: 'attachment', Value: 'sending' };
 const ATTACHED_TAG = { Key: 'attachment', Value: 'attached' };
 /** Which message an attached object belongs to (a hash of sender and clientMsgId: tag values allow few characters). */
 const MESSAGE_TAG = 'message';
@@ -82,20 +88,25 @@ export function s3AttachmentObjects(s3: S3Client, bucket: string): AttachmentObj
     async head(attachmentId) {
       try {
         const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(attachmentId) }));
-        return { size: Number(head.ContentLength), contentType: head.ContentType ?? '', uploader: head.Metadata?.[UPLOADER_METADATA], attached: (head.TagCount ?? 0) > 1 };
+        return { size: Number(head.ContentLength), contentType: head.ContentType ?? '', uploader: head.Metadata?.[UPLOADER_METADATA] };
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
       }
     },
 
-    async markAttached(attachmentId, messageKey) {
-      await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: keyOf(attachmentId), Tagging: { TagSet: [ATTACHED_TAG, { Key: MESSAGE_TAG, Value: messageKey }] } }));
+    async markSending(attachmentId, messageKey) {
+      await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: keyOf(attachmentId), Tagging: { TagSet: [SENDING_TAG, { Key: MESSAGE_TAG, Value: messageKey }] } }));
     },
 
-    async attachedTo(attachmentId) {
-      const { TagSet = [] } = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: keyOf(attachmentId) }));
-      return TagSet.find((tag) => tag.Key === MESSAGE_TAG)?.Value;
+    async markAttached(attachmentId, messageKey) {
+      try {
+        await s3.send(new PutObjectTaggingCommand({ Bucket: bucket, Key: keyOf(attachmentId), Tagging: { TagSet: [ATTACHED_TAG, { Key: MESSAGE_TAG, Value: messageKey }] } }));
+        return true;
+      } catch (error) {
+        if (isNotFound(error)) return false;
+        throw error;
+      }
     },
 
     presignDownload({ attachmentId, contentType, contentDisposition, expiresInSeconds }) {

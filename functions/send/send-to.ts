@@ -40,7 +40,10 @@ export async function sendTo(
   }
   const references = await checkedReferences(deps.storage, conversation, input);
   // Only members get this far; nothing is stored before the attachment checks pass.
-  if (isAttachmentBody(input.body)) await attachToMessage(deps.attachments(), sender, input.clientMsgId, input.body);
+  if (isAttachmentBody(input.body)) {
+    await attachToMessage({ objects: deps.attachments(), storage: deps.storage, clock: deps.clock }, sender, input.clientMsgId, input.body);
+    await deps.checkpoint('send:attached');
+  }
   const common = { sender: input.sender, clientMsgId: input.clientMsgId, body: input.body, references };
   if (conversation.kind === 'direct') {
     return sendDirectMessage(deps, { ...common, conversation, recipient: peerOf(conversation, sender) });

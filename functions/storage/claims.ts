@@ -10,9 +10,11 @@ import type { Storage } from './storage.js';
  * - send claims, one per (sender, clientMsgId): `<userId>:<clientMsgId>`;
  * - delivery claims, one per (recipient, timeline content): `delivery:<userId>:<itemKey>`;
  * - upload allowances, one per (uploader, UTC day): `uploads#<userId>#<YYYY-MM-DD>`;
- * - push claims, one per (recipient, device, message): `push#<userId>#<deviceId>#<msgId>`.
- * `:` and `#` occur in neither user ids nor device ids, so each tuple maps to one key, and a key
- * with `#` before its first `:` (upload allowances, push claims) can never equal a send or delivery
+ * - push claims, one per (recipient, device, message): `push#<userId>#<deviceId>#<msgId>`;
+ * - attachment claims, one per upload: `attachment#<attachmentId>`, the message it belongs to.
+ * `:` and `#` occur in neither user ids nor device ids (nor attachment ids), so each tuple maps to
+ * one key, and a key with `#` before its first `:` (upload allowances, push claims, attachment
+ * claims) can never equal a send or delivery
  * claim, whose first segment is a user id or `delivery`. (Send and delivery claims are not yet
  * disjoint by construction: a user named `delivery` could write a send claim shaped like a delivery
  * claim. Moving delivery claims to a `#` prefix needs a read of the old key for messages from
@@ -21,6 +23,7 @@ import type { Storage } from './storage.js';
 export const sendClaimId = (userId: string, clientMsgId: string): string => `${userId}:${clientMsgId}`;
 export const deliveryClaimId = (userId: string, itemKey: string): string => `delivery:${userId}:${itemKey}`;
 export const uploadAllowanceId = (userId: string, day: string): string => `uploads#${userId}#${day}`;
+export const attachmentClaimId = (attachmentId: string): string => `attachment#${attachmentId}`;
 
 // ---- Send claims ----------------------------------------------------------------------------
 
@@ -247,4 +250,25 @@ export async function completePush(storage: Storage, claimId: string): Promise<v
 export async function pushClaimDone(storage: Storage, claimId: string): Promise<boolean> {
   const result = await storage.db.send(new GetCommand({ TableName: storage.tables.claims, Key: { claimId } }));
   return result.Item?.state === 'done';
+}
+
+// ---- Attachment claims ----------------------------------------------------------------------
+
+/**
+ * Gives an upload to one message (`messageKey`: its sender and clientMsgId), in one conditional
+ * write: of two sends naming the same upload at once, exactly one gets it, and a retry of the send
+ * that got it gets it again. False when another message holds it. Kept as long as the message:
+ * a recall deletes the bytes of its own upload only, never another message's.
+ */
+export async function claimAttachment(storage: Storage, attachmentId: string, messageKey: string, now: number): Promise<boolean> {
+  return writeIfConditionHolds(() =>
+    storage.db.send(
+      new PutCommand({
+        TableName: storage.tables.claims,
+        Item: { claimId: attachmentClaimId(attachmentId), messageKey, ts: now },
+        ConditionExpression: 'attribute_not_exists(claimId) OR messageKey = :key',
+        ExpressionAttributeValues: { ':key': messageKey },
+      }),
+    ),
+  );
 }

@@ -15,14 +15,19 @@ export interface AttachmentStorageProps {
  *
  * Every object is `attachments/{attachmentId}`. An upload arrives tagged `attachment=pending`
  * (the presigned PUT signs the tag header, so a client cannot leave it out); `send` re-tags it
- * `attachment=attached` before the message is stored. The lifecycle rule deletes what is still
- * pending a day after upload: files picked and never sent. A recall deletes the object itself.
+ * `attachment=sending` before the message is stored, and the Conversations stream tags it
+ * `attachment=attached` once the message exists (attachment-confirmation.ts). The lifecycle rules
+ * delete what is still pending a day after upload (files picked and never sent) and what is still
+ * sending a week after upload (a send that failed and was never retried). A recall deletes the
+ * object itself.
  */
 export class AttachmentStorage extends Construct {
   /** The key prefix of every attachment (grants are scoped to it). */
   static readonly PREFIX = 'attachments/';
   /** The tag an upload carries until a message refers to it. */
   static readonly PENDING_TAG = { key: 'attachment', value: 'pending' } as const;
+  /** The tag an upload carries between `send` naming it and its message being stored. */
+  static readonly SENDING_TAG = { key: 'attachment', value: 'sending' } as const;
   readonly bucket: s3.Bucket;
   readonly accessLogs: s3.Bucket;
 
@@ -70,6 +75,13 @@ export class AttachmentStorage extends Construct {
           tagFilters: { [AttachmentStorage.PENDING_TAG.key]: AttachmentStorage.PENDING_TAG.value },
           expiration: Duration.days(1),
         },
+        {
+          // Longer than pending: a send retried after a lost reply (the SDK's outbox) still finds its file.
+          id: 'delete-unsent-attachments',
+          prefix: AttachmentStorage.PREFIX,
+          tagFilters: { [AttachmentStorage.SENDING_TAG.key]: AttachmentStorage.SENDING_TAG.value },
+          expiration: Duration.days(7),
+        },
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       ...removal,
@@ -88,13 +100,19 @@ export class AttachmentStorage extends Construct {
 
   /**
    * `send`: reads what S3 holds (HeadObject; `s3:ListBucket` makes a missing object 404 rather
-   * than 403) and re-tags it attached.
+   * than 403) and re-tags it sending.
    */
   grantAttach(grantee: iam.IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectTagging', 's3:PutObjectTagging'], resources: [this.objects] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObjectTagging'], resources: [this.objects] }));
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': `${AttachmentStorage.PREFIX}*` } } }),
     );
+    this.acknowledgeObjectWildcard(grantee);
+  }
+
+  /** The Conversations stream's tagger: re-tags the upload of a stored message attached. */
+  grantConfirm(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:PutObjectTagging'], resources: [this.objects] }));
     this.acknowledgeObjectWildcard(grantee);
   }
 

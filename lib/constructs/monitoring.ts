@@ -33,6 +33,8 @@ export interface MonitoringProps {
   /** Notifications go to this address when set; otherwise the alarms have no actions. */
   alarmEmail?: string;
   /** The offline push pipeline: its queue, dead letters, the dispatcher's failed stream records, its functions. */
+  /** Tags stored messages' uploads attached (Conversations stream); a stalled one leaves files to the lifecycle rule. */
+  attachmentTagger?: IFunction;
   push?: { queue: IQueue; deadLetterQueue: IQueue; dispatchFailures: IQueue; worker: IFunction; dispatcher: IFunction };
 }
 
@@ -135,6 +137,14 @@ export class Monitoring extends Construct {
       props.fanOutWorker.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES }),
       1,
     );
+    if (props.attachmentTagger) {
+      alarm(
+        'AttachmentTaggerIteratorAge',
+        'Stored attachment messages have waited an hour or more to have their uploads tagged attached: a record older than 24 hours leaves the stream, and its file goes to the week-long lifecycle rule for unsent uploads.',
+        props.attachmentTagger.metric('IteratorAge', { statistic: 'Maximum', period: FIVE_MINUTES }),
+        3_600_000,
+      );
+    }
     if (props.push) {
       const push = props.push;
       alarm(

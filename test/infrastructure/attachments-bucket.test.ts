@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { AttachmentStorage } from '../../lib/constructs/attachment-storage.js';
-import { synthTemplate } from '../support/synth-stack.js';
+import { resourcesOf, synthTemplate } from '../support/synth-stack.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 
@@ -45,7 +45,7 @@ describe('attachments bucket', () => {
     expect(attachmentsBucket(template)[1].Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logsId }, LogFilePrefix: 'attachments/' });
   });
 
-  it('deletes uploads still tagged pending a day after upload (sent attachments are re-tagged attached)', () => {
+  it('deletes uploads still pending a day after upload, and those of sends that never stored a message a week after', () => {
     const rules = attachmentsBucket(template)[1].Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
     expect(rules).toContainEqual({
       Id: 'delete-unattached-uploads',
@@ -54,9 +54,28 @@ describe('attachments bucket', () => {
       TagFilters: [{ Key: 'attachment', Value: 'pending' }],
       ExpirationInDays: 1,
     });
+    expect(rules).toContainEqual({
+      Id: 'delete-unsent-attachments',
+      Status: 'Enabled',
+      Prefix: 'attachments/',
+      TagFilters: [{ Key: 'attachment', Value: 'sending' }],
+      ExpirationInDays: 7,
+    });
     // No rule expires attached objects: an attachment lives as long as its message.
     const expiring = rules.filter((rule) => rule.ExpirationInDays !== undefined);
-    expect(expiring).toHaveLength(1);
+    expect(expiring).toHaveLength(2);
+  });
+
+  it('tags stored messages’ uploads attached from the Conversations stream, retrying a record as long as the stream keeps it', () => {
+    const [taggerId] = resourcesOf(template, 'AWS::Lambda::Function').find(([id]) => id.startsWith('AttachmentConfirmationTagger'))!;
+    const [, mapping] = resourcesOf(template, 'AWS::Lambda::EventSourceMapping').find(([, m]) => m.Properties.FunctionName.Ref === taggerId)!;
+    expect(mapping.Properties.EventSourceArn['Fn::GetAtt'][0]).toMatch(/^MessagingConversations/);
+    expect(mapping.Properties).toMatchObject({ MaximumRetryAttempts: -1, BisectBatchOnFunctionError: true, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(mapping.Properties.DestinationConfig).toBeUndefined();
+    expect(JSON.parse(mapping.Properties.FilterCriteria.Filters[0].Pattern)).toEqual({
+      eventName: ['INSERT'],
+      dynamodb: { NewImage: { body: { M: { kind: { S: ['image', 'video', 'audio', 'file'] } } } } },
+    });
   });
 
   it('lets the web origins upload and download (CORS), the local ones by default', () => {
@@ -113,15 +132,16 @@ describe('who may touch attachments', () => {
     return found;
   }
 
-  it('grants each attachment function only what it does: upload writes, send reads and re-tags, download reads, recall deletes', () => {
+  it('grants each attachment function only what it does: upload writes, send reads and re-tags, the tagger re-tags, download reads, recall deletes', () => {
     const byPolicy = s3ActionsByPolicy();
     const policyOf = (prefix: string) => [...byPolicy.entries()].find(([id]) => id.startsWith(prefix))?.[1];
     expect(policyOf('ActionsAttachmentUploadHandler')).toEqual(['s3:PutObject', 's3:PutObjectTagging']);
-    expect(policyOf('ActionsSendHandler')).toEqual(['s3:GetObject', 's3:GetObjectTagging', 's3:ListBucket', 's3:PutObjectTagging']);
+    expect(policyOf('ActionsSendHandler')).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObjectTagging']);
+    expect(policyOf('AttachmentConfirmationTagger')).toEqual(['s3:PutObjectTagging']);
     expect(policyOf('ActionsAttachmentDownloadHandler')).toEqual(['s3:GetObject']);
     expect(policyOf('ActionsMessageChangeHandler')).toEqual(['s3:DeleteObject']);
     // No other function of the stack reaches the bucket, and only the recall may delete.
-    expect(byPolicy.size).toBe(4);
+    expect(byPolicy.size).toBe(5);
   });
 
   it('bundles the S3 presigners into the functions and takes the rest of the SDK from the runtime', async () => {

@@ -1,9 +1,10 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FAN_OUT_WORKER_TIMEOUT } from '../../lib/constructs/group-fan-out.js';
-import { synthTemplate } from '../support/synth-stack.js';
+import { resourcesOf as resourcesOfType, synthTemplate } from '../support/synth-stack.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string };
+const resourcesOf = (template: Template, type: string) => resourcesOfType(template, type) as [string, Resource][];
 
 /** Every action of PROTOCOL.md v1 plus the ones this backend adds (docs/protocol-notes.md). */
 const TWO_WAY_ACTIONS = [
@@ -33,8 +34,6 @@ const TWO_WAY_ACTIONS = [
   'deleteForMe',
 ];
 
-const resourcesOf = (template: Template, type: string): [string, Resource][] =>
-  Object.entries(template.findResources(type)) as [string, Resource][];
 
 const alarmNamed = (template: Template, suffix: string): Resource => {
   const found = resourcesOf(template, 'AWS::CloudWatch::Alarm').filter(([, alarm]) => String(alarm.Properties.AlarmName).endsWith(`-${suffix}`));
@@ -280,7 +279,11 @@ describe('ServerlessIm stack, production settings', () => {
         ]);
       }
       for (const name of ['PushDeadLetters', 'PushDispatchFailures', 'PushQueueAge', 'PushWorkerErrors']) expect(alarmNamed(template, name)).toBeDefined();
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 18);
+      // A stalled attachment tagger: its records leave the stream after 24 hours.
+      const tagger = alarmNamed(template, 'AttachmentTaggerIteratorAge');
+      expect(alarmMetrics(tagger)).toEqual([{ namespace: 'AWS/Lambda', name: 'IteratorAge', dimensions: ['FunctionName'] }]);
+      expect(tagger.Properties.Threshold).toBe(3_600_000);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 19);
     });
 
     it('leaves alarms without actions and creates no topic without alarmEmail', () => {

@@ -1,12 +1,10 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { PUSH_WORKER_TIMEOUT } from '../../lib/constructs/push-notifications.js';
-import { synthTemplate } from '../support/synth-stack.js';
+import { resourcesOf, synthTemplate, type TemplateResource as Resource } from '../support/synth-stack.js';
 
 /** The offline push pipeline in the template: tables and streams, queues, functions, SNS grants. */
 
-type Resource = { Properties: Record<string, any>; Type: string };
-const resourcesOf = (template: Template, type: string): [string, Resource][] => Object.entries(template.findResources(type)) as [string, Resource][];
 const functionNamed = (template: Template, prefix: string): [string, Resource] => {
   const found = resourcesOf(template, 'AWS::Lambda::Function').filter(([id]) => id.startsWith(prefix));
   expect(found, prefix).toHaveLength(1);

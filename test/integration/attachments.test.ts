@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { ImClient, type MessageItem } from '../../client/src/index.js';
 import { LOCAL_CREDENTIALS, type LocalCloud } from '../../local-cloud/local-cloud.js';
 import { askUpload, download, putBytes, s3ErrorCode, sha256, uploadFile } from '../support/attachment-upload.js';
+import { requestOnce } from '../reliability/harness.js';
 import { waitForQueuesIdle } from '../support/fan-out-idle.js';
 import { connectAs, startTestCloud } from '../support/test-cloud.js';
 import { messagesOf, syncAll } from '../support/timeline-reader.js';
@@ -82,7 +83,8 @@ describe('attachments in a direct chat', () => {
     const body = { kind: 'image', attachmentId: grant.attachmentId, name: file.name, size: file.bytes.length, contentType: file.contentType, width: 640, height: 480, caption: 'look' };
     const sent = await alice.request('send', { clientMsgId: 'photo-1', to: bobId, body });
     expect(sent.ok, JSON.stringify(sent)).toBe(true);
-    expect(await tagsOf(grant.attachmentId)).toEqual(['attachment=attached', expect.stringMatching(/^message=[0-9a-f]{40}$/)]);
+    // Tagged `sending` before the message was stored, `attached` once the Conversations stream saw it stored.
+    await expect.poll(() => tagsOf(grant.attachmentId), { timeout: 30_000 }).toEqual(['attachment=attached', expect.stringMatching(/^message=[0-9a-f]{40}$/)]);
 
     const pushed = await bob.waitForEvent('message', (item) => item.message?.msgId === sent.data.msgId);
     expect(pushed.data.message.body).toEqual(body);
@@ -274,6 +276,38 @@ describe('what S3 refuses and what send refuses (nothing is stored)', () => {
     const sent = await alice.request('send', { clientMsgId: 'same', to: bobId, body: mine });
     expect(sent.ok, JSON.stringify(sent)).toBe(true);
     expect(sent.data.conversationSeq).toBe(1);
+  });
+
+  it('two messages naming one upload at once: exactly one gets it, the other is refused and stores nothing', async () => {
+    const [aliceId, bobId] = [unique('alice'), unique('bob')];
+    const alice = await connect(aliceId);
+    const body = await uploadFile(alice, 'image', png(4_000));
+    const replies = await Promise.all(['left', 'right'].map((clientMsgId) => alice.request('send', { clientMsgId, to: bobId, body })));
+    expect(replies.filter((reply) => reply.ok)).toHaveLength(1);
+    expect(replies.find((reply) => !reply.ok)!.error).toMatchObject({ code: 'BAD_REQUEST', reason: 'attachmentInUse' });
+    const history = await alice.request('history', { conversationId: replies.find((reply) => reply.ok)!.data.conversationId });
+    expect(history.data.items).toHaveLength(1);
+  });
+
+  it('a send that dies after taking the upload leaves it `sending` (the lifecycle rule’s), and its retry stores the message and attaches it', async () => {
+    const [aliceId, bobId] = [unique('alice'), unique('bob')];
+    const alice = await connect(aliceId);
+    const file = png(4_000);
+    const body = await uploadFile(alice, 'image', file);
+    cloud.lambda.faults.inject({ functionName: 'SendHandler', step: 'send:attached', action: 'crash', times: 1 });
+    // A crashed function answers no reply frame, only the gateway's error message.
+    expect(await requestOnce(alice, 'send', { clientMsgId: 'dies', to: bobId, body })).toBe('crashed');
+    expect(cloud.lambda.faults.fired.map((fault) => fault.step)).toContain('send:attached');
+    await cloud.streams.drained();
+    // No message was stored, so nothing confirms the upload: the week-long rule for unsent uploads deletes it.
+    expect(await tagsOf(body.attachmentId)).toEqual(['attachment=sending', expect.stringMatching(/^message=/)]);
+    await expectNothingStored(alice, `dm:${[aliceId, bobId].sort().join(':')}`, 0);
+
+    const retried = await alice.request('send', { clientMsgId: 'dies', to: bobId, body });
+    expect(retried.ok, JSON.stringify(retried)).toBe(true);
+    await expect.poll(() => tagsOf(body.attachmentId), { timeout: 30_000 }).toEqual(['attachment=attached', expect.stringMatching(/^message=/)]);
+    const bob = await connect(bobId);
+    expect(sha256((await download(bob, retried.data.conversationId, retried.data.conversationSeq)).bytes)).toBe(sha256(file.bytes));
   });
 
   it('the same attachment send twice at once is one message', async () => {

@@ -12,3 +12,10 @@ export function synthTemplate(context: Record<string, string> = {}): Template {
   const stack = new ImStack(app, 'ServerlessIm', { config: configFromContext(app) });
   return Template.fromStack(stack);
 }
+
+/** A template resource, as the assertions read it. */
+export type TemplateResource = { Properties: Record<string, any>; Type: string };
+
+/** The template's resources of one type, as [logical id, resource] pairs. */
+export const resourcesOf = (template: Template, type: string): [string, TemplateResource][] =>
+  Object.entries(template.findResources(type)) as [string, TemplateResource][];
