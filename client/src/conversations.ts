@@ -6,6 +6,8 @@ export interface ConversationState {
   kind: ConversationKind;
   peer?: string;
   title?: string;
+  /** Groups: this user's role (the owner may recall anyone's message). */
+  role?: 'owner' | 'member';
   members?: string[];
   large?: boolean;
   /** Large groups: the latest conversationSeq known. */
@@ -89,7 +91,7 @@ export class ConversationStore {
       const entry = this.entry(item.conversationId);
       const state = entry.state;
       state.kind = item.kind;
-      for (const key of ['peer', 'title', 'members', 'large', 'latestSeq', 'mutedUntil'] as const) {
+      for (const key of ['peer', 'title', 'role', 'members', 'large', 'latestSeq', 'mutedUntil'] as const) {
         if (item[key] !== undefined) (state as Record<string, unknown>)[key] = item[key];
         else if (key !== 'latestSeq') delete state[key];
       }

@@ -95,4 +95,25 @@ describe('web chat: the message lifecycle', () => {
     expect(await shownTexts(alice)).toEqual(['hello @bob', 'yes, hello!', 'This message was deleted']);
     await saveScreenshot(alice, 'message-lifecycle-alice.png');
   });
+
+  it('a group’s owner deletes a member’s message for everyone from its menu; a member cannot delete another’s', async () => {
+    const [olga, pete, quinn] = await Promise.all(['olga', 'pete', 'quinn'].map((user) => fixture.newContext().then((context) => signIn(context, web.cloud, user))));
+    await olga!.getByTestId('new-group-toggle').click();
+    await olga!.getByTestId('group-title-input').fill('Moderated');
+    await olga!.getByTestId('group-members-input').fill('pete, quinn');
+    await olga!.getByTestId('create-group-button').click();
+    await olga!.getByTestId('chat-title').getByText('Moderated', { exact: true }).waitFor();
+    await openConversation(pete!, 'Moderated');
+    await sendText(pete!, 'spam spam spam');
+    await openConversation(quinn!, 'Moderated');
+    for (const page of [olga!, quinn!]) await waitForText(page, 'spam spam spam');
+
+    // Quinn, a member, has no "Delete for everyone" on pete's message.
+    await openMenu(quinn!, 'spam spam spam');
+    expect(await row(quinn!, 'spam spam spam').getByTestId('menu-recall').count()).toBe(0);
+    // Olga owns the group: she has it, and it deletes the message for everyone.
+    await openMenu(olga!, 'spam spam spam');
+    await row(olga!, 'spam spam spam').getByTestId('menu-recall').click();
+    for (const page of [olga!, pete!, quinn!]) await expect.poll(() => shownTexts(page), { timeout: WAIT }).toEqual(['This message was deleted']);
+  });
 });

@@ -41,6 +41,28 @@ describe('deleteForMe', () => {
     await cloud?.stop();
   });
 
+  it('a hidden last message shows hidden in the caller’s conversation list only, and a newer message replaces it', async () => {
+    const [alice, bob] = [unique('alice'), unique('bob')];
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const conversationId = directConversationId(alice, bob);
+    await ok(a.request('send', { clientMsgId: 'first', to: bob, body: text('first') }));
+    await ok(b.request('send', { clientMsgId: 'secret', to: alice, body: text('the secret') }));
+    await ok(a.request('deleteForMe', { conversationId, conversationSeqs: [2] }));
+
+    const mine = (await ok(a.request('conversations'))).items.find((item: any) => item.conversationId === conversationId);
+    expect(mine.lastMessage).toEqual({ msgId: expect.any(String), conversationId, conversationSeq: 2, from: bob, ts: expect.any(Number), clientMsgId: 'secret', deletedForMe: true });
+    // Unread is not a matter of hiding: the message is still unread until read.
+    expect(mine.unread).toBe(1);
+    const theirs = (await ok(b.request('conversations'))).items.find((item: any) => item.conversationId === conversationId);
+    expect(theirs.lastMessage).toMatchObject({ conversationSeq: 2, body: text('the secret') });
+    expect(theirs.lastMessage.deletedForMe).toBeUndefined();
+
+    await ok(b.request('send', { clientMsgId: 'newer', to: alice, body: text('newer') }));
+    const after = (await ok(a.request('conversations'))).items.find((item: any) => item.conversationId === conversationId);
+    expect(after.lastMessage).toMatchObject({ conversationSeq: 3, body: text('newer') });
+  });
+
   it('hides messages on every device of the caller only (offline ones through sync), once per request, without touching unread', async () => {
     const [alice, bob] = [unique('alice'), unique('bob')];
     const phone = await connect(alice, 'phone');

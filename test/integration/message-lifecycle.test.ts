@@ -212,6 +212,9 @@ describe('message lifecycle: edit, recall, react', () => {
     const o = await connect(owner);
     const s = await connect(sender);
     const conversationId = (await ok(o.request('createGroup', { title: 'lifecycle', members: members.slice(1) }))).conversationId;
+    // Each member's list says who owns the group (and so may recall anything): clients offer it in the menu.
+    const roleIn = async (client: TestClient) => (await ok(client.request('conversations'))).items.find((item: any) => item.conversationId === conversationId)?.role;
+    expect([await roleIn(o), await roleIn(s)]).toEqual(['owner', 'member']);
     const secret = `secret-${unique('group')}`;
     await ok(s.request('send', { clientMsgId: 'g1', conversationId, body: text('keep me') }));
     const sent = await ok(s.request('send', { clientMsgId: 'g2', conversationId, body: text(secret) }));

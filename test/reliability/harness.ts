@@ -243,7 +243,8 @@ export async function checkInvariants(input: InvariantInput): Promise<{ timeline
     let sum = 0;
     for (const item of list.data.items as any[]) {
       sum += item.unread;
-      const implied = messages.filter((m) => m.conversationId === item.conversationId && m.from !== userId && m.conversationSeq > item.readUpTo).length;
+      // A recalled message no longer counts as unread.
+      const implied = messages.filter((m) => m.conversationId === item.conversationId && m.from !== userId && m.conversationSeq > item.readUpTo && !m.recalled).length;
       expect(item.unread, `${label} ${userId}'s unread in ${item.conversationId} (readUpTo ${item.readUpTo})`).toBe(implied);
       const ownLatest = Math.max(0, ...messages.filter((m) => m.conversationId === item.conversationId && m.from === userId).map((m) => m.conversationSeq));
       expect(item.readUpTo, `${label} sending marks read (${userId}, ${item.conversationId})`).toBeGreaterThanOrEqual(ownLatest);

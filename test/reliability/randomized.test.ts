@@ -16,14 +16,17 @@ import {
   text,
   throttlingInspector,
 } from './harness.js';
+import { MessageChangesModel, REACTION_EMOJI } from './message-changes-model.js';
 
 /**
  * A randomized run, reproducible from its seed: 6-10 users with one or two devices, direct and
- * group conversations, sends, reads, syncs and reconnects, each user acting serially and all users
- * at once, under a fault plan drawn from the same seed (a handler crash or throw at a send step, a
- * worker crash at a fan-out step, DynamoDB throttling and 5xx, failed or swallowed pushes, lost
- * `$disconnect`s). After the queues are idle, DESIGN.md's invariants 1-3 and the unread rule are
- * checked for everyone (harness.ts, checkInvariants).
+ * group conversations, sends, edits, recalls, reactions, reads, syncs and reconnects, each user
+ * acting serially and all users at once, under a fault plan drawn from the same seed (a handler
+ * crash or throw at a send step or a message-change step, a worker crash at a fan-out step,
+ * DynamoDB throttling and 5xx, failed or swallowed pushes, lost `$disconnect`s). After the queues
+ * are idle, DESIGN.md's invariants 1-3 and the unread rule are checked for everyone (harness.ts,
+ * checkInvariants), and every device of every member, and the stored message, show each message
+ * in the state its acknowledged changes imply (message-changes-model.ts).
  *
  *   RELIABILITY_RUNS=20 RELIABILITY_SEED=12345 npx vitest run test/reliability/randomized.test.ts
  *
@@ -35,6 +38,7 @@ const BASE_SEED = Number(process.env.RELIABILITY_SEED ?? Math.floor(Math.random(
 
 const SEND_STEPS = ['send:claimed', 'send:seqs-allocated', 'send:message-stored', 'send:timelines-written', 'send:pushed', 'send:enqueued'];
 const FANOUT_STEPS = ['fanout:seq-allocated', 'fanout:item-written', 'fanout:pushed', 'fanout:job-done'];
+const CHANGE_STEPS = ['change:logged', 'change:stored', 'change:timelines-written', 'change:enqueued'];
 const dmId = (a: string, b: string) => (a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`);
 
 interface RunReport {
@@ -50,6 +54,8 @@ interface RunReport {
   retries: RetryStats;
   timelineItems: number;
   messagesChecked: number;
+  changes: MessageChangesModel['counts'];
+  devicesChecked: number;
 }
 
 describe('randomized: invariants hold for any mix of traffic and faults', () => {
@@ -113,6 +119,12 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
       cloud.lambda.faults.inject({ functionName: 'FanOutWorker', step, action: 'crash', times });
       faults.push(`FanOutWorker ${step} crash x${times}`);
     }
+    if (random.chance(0.6)) {
+      const step = random.pick(CHANGE_STEPS);
+      const action = random.pick(['crash', 'throw'] as const);
+      cloud.lambda.faults.inject({ functionName: 'MessageChangeHandler', step, action, times: 1 });
+      faults.push(`MessageChangeHandler ${step} ${action}`);
+    }
     if (random.chance(0.5)) {
       const fraction = 0.05 + random.int(11) / 100;
       cloud.dynamoFrontDoor.inspectors.unshift(throttlingInspector(seed, fraction, throttled));
@@ -129,25 +141,38 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
     if (loseDisconnectsOnReconnect) faults.push('$disconnect lost on reconnects');
 
     // Each user's script, drawn up front so the run depends only on the seed.
-    type Op = { kind: 'direct'; to: string } | { kind: 'group'; conversationId: string } | { kind: 'read' } | { kind: 'reconnect' } | { kind: 'sync' };
+    type Op =
+      | { kind: 'direct'; to: string }
+      | { kind: 'group'; conversationId: string }
+      | { kind: 'read' }
+      | { kind: 'reconnect' }
+      | { kind: 'sync' }
+      | { kind: 'edit' }
+      | { kind: 'recall' }
+      | { kind: 'react'; emoji: string; on: boolean };
     const scripts = new Map<string, Op[]>();
     for (const user of users) {
       const ops: Op[] = [];
-      const count = 5 + random.int(6);
+      const count = 6 + random.int(6);
       for (let n = 0; n < count; n++) {
         const roll = random.next();
         const myGroups = groupsOf.get(user)!;
-        if (roll < 0.45) ops.push({ kind: 'direct', to: random.pick(users.filter((other) => other !== user)) });
-        else if (roll < 0.7 && myGroups.length > 0) ops.push({ kind: 'group', conversationId: random.pick(myGroups) });
-        else if (roll < 0.82) ops.push({ kind: 'read' });
-        else if (roll < 0.91) ops.push({ kind: 'reconnect' });
-        else ops.push({ kind: 'sync' });
+        if (roll < 0.38) ops.push({ kind: 'direct', to: random.pick(users.filter((other) => other !== user)) });
+        else if (roll < 0.58 && myGroups.length > 0) ops.push({ kind: 'group', conversationId: random.pick(myGroups) });
+        else if (roll < 0.66) ops.push({ kind: 'read' });
+        else if (roll < 0.73) ops.push({ kind: 'reconnect' });
+        else if (roll < 0.78) ops.push({ kind: 'sync' });
+        else if (roll < 0.87) ops.push({ kind: 'edit' });
+        else if (roll < 0.91) ops.push({ kind: 'recall' });
+        else ops.push({ kind: 'react', emoji: random.pick(REACTION_EMOJI), on: random.chance(0.7) });
       }
       scripts.set(user, ops);
     }
     const choices = new Map(users.map((user) => [user, prng(seed * 31 + users.indexOf(user))]));
 
     const acked: AckedMessage[] = [];
+    const changes = new MessageChangesModel();
+    const membersOf = (conversationId: string) => members.get(conversationId) ?? [];
     const reads = new Map<string, Map<string, number>>(users.map((user) => [user, new Map()]));
     const retries: RetryStats = { attempts: 0, crashed: 0, internal: 0, conflict: 0 };
     let operations = 0;
@@ -166,7 +191,29 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
           const reply = await sendUntilAcked(client, { clientMsgId, ...target, body: text(`${user} ${sent}`) }, retries);
           acked.push({ ...reply.data, from: user, clientMsgId, ackIndex: sent });
           if (op.kind === 'direct') members.set(dmId(user, op.to), [user, op.to]);
+          changes.sent({ ...reply.data, from: user, text: `${user} ${sent}` });
           sent++;
+        } else if (op.kind === 'edit' || op.kind === 'recall') {
+          const own = changes.ownLive(user);
+          if (own.length === 0) continue;
+          const target = own[mine.int(own.length)]!;
+          const where = { conversationId: target.conversationId, conversationSeq: target.conversationSeq };
+          const edited = `${target.msgId} edit ${mine.int(1_000_000)}`;
+          const reply = await requestUntilAnswered(client, op.kind, op.kind === 'edit' ? { ...where, body: text(edited) } : where);
+          expect(reply.ok, `[seed ${seed}] ${op.kind} ${JSON.stringify(reply)}`).toBe(true);
+          if (op.kind === 'edit') changes.edited(target.msgId, edited);
+          else changes.recalledMessage(target.msgId);
+        } else if (op.kind === 'react') {
+          const visible = changes.visibleTo(user, membersOf);
+          if (visible.length === 0) continue;
+          const target = visible[mine.int(visible.length)]!;
+          const reply = await requestUntilAnswered(client, 'react', { conversationId: target.conversationId, conversationSeq: target.conversationSeq, emoji: op.emoji, on: op.on });
+          if (reply.ok) changes.reacted(target.msgId, user, op.emoji, op.on);
+          else {
+            // Only a recall by its sender, at the same time, may stop a member's reaction.
+            expect(reply.error, `[seed ${seed}] react ${JSON.stringify(reply)}`).toMatchObject({ code: 'FORBIDDEN', reason: 'messageRecalled' });
+            changes.refusedAsRecalled(target.msgId);
+          }
         } else if (op.kind === 'read') {
           const listed = await requestUntilAnswered(client, 'conversations');
           expect(listed.ok, JSON.stringify(listed)).toBe(true);
@@ -205,6 +252,11 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
       reads,
       label: `[seed ${seed}]`,
     });
+    const devicesChecked = await changes.check({
+      devices: new Map(users.map((user) => [user, devices.get(user)!.map((entry) => entry.client)])),
+      membersOf,
+      label: `[seed ${seed}]`,
+    });
     // Every device of a user converges on the same timeline.
     for (const user of users) {
       const list = devices.get(user)!;
@@ -225,6 +277,8 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
       throttled: throttled.refused,
       retries,
       ...result,
+      changes: changes.counts,
+      devicesChecked,
     };
   }
 

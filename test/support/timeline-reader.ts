@@ -3,7 +3,7 @@ import type { TestClient } from './ws-client.js';
 export interface TimelineItemFrame {
   seq: number;
   type: string;
-  message?: { msgId: string; conversationId: string; conversationSeq: number; from: string; body: any; ts: number; clientMsgId: string };
+  message?: { msgId: string; conversationId: string; conversationSeq: number; from: string; body?: any; ts: number; clientMsgId: string; recalled?: true; version?: number };
   system?: Record<string, unknown>;
 }
 

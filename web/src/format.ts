@@ -21,8 +21,12 @@ export function conversationName(conversation: Pick<ConversationState, 'conversa
   return conversation.title ?? 'Group';
 }
 
-export function preview(message: Message | undefined, me: string, kind: string): string {
+/** A message the reader hid for themselves (deleteForMe): only they see this line. */
+export const HIDDEN_TEXT = 'You deleted this message';
+
+export function preview(message: Message | undefined, me: string, kind: string, hidden = false): string {
   if (!message) return 'No messages yet';
+  if (hidden || message.deletedForMe) return HIDDEN_TEXT;
   const text = bodyText(message.body);
   if (message.from === me) return `You: ${text}`;
   return kind === 'group' ? `${message.from}: ${text}` : text;

@@ -139,6 +139,8 @@ export const conversationSummarySchema = z.strictObject({
   /** Groups of up to 100 members (not large ones): every member. */
   members: z.optional(z.array(userIdSchema)),
   memberCount: z.optional(count()),
+  /** Groups: the caller's role (the owner may recall any message of the group). */
+  role: z.optional(z.enum(['owner', 'member'])),
   /** Large groups (read fan-out): catch up with `syncConversation` up to `latestSeq`. */
   large: z.optional(z.boolean()),
   latestSeq: z.optional(position(0)),

@@ -48,7 +48,7 @@ export class ConversationList {
           h(
             'span',
             { class: 'conversation-bottom' },
-            h('span', { class: 'preview', testid: 'conversation-preview' }, preview(conversation.lastMessage, me, conversation.kind)),
+            h('span', { class: 'preview', testid: 'conversation-preview' }, preview(conversation.lastMessage, me, conversation.kind, conversation.lastMessage !== undefined && client.isHidden(conversation.conversationId, conversation.lastMessage.conversationSeq))),
             isMutedNow(conversation.mutedUntil) ? h('span', { class: 'muted', testid: 'muted-icon', title: 'Notifications muted' }, '🔕') : null,
             unread > 0 ? h('span', { class: 'badge', testid: 'unread-badge', title: `${unread} unread` }, unread > 99 ? '99+' : unread) : null,
           ),

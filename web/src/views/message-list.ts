@@ -65,7 +65,7 @@ export class MessageList {
       client: this.context.client,
       me,
       isGroup,
-      mayRecallAny: false,
+      mayRecallAny: isGroup && conversation?.role === 'owner',
       readBy: conversation?.readBy ?? {},
       bySeq,
       actions: this.actions,
