@@ -6,6 +6,7 @@ import type { HandlerColdStart } from './scenarios/cold-start.js';
 import type { GsiAccounting } from './scenarios/dynamodb-accounting.js';
 import type { DirectLatency, GroupReach } from './scenarios/latency.js';
 import type { AttachmentCost } from './scenarios/attachment-costs.js';
+import type { LifecycleCost } from './scenarios/lifecycle-costs.js';
 import type { MessageCosts } from './scenarios/message-costs.js';
 
 export interface TargetCheck {
@@ -47,6 +48,8 @@ export interface BenchResult {
   /** An attachment message: the WebSocket side priced like a message, plus S3 requests and storage. */
   attachment?: AttachmentCost & { websocketDollars: Dollars };
   dynamoDbLocalAccounting: GsiAccounting;
+  /** Edits, reactions, recalls and delivered receipts, direct, in a write-fan-out group and in a large group. */
+  lifecycle?: (LifecycleCost & { dollars: Dollars })[];
   /** Offline push notifications: the pipeline's cost per message and notification, and per million messages by offline share. */
   push?: { costs: PushPipelineCosts; dollars: PushDollars };
   notes: string[];

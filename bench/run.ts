@@ -20,6 +20,7 @@ import { checkGsiAccounting, type GsiAccounting } from './scenarios/dynamodb-acc
 import { type GroupReach, measureDirectLatency, measureGroupReach } from './scenarios/latency.js';
 import { type AttachmentCost, measureAttachmentMessage } from './scenarios/attachment-costs.js';
 import { type GroupCost, measureDirectAndConnection, measureGroups, type MessageCosts } from './scenarios/message-costs.js';
+import { type LifecycleCost, measureLifecycleCosts } from './scenarios/lifecycle-costs.js';
 import { offlineSharesFromEnv } from './push.js';
 import { type PushPipelineCosts, pushDollars } from './push-cost-model.js';
 import { measurePushCosts } from './scenarios/push-costs.js';
@@ -31,8 +32,8 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const HARD_LIMIT_MS = Number(process.env.BENCH_TIMEOUT_MINUTES ?? 45) * 60_000;
 
 const config = QUICK
-  ? { threshold: 20, sizes: [10, 15, 30, 120], reachSizes: [30, 120], online: 40, clients: 100, light: 4, sustained: 16, lightSeconds: 4, sustainedSeconds: 6, baselineSizes: [10, 100, 1000] }
-  : { threshold: 500, sizes: [10, 100, 500, 1000, 10000], reachSizes: [1000, 10000], online: 1000, clients: 1000, light: 4, sustained: 48, lightSeconds: 10, sustainedSeconds: 25, baselineSizes: [10, 100, 1000, 10000] };
+  ? { threshold: 20, sizes: [10, 15, 30, 120], reachSizes: [30, 120], lifecycleSizes: [15, 30], online: 40, clients: 100, light: 4, sustained: 16, lightSeconds: 4, sustainedSeconds: 6, baselineSizes: [10, 100, 1000] }
+  : { threshold: 500, sizes: [10, 100, 500, 1000, 10000], reachSizes: [1000, 10000], lifecycleSizes: [100, 1000], online: 1000, clients: 1000, light: 4, sustained: 48, lightSeconds: 10, sustainedSeconds: 25, baselineSizes: [10, 100, 1000, 10000] };
 
 let loadAtStart: number[] = [];
 let stopDynamo: (() => Promise<void>) | undefined;
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     let costs: MessageCosts;
     let attachment: AttachmentCost;
     let push: PushPipelineCosts;
+    let lifecycle: LifecycleCost[];
     const groupReach: GroupReach[] = [];
     try {
       log('direct messages, pings, connects');
@@ -63,9 +65,16 @@ async function main(): Promise<void> {
         config.sizes,
         config.threshold,
         (size) => (size >= 10_000 ? 2 : 3),
-        (size) => config.reachSizes.includes(size),
+        (size) => config.reachSizes.includes(size) || config.lifecycleSizes.includes(size),
       );
       costs = { ...direct, groups, largeGroupThreshold: config.threshold };
+      log('message changes: edit, react, recall, delivered (direct and groups)');
+      lifecycle = await measureLifecycleCosts(
+        bench,
+        config.lifecycleSizes.flatMap((size) => (kept.has(size) ? [{ group: kept.get(size)!, large: size > config.threshold }] : [])),
+        QUICK ? 2 : 3,
+      );
+      for (const size of config.lifecycleSizes) if (!config.reachSizes.includes(size)) await kept.get(size)?.owner.close();
       for (const size of config.reachSizes) {
         const group = kept.get(size);
         if (!group) continue;
@@ -105,7 +114,9 @@ async function main(): Promise<void> {
       sdkOnlyInitMs,
       attachment: { ...attachment, websocketDollars: dollarsOf(attachment.cost) },
       push: { costs: push, dollars: pushDollars(push, offlineSharesFromEnv()) },
+      lifecycle: lifecycle.map((row) => ({ ...row, dollars: dollarsOf(row.cost) })),
     };
+    result.targets.push(...lifecycleTargets(costs, lifecycle));
     const written = writeReport(path.join(ROOT, 'bench', 'results'), result);
     log(`wrote ${written.map((file) => path.relative(ROOT, file)).join(', ')}`);
   } finally {
@@ -269,3 +280,23 @@ main().then(
     process.exit(1);
   },
 );
+
+/** Issue 13's rule: a reaction in a write-fan-out group costs no more per recipient than a message does. */
+function lifecycleTargets(costs: MessageCosts, lifecycle: LifecycleCost[]): TargetCheck[] {
+  return lifecycle
+    .filter((row) => row.operation === 'react' && row.conversation === 'group')
+    .flatMap((row) => {
+      const message = costs.groups.find((group) => group.members === row.members);
+      if (!message) return [];
+      const react = row.cost.dynamo.billedWrite / row.recipients;
+      const send = message.dynamo.billedWrite / message.recipients;
+      return [
+        {
+          name: `Reaction in a ${row.members}-member group (write fan-out): WRU per recipient`,
+          target: `<= a message's (${round(send, 2)})`,
+          measured: `${round(react, 2)} WRU per recipient (${round(react / send, 2)}x)`,
+          pass: react <= send,
+        },
+      ];
+    });
+}

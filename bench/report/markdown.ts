@@ -4,6 +4,7 @@ import { type Dollars, dollarsOf } from '../cost-model.js';
 import type { BenchResult } from '../result.js';
 import type { OperationCost } from '../scenarios/measure.js';
 import { barChart, lineChart } from './svg.js';
+import { lifecycleMarkdown } from './lifecycle-section.js';
 import { pushMarkdown } from './push-section.js';
 
 const usd = (value: number): string => {
@@ -301,6 +302,14 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
       `Storage: ${usd(a.dollars.storagePerGbMonth)} per month for this file (S3 Standard at ${usd(result.prices.aws.s3.perGbMonth)} per GB-month), kept as long as its message; an upload never sent is deleted after a day. Each download to a device adds a GET (${usd(result.prices.aws.s3.perThousandGetRequests / 1000)}) and data transfer out (${usd(a.dollars.transferOutPerDownload)} for this file at ${usd(result.prices.aws.s3.transferOutPerGb)}/GB), usually the largest part.`,
     );
     out.push('');
+  }
+
+  if (result.lifecycle && result.lifecycle.length > 0) {
+    const messages = [
+      { label: 'direct', perMessage: result.dollars.direct.total },
+      ...result.dollars.groups.filter((g) => result.lifecycle!.some((row) => row.members === g.members)).map((g) => ({ label: `group of ${n(g.members)}`, perMessage: g.perMessage.total })),
+    ];
+    out.push(...lifecycleMarkdown(result.lifecycle, messages));
   }
 
   out.push('## Dollars');
