@@ -87,8 +87,12 @@ async function main(): Promise<void> {
       await bench.stop();
     }
 
-    // 2. Latency and throughput of direct messages with many connected clients, on a fresh cloud.
-    const latencyCloud = await startBenchCloud(dynamo.endpoint);
+    // 2. Latency and throughput of direct messages with many connected clients, on a fresh cloud
+    // and a fresh DynamoDB Local: its streams share one SQLite table of stream records, and the
+    // stream pollers' DescribeStream grows with everything phase 1 wrote (a 10,000-member group).
+    log('latency: a fresh DynamoDB Local');
+    const latencyDynamo = await startDynamoDbLocal();
+    const latencyCloud = await startBenchCloud(latencyDynamo.endpoint);
     let latency;
     try {
       log(`latency: connecting ${config.clients} clients`);
@@ -98,6 +102,7 @@ async function main(): Promise<void> {
       ]);
     } finally {
       await latencyCloud.stop();
+      await latencyDynamo.stop();
     }
 
     // 3. The baseline's Scan, measured on DynamoDB Local.

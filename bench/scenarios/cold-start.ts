@@ -96,6 +96,8 @@ export async function measureColdStarts(root: string, runs = 5): Promise<Handler
     const assetDir = path.join(root, 'cdk.out', fn.assetPath);
     const deployed = path.join(assetDir, 'index.mjs');
     const handler = handlerOf(assetDir, handlers);
+    // CDK's own provider functions (the bucket's auto-delete on stack removal) are not handlers of ours.
+    if (handler === 'unknown') continue;
     const withSdk = path.join(outDir, `${handler}-${fn.logicalId}.mjs`);
     // The same options as lib/constructs/handler-function.ts, without the @aws-sdk/* external.
     await build({

@@ -43,8 +43,8 @@ describe('large groups (read fan-out)', () => {
     await cloud?.stop();
   });
 
-  it('costs the same writes per message at 31 and at 2,000 members; online members are pushed, offline ones catch up', async () => {
-    const members = [...Array(1999).keys()].map((index) => unique(`lg${index}`));
+  it('costs the same writes per message at 31 and at 500 members; online members are pushed, offline ones catch up', async () => {
+    const members = [...Array(499).keys()].map((index) => unique(`lg${index}`));
     const owner = await connect(unique('owner'));
     const created = await owner.request('createGroup', { title: 'town hall', members: members.slice(0, 30) });
     const conversationId = created.data.conversationId;
@@ -73,21 +73,22 @@ describe('large groups (read fan-out)', () => {
       expect(added.ok, JSON.stringify(added)).toBe(true);
     }
     const list = (await owner.request('conversations')).data.items.find((item: any) => item.conversationId === conversationId);
-    expect(list).toMatchObject({ large: true, memberCount: 2000, latestSeq: 2 });
-    const big = await cheaper('at 2000 members');
+    expect(list).toMatchObject({ large: true, memberCount: 500, latestSeq: 2 });
+    const big = await cheaper('at 500 members');
     console.log('large group message cost', { small, big });
     expect(big.write).toBe(small.write);
     expect(big.write).toBeLessThanOrEqual(10);
     expect(big.scans).toBe(0);
 
     // A member who was offline learns of the group from its timeline and catches up by conversationSeq.
-    const late = await connect(members[1500]!);
+    const late = await connect(members[400]!);
     const summary = (await late.request('conversations')).data.items.find((item: any) => item.conversationId === conversationId);
     expect(summary).toMatchObject({ large: true, latestSeq: 4, unread: 2 });
     const caughtUp = await syncConversationAll(late, conversationId);
-    expect(caughtUp.map((message) => message.body.text)).toEqual(['at 31 members #1', 'at 31 members #2', 'at 2000 members #1', 'at 2000 members #2']);
+    expect(caughtUp.map((message) => message.body.text)).toEqual(['at 31 members #1', 'at 31 members #2', 'at 500 members #1', 'at 500 members #2']);
     expect(messagesOf(await syncAll(late)).filter((m) => m.conversationId === conversationId)).toEqual([]);
-    // Building a 2,000-member group is a lot of work for a shared 2-core machine: a hang guard only.
+    // Building a 500-member group is a lot of work for a shared 2-core machine: a hang guard only.
+    // (The write count is the same at 25 times the threshold as at 31: `npm run bench` measures 10,000.)
   }, 300_000);
 
   it('switches a growing group to read fan-out without losing or duplicating a message for anyone', async () => {
