@@ -34,10 +34,21 @@ function templateFunctions(templatePath: string): TemplateFunction[] {
       const environment: Record<string, string> = {};
       for (const [key, value] of Object.entries<unknown>(resource.Properties?.Environment?.Variables ?? {})) {
         // Intrinsics (table names, ARNs) become placeholders: init only needs them to be set.
-        environment[key] = typeof value === 'string' ? value : `placeholder-${key.toLowerCase()}`;
+        environment[key] = withPlaceholders(value, `placeholder-${key.toLowerCase()}`);
       }
       return { logicalId, assetPath: String(resource.Metadata['aws:asset:path']), memoryMb: Number(resource.Properties?.MemorySize ?? 128), environment, description: String(resource.Properties?.Description ?? '') };
     });
+}
+
+/**
+ * An environment value with its intrinsics replaced by a placeholder. `Fn::Join` keeps its literal
+ * parts, so a value built as JSON around ARNs (PUSH_APPLICATIONS) stays JSON a handler can parse.
+ */
+function withPlaceholders(value: unknown, placeholder: string): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+  if (join) return join[1].map((part) => withPlaceholders(part, placeholder)).join(join[0]);
+  return placeholder;
 }
 
 /** Finds which functions/handlers/*.ts a deployed bundle was built from, by the source map's sources. */
