@@ -164,6 +164,12 @@ export interface InvariantInput {
   acked: AckedMessage[];
   /** Highest `upTo` each user asked `read` for, per conversation (acknowledged reads only). */
   reads?: Map<string, Map<string, number>>;
+  /**
+   * Groups whose membership changed during the run: who was ever a member (only they may hold
+   * its messages) and who is one now (only they must find it in `conversations`). `members`
+   * then lists the members for the whole run, who must have every message.
+   */
+  groupMembership?: { ever: Map<string, Set<string>>; current: Map<string, Set<string>> };
   label?: string;
 }
 
@@ -209,6 +215,8 @@ export async function checkInvariants(input: InvariantInput): Promise<{ timeline
       expect(acked, `${label} ${msgId} in ${userId}'s timeline was acknowledged`).toBeDefined();
     }
     for (const message of messages) {
+      const ever = input.groupMembership?.ever.get(message.conversationId);
+      if (ever) expect(ever.has(userId), `${label} ${message.msgId} of ${message.conversationId} in the timeline of ${userId}, never a member`).toBe(true);
       const acked = byMsgId.get(message.msgId)!;
       expect({ c: message.conversationId, s: message.conversationSeq, f: message.from, k: message.clientMsgId }).toEqual({
         c: acked.conversationId,
@@ -254,7 +262,11 @@ export async function checkInvariants(input: InvariantInput): Promise<{ timeline
     expect(list.data.totalUnread, `${label} ${userId}'s totalUnread`).toBe(sum);
     // Every conversation with a message for this user is listed.
     const listed = new Set((list.data.items as any[]).map((item) => item.conversationId));
-    for (const message of messages) expect(listed.has(message.conversationId), `${label} ${message.conversationId} listed for ${userId}`).toBe(true);
+    for (const message of messages) {
+      const current = input.groupMembership?.current.get(message.conversationId);
+      if (current && !current.has(userId)) continue;
+      expect(listed.has(message.conversationId), `${label} ${message.conversationId} listed for ${userId}`).toBe(true);
+    }
   }
   // Each conversation read back through syncConversation by one member: the same messages at the same positions.
   for (const [conversationId, messages] of byConversation) {

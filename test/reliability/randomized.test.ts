@@ -56,6 +56,7 @@ interface RunReport {
   messagesChecked: number;
   changes: MessageChangesModel['counts'];
   devicesChecked: number;
+  membershipChanges: number;
 }
 
 describe('randomized: invariants hold for any mix of traffic and faults', () => {
@@ -102,6 +103,14 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
       members.set(created.data.conversationId, group);
       for (const user of group) groupsOf.get(user)!.push(created.data.conversationId);
     }
+    // Group membership over the run, as acknowledged: who is in now, who ever was, and whose
+    // membership changed (a message sent while it changed may or may not reach them).
+    const groupIds = [...members.keys()];
+    const ownerOf = new Map(groupIds.map((id) => [id, members.get(id)![0]!]));
+    const currentMembers = new Map(groupIds.map((id) => [id, new Set(members.get(id))]));
+    const everMembers = new Map(groupIds.map((id) => [id, new Set(members.get(id))]));
+    const changedMembers = new Map(groupIds.map((id) => [id, new Set<string>()]));
+    for (const user of users) for (const id of groupIds) if (!groupsOf.get(user)!.includes(id)) groupsOf.get(user)!.push(id);
     await waitForQueuesIdle(cloud);
 
     // The fault plan.
@@ -149,7 +158,8 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
       | { kind: 'sync' }
       | { kind: 'edit' }
       | { kind: 'recall' }
-      | { kind: 'react'; emoji: string; on: boolean };
+      | { kind: 'react'; emoji: string; on: boolean }
+      | { kind: 'membership' };
     const scripts = new Map<string, Op[]>();
     for (const user of users) {
       const ops: Op[] = [];
@@ -162,9 +172,10 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
         else if (roll < 0.66) ops.push({ kind: 'read' });
         else if (roll < 0.73) ops.push({ kind: 'reconnect' });
         else if (roll < 0.78) ops.push({ kind: 'sync' });
-        else if (roll < 0.87) ops.push({ kind: 'edit' });
-        else if (roll < 0.91) ops.push({ kind: 'recall' });
-        else ops.push({ kind: 'react', emoji: random.pick(REACTION_EMOJI), on: random.chance(0.7) });
+        else if (roll < 0.86) ops.push({ kind: 'edit' });
+        else if (roll < 0.89) ops.push({ kind: 'recall' });
+        else if (roll < 0.95) ops.push({ kind: 'react', emoji: random.pick(REACTION_EMOJI), on: random.chance(0.7) });
+        else ops.push({ kind: 'membership' });
       }
       scripts.set(user, ops);
     }
@@ -172,10 +183,48 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
 
     const acked: AckedMessage[] = [];
     const changes = new MessageChangesModel();
-    const membersOf = (conversationId: string) => members.get(conversationId) ?? [];
+    // Who may act in a conversation now (groups: the current members), and whose devices must end in every message's state (members for the whole run).
+    const membersOf = (conversationId: string) => (currentMembers.has(conversationId) ? [...currentMembers.get(conversationId)!] : (members.get(conversationId) ?? []));
+    const stableMembersOf = (conversationId: string) =>
+      currentMembers.has(conversationId) ? [...everMembers.get(conversationId)!].filter((user) => !changedMembers.get(conversationId)!.has(user)) : (members.get(conversationId) ?? []);
     const reads = new Map<string, Map<string, number>>(users.map((user) => [user, new Map()]));
     const retries: RetryStats = { attempts: 0, crashed: 0, internal: 0, conflict: 0 };
     let operations = 0;
+    /**
+     * The owner adds a user who is not in (or removes one who is); a member leaves. Marked as
+     * changed before the request, so the checks allow a concurrent message either way for them.
+     */
+    const changeMembership = async (user: string, client: TestClient, mine: ReturnType<typeof prng>) => {
+      const owned = groupIds.filter((id) => ownerOf.get(id) === user);
+      if (owned.length > 0) {
+        const conversationId = owned[mine.int(owned.length)]!;
+        const inside = currentMembers.get(conversationId)!;
+        const outsiders = users.filter((other) => !inside.has(other));
+        const removable = [...inside].filter((other) => other !== user);
+        const adding = outsiders.length > 0 && (removable.length <= 2 || mine.chance(0.5));
+        const target = adding ? outsiders[mine.int(outsiders.length)]! : removable[mine.int(removable.length)]!;
+        changedMembers.get(conversationId)!.add(target);
+        const reply = await requestUntilAnswered(client, adding ? 'addMembers' : 'removeMembers', { conversationId, members: [target] });
+        // Removing a member who left at the same moment removes nobody, and is no error.
+        expect(reply.ok, `[seed ${seed}] ${adding ? 'add' : 'remove'} ${JSON.stringify(reply)}`).toBe(true);
+        if (adding) {
+          inside.add(target);
+          everMembers.get(conversationId)!.add(target);
+        } else inside.delete(target);
+        membershipChanges++;
+        return;
+      }
+      const joined = groupIds.filter((id) => currentMembers.get(id)!.has(user));
+      if (joined.length === 0) return;
+      const conversationId = joined[mine.int(joined.length)]!;
+      changedMembers.get(conversationId)!.add(user);
+      const reply = await requestUntilAnswered(client, 'leaveGroup', { conversationId });
+      // Removed by the owner at the same moment: already out.
+      if (!reply.ok) expect(reply.error, `[seed ${seed}] leave ${JSON.stringify(reply)}`).toMatchObject({ code: 'FORBIDDEN', reason: 'notMember' });
+      currentMembers.get(conversationId)!.delete(user);
+      membershipChanges++;
+    };
+    let membershipChanges = 0;
     const runUser = async (user: string) => {
       const mine = choices.get(user)!;
       let sent = 0;
@@ -185,10 +234,21 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
         const list = devices.get(user)!;
         const slot = mine.int(list.length);
         const client = list[slot]!.client;
+        if (op.kind === 'group' && !currentMembers.get(op.conversationId)!.has(user)) continue;
         if (op.kind === 'direct' || op.kind === 'group') {
           const clientMsgId = `m${sent}`;
           const target = op.kind === 'direct' ? { to: op.to } : { conversationId: op.conversationId };
-          const reply = await sendUntilAcked(client, { clientMsgId, ...target, body: text(`${user} ${sent}`) }, retries);
+          let reply;
+          try {
+            reply = await sendUntilAcked(client, { clientMsgId, ...target, body: text(`${user} ${sent}`) }, retries);
+          } catch (error) {
+            // Removed by the owner while sending: refused, nothing stored (the clientMsgId is not reused).
+            if (op.kind === 'group' && changedMembers.get(op.conversationId)!.has(user) && /notMember/.test(String(error))) {
+              sent++;
+              continue;
+            }
+            throw error;
+          }
           acked.push({ ...reply.data, from: user, clientMsgId, ackIndex: sent });
           if (op.kind === 'direct') members.set(dmId(user, op.to), [user, op.to]);
           changes.sent({ ...reply.data, from: user, text: `${user} ${sent}` });
@@ -203,6 +263,8 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
           expect(reply.ok, `[seed ${seed}] ${op.kind} ${JSON.stringify(reply)}`).toBe(true);
           if (op.kind === 'edit') changes.edited(target.msgId, edited);
           else changes.recalledMessage(target.msgId);
+        } else if (op.kind === 'membership') {
+          await changeMembership(user, client, mine);
         } else if (op.kind === 'react') {
           const visible = changes.visibleTo(user, membersOf);
           if (visible.length === 0) continue;
@@ -245,16 +307,27 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
     const firedFaults = cloud.lambda.faults.fired.length;
     cloud.lambda.faults.fired.length = 0;
 
+    // Members for the whole run must have every message exactly once; the others, at most once, and only from a group they were in.
+    for (const id of groupIds) members.set(id, [...everMembers.get(id)!].filter((user) => !changedMembers.get(id)!.has(user)));
     const result = await checkInvariants({
       clients: new Map(users.map((user) => [user, devices.get(user)![0]!.client])),
       members,
+      groupMembership: { ever: everMembers, current: currentMembers },
       acked,
       reads,
       label: `[seed ${seed}]`,
     });
+    // The group's count and list are the truth the acknowledged changes make.
+    for (const id of groupIds) {
+      const owner = devices.get(ownerOf.get(id)!)![0]!.client;
+      const listed = await requestUntilAnswered(owner, 'conversations');
+      const summary = (listed.data.items as any[]).find((item) => item.conversationId === id);
+      expect(summary?.memberCount, `[seed ${seed}] memberCount of ${id}`).toBe(currentMembers.get(id)!.size);
+      expect([...(summary?.members ?? [])].sort(), `[seed ${seed}] members of ${id}`).toEqual([...currentMembers.get(id)!].sort());
+    }
     const devicesChecked = await changes.check({
       devices: new Map(users.map((user) => [user, devices.get(user)!.map((entry) => entry.client)])),
-      membersOf,
+      membersOf: stableMembersOf,
       label: `[seed ${seed}]`,
     });
     // Every device of a user converges on the same timeline.
@@ -279,6 +352,7 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
       ...result,
       changes: changes.counts,
       devicesChecked,
+      membershipChanges,
     };
   }
 
