@@ -152,6 +152,9 @@ function reduce(m: Machine, event: ConnectionEvent, env: MachineEnv, effects: Ef
       return { ...m, phase: { state: 'closed' }, retries: 0, authFailures: 0, rotationRetries: 0, lastError: undefined };
     case 'offline':
       if (phase.state === 'reconnecting') return { ...m, online: false, phase: { state: 'offline' } };
+      // A lost network often leaves the socket open with no close ever arriving: ping it now, so a
+      // dead link ends within the ping timeout rather than at the next scheduled ping.
+      if (phase.state === 'connected' && m.online) effects.push({ type: 'verify', link: phase.link });
       return { ...m, online: false };
     case 'online':
       if (phase.state === 'offline') return connect({ ...m, online: true, retries: 0 }, effects);

@@ -136,6 +136,14 @@ describe('connection machine (reducer)', () => {
     expect(step(offline, { type: 'online' }, env).effects).toEqual([{ type: 'verify', link: 1 }]);
   });
 
+  it('network lost while connected: ping the link now (a dead network often delivers no close), once', () => {
+    const { machine } = run(connected);
+    const lostNetwork = step(machine, { type: 'offline' }, env);
+    expect(lostNetwork.effects).toEqual([{ type: 'verify', link: 1 }]);
+    expect(lostNetwork.machine.phase.state).toBe('connected');
+    expect(step(lostNetwork.machine, { type: 'offline' }, env).effects).toEqual([]);
+  });
+
   it('stop from any running state closes everything', () => {
     for (const events of [connected, connected.slice(0, 1), [...connected, { type: 'lost', link: 1, error: lost } as const], [{ type: 'start', online: false } as const]]) {
       const { machine } = run(events);
