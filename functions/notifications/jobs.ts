@@ -19,17 +19,22 @@ export interface UserNotificationJob {
   message?: Message;
 }
 
-/** A large-group message: notify its mentioned members (or every member, by setting), a page at a time. */
-export interface LargeGroupNotificationJob {
-  kind: 'largeGroup';
+/** A job about one large-group message that reaches its members a page at a time (setting `all`) or its mentions. */
+export interface LargeGroupPagedJob {
   conversationId: string;
   conversationSeq: number;
   msgId: string;
   from: string;
+  /** The user ids the message mentions (for a recall: mentioned, from the recall's `withdrawFrom` note). */
   mentions: string[];
-  /** Members of a page already notified, by setting `all` (continuation jobs). */
+  /** Members of a page already handled, by setting `all` (continuation jobs). */
   cursor?: Record<string, unknown>;
   page?: number;
+}
+
+/** A large-group message: notify its mentioned members (or every member, by setting), a page at a time. */
+export interface LargeGroupNotificationJob extends LargeGroupPagedJob {
+  kind: 'largeGroup';
 }
 
 /** A message was recalled: replace its notification on the user's devices that were notified of it. */
@@ -46,16 +51,8 @@ export interface WithdrawNotificationJob {
  * notified (its mentions, or every member by setting), a page at a time; the last page removes the
  * recall's note from the stored message.
  */
-export interface LargeGroupWithdrawJob {
+export interface LargeGroupWithdrawJob extends LargeGroupPagedJob {
   kind: 'largeGroupWithdraw';
-  conversationId: string;
-  conversationSeq: number;
-  msgId: string;
-  from: string;
-  /** The user ids the message mentioned (the recall's `withdrawFrom` note). */
-  mentions: string[];
-  cursor?: Record<string, unknown>;
-  page?: number;
 }
 
 export type NotificationJob = UserNotificationJob | LargeGroupNotificationJob | WithdrawNotificationJob | LargeGroupWithdrawJob;

@@ -1,6 +1,5 @@
 import { clearWithdrawPending } from '../storage/conversations/index.js';
-import { groupMembersPage } from '../storage/memberships.js';
-import { MEMBERS_PER_PAGE } from './expand-large-group.js';
+import { membersOfPage } from './expand-large-group.js';
 import { enqueueNotifications } from './job-queue.js';
 import { largeGroupWithdrawJobEnvelope, type LargeGroupWithdrawJob, withdrawJobEnvelope } from './jobs.js';
 import type { NotifyDeps } from './notify-user.js';
@@ -16,19 +15,8 @@ import type { NotifyDeps } from './notify-user.js';
  * queue's deduplication ids and the push claims make the rerun change nothing.
  */
 export async function withdrawLargeGroup(deps: Pick<NotifyDeps, 'storage' | 'queue' | 'largeGroups'>, job: LargeGroupWithdrawJob): Promise<number> {
-  let recipients: string[];
-  let last = true;
-  if (deps.largeGroups === 'all') {
-    const page = await groupMembersPage(deps.storage, job.conversationId, job.cursor, MEMBERS_PER_PAGE);
-    if (page.cursor) {
-      await enqueueNotifications(deps.queue, [largeGroupWithdrawJobEnvelope({ ...job, cursor: page.cursor, page: (job.page ?? 0) + 1 })]);
-      last = false;
-    }
-    recipients = page.members.map((member) => member.userId);
-  } else {
-    recipients = [...new Set(job.mentions)];
-  }
-  const envelopes = recipients
+  const { members, last } = await membersOfPage(deps, job, largeGroupWithdrawJobEnvelope, async (mentions) => [...new Set(mentions)]);
+  const envelopes = members
     .filter((userId) => userId !== job.from)
     .map((userId) => withdrawJobEnvelope({ kind: 'withdraw', userId, conversationId: job.conversationId, conversationSeq: job.conversationSeq, msgId: job.msgId }));
   await enqueueNotifications(deps.queue, envelopes);
