@@ -1,6 +1,5 @@
 import { type ConversationRef, type ConversationSummary, type ConversationsResult, type Message, parseConversationId } from '@serverless-im/protocol';
 import { type DirectHead, directHeadOf, emptyDirectHead, type GroupHead, groupHeadOf, headsOf, messagesAt } from '../storage/conversations/index.js';
-import { hiddenAmong } from '../storage/hidden-messages.js';
 import { allGroupMembers, type GroupMembership, listMemberships, type MembershipRecord } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
 import { asDeletedForMe } from './deleted-for-me.js';
@@ -79,9 +78,12 @@ export async function listConversations(storage: Storage, userId: string, fresh:
   const lastKeys = entries.filter((entry) => entry.latest > 0).map((entry) => ({ conversationId: entry.ref.id, cseq: entry.latest }));
   const lastMessages = new Map<string, Message>();
   for (const message of await messagesAt(storage, lastKeys)) lastMessages.set(message.conversationId, message);
-  // A last message the user hid for themselves shows as hidden, as `history` shows it to them.
-  const hidden = await hiddenAmong(storage, userId, new Map([...lastMessages.values()].map((message) => [message.conversationId, message.conversationSeq])));
-  for (const conversationId of hidden) lastMessages.set(conversationId, asDeletedForMe(lastMessages.get(conversationId)!));
+  // A last message the user hid for themselves shows as hidden, as `history` shows it to them:
+  // hidden cseqs are existing ones, so the newest is hidden exactly when it is the highest hidden.
+  for (const entry of entries) {
+    const last = lastMessages.get(entry.ref.id);
+    if (last && entry.membership.hiddenMax === last.conversationSeq) lastMessages.set(entry.ref.id, asDeletedForMe(last));
+  }
   await Promise.all(
     entries
       .filter((entry) => entry.summary.kind === 'group' && !entry.summary.large && (entry.summary.memberCount ?? 0) <= LISTED_MEMBERS)

@@ -6,6 +6,7 @@ import type { Checkpoint } from '../platform/checkpoints.js';
 import type { Pusher } from '../push/pusher.js';
 import { latestCseq } from '../storage/conversations/index.js';
 import { hiddenMessagesOf, hideMessages } from '../storage/hidden-messages.js';
+import { recordHiddenMax } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
 import { deleteForMeRecord } from '../storage/timelines/index.js';
 import { appendOnce } from '../timeline/append-once.js';
@@ -32,9 +33,10 @@ export const deleteForMeItemKey = (conversationId: string, cseqs: readonly numbe
   `deleteForMe:${createHash('sha256').update(`${conversationId}\n${cseqs.join(',')}`).digest('base64url')}`;
 
 /**
- * `deleteForMe`: hides messages on the caller's own devices. Two writes: the cseqs join the
- * caller's hidden set of the conversation (a set, so a retry adds nothing; `history` and
- * `syncConversation` mark them `deletedForMe` from it), then a `deleteForMe` item goes into the
+ * `deleteForMe`: hides messages on the caller's own devices. The cseqs join the caller's hidden
+ * set of the conversation (a set, so a retry adds nothing; `history` and `syncConversation` mark
+ * them `deletedForMe` from it) and raise the membership row's `hiddenMax` (`conversations` marks a
+ * hidden last message from it); then a `deleteForMe` item goes into the
  * caller's timeline exactly once (a delivery claim keyed by the request's content), so every
  * device of the caller applies it with `sync`, offline ones included. Nobody else sees a change.
  */
@@ -50,6 +52,8 @@ export async function deleteForMe(deps: DeleteForMeDeps, input: DeleteForMeInput
     const hidden = await hiddenMessagesOf(storage, userId, conversation.id, true);
     if (!cseqs.every((cseq) => hidden.has(cseq))) throw new TooLargeError('this conversation has as many messages hidden as it can keep', { reason: 'tooManyHidden' });
   }
+  // For `conversations`, whose last message may be among them (a retry raises it again, harmlessly).
+  await recordHiddenMax(storage, userId, conversation.id, cseqs.at(-1)!);
   await deps.checkpoint('deleteForMe:hidden');
   const now = deps.clock();
   const deleted = { conversationId: conversation.id, conversationSeqs: cseqs };

@@ -1,15 +1,14 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { MAX_HIDDEN_PER_CONVERSATION } from '@serverless-im/protocol';
 import { writeIfConditionHolds } from './conditions.js';
-import { queryAll } from './query.js';
 import type { Storage } from './storage.js';
 
 /**
  * The messages a user hid for themselves (`deleteForMe`), per conversation: one item in the
  * Memberships table under the partition `hidden#<userId>` (a `#` never occurs in a user id, so
  * these rows never mix with the user's memberships), sort key the conversationId, holding a number
- * set of cseqs. `history` and `syncConversation` read it to mark those messages `deletedForMe` for
- * their owner, and `conversations` to mark a hidden last message.
+ * set of cseqs. Only `history` and `syncConversation` read it, to mark those messages `deletedForMe`
+ * for their owner (`conversations` uses the membership row's `hiddenMax` instead).
  */
 const hiddenKey = (userId: string, conversationId: string) => ({ userId: `hidden#${userId}`, conversationId });
 
@@ -40,22 +39,3 @@ export async function hiddenMessagesOf(storage: Storage, userId: string, convers
   return seqs instanceof Set ? new Set([...seqs].map(Number)) : new Set();
 }
 
-/**
- * Which of the given messages (conversation -> cseq) the user hid: one query of the user's hidden
- * partition, whatever the number of conversations (0.5 RRU while the user hid nothing; the sets
- * are read whole, so a user who hid many messages pays 0.5 RRU per 4 KB of them).
- */
-export async function hiddenAmong(storage: Storage, userId: string, latest: ReadonlyMap<string, number>): Promise<Set<string>> {
-  if (latest.size === 0) return new Set();
-  const rows = await queryAll<{ conversationId: string; seqs?: Set<number> }>(storage, {
-    TableName: storage.tables.memberships,
-    KeyConditionExpression: 'userId = :u',
-    ExpressionAttributeValues: { ':u': `hidden#${userId}` },
-  });
-  const hidden = new Set<string>();
-  for (const row of rows) {
-    const cseq = latest.get(row.conversationId);
-    if (cseq !== undefined && row.seqs instanceof Set && [...row.seqs].some((seq) => Number(seq) === cseq)) hidden.add(row.conversationId);
-  }
-  return hidden;
-}

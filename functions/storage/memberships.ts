@@ -18,6 +18,12 @@ export interface MembershipRecord {
   /** Direct conversations: the other member. */
   peer?: string;
   joinedAt: number;
+  /**
+   * The highest cseq the user hid with `deleteForMe` (monotonic). The newest message is hidden
+   * exactly when it equals the newest cseq, so `conversations` marks a hidden last message from
+   * the row it reads anyway, without reading the hidden sets.
+   */
+  hiddenMax?: number;
   /** The user muted offline notifications of this conversation until then (epoch ms). */
   mutedUntil?: number;
 }
@@ -147,14 +153,22 @@ export async function allGroupMembers(storage: Storage, conversationId: string):
  * Sets one attribute of an existing row (a row removed meanwhile stays removed); with `onlyUp`, only
  * when that moves it up (read positions are monotonic). False when the condition refused it.
  */
-async function updateExisting(storage: Storage, userId: string, conversationId: string, attribute: string, value: unknown, { onlyUp = false } = {}): Promise<boolean> {
+async function updateExisting(
+  storage: Storage,
+  userId: string,
+  conversationId: string,
+  attribute: string,
+  value: unknown,
+  { onlyUp = false, orAbsent = false } = {},
+): Promise<boolean> {
+  const raise = orAbsent ? '(attribute_not_exists(#a) OR #a < :v)' : '#a < :v';
   return writeIfConditionHolds(() =>
     storage.db.send(
       new UpdateCommand({
         TableName: storage.tables.memberships,
         Key: { userId, conversationId },
         UpdateExpression: 'SET #a = :v',
-        ConditionExpression: onlyUp ? 'attribute_exists(userId) AND #a < :v' : 'attribute_exists(userId)',
+        ConditionExpression: onlyUp ? `attribute_exists(userId) AND ${raise}` : 'attribute_exists(userId)',
         ExpressionAttributeNames: { '#a': attribute },
         ExpressionAttributeValues: { ':v': value },
       }),
@@ -165,6 +179,10 @@ async function updateExisting(storage: Storage, userId: string, conversationId: 
 /** Records a member's own message (monotonic). */
 export const recordOwnMessage = (storage: Storage, userId: string, conversationId: string, cseq: number): Promise<boolean> =>
   updateExisting(storage, userId, conversationId, 'ownLast', cseq, { onlyUp: true });
+
+/** Raises the highest cseq the user hid in the conversation (monotonic; not projected into `byGroup`, so 1 WRU). */
+export const recordHiddenMax = (storage: Storage, userId: string, conversationId: string, cseq: number): Promise<boolean> =>
+  updateExisting(storage, userId, conversationId, 'hiddenMax', cseq, { onlyUp: true, orAbsent: true });
 
 /** Moves a member's read position up (monotonic). False when it already was there. */
 export const recordGroupRead = (storage: Storage, userId: string, conversationId: string, upTo: number): Promise<boolean> =>
