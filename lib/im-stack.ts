@@ -11,7 +11,7 @@ import { MessagingStorage } from './constructs/messaging-storage.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { PushNotifications } from './constructs/push-notifications.js';
 import { TokenAuth } from './constructs/token-auth.js';
-import { WebSocketGateway } from './constructs/websocket-gateway.js';
+import { HEARTBEAT_REPLY_TEMPLATE, WebSocketGateway } from './constructs/websocket-gateway.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 
 export interface ImStackProps extends StackProps {
@@ -119,6 +119,9 @@ export class ImStack extends Stack {
     });
     storage.table.grantWriteData(ping);
     this.gateway.addAction('ping', ping);
+    // The cheap keep-alive: API Gateway answers it, so it costs two WebSocket messages and no
+    // Lambda or DynamoDB (docs/protocol.md, `heartbeat`). `ping` stays for the connection refresh.
+    this.gateway.addMockedAction('heartbeat', HEARTBEAT_REPLY_TEMPLATE);
 
     new ActionFunctions(this, 'Actions', {
       tables,

@@ -306,7 +306,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       region: model.region,
       accountId: model.accountId,
       routeSelectionExpression: api.routeSelectionExpression,
-      routes: api.routes.map((route) => ({ routeKey: route.routeKey, functionName: nameOf(route.functionLogicalId), twoWay: route.twoWay })),
+      routes: api.routes.map((route) =>
+        route.mock !== undefined
+          ? { routeKey: route.routeKey, mock: route.mock, twoWay: route.twoWay }
+          : { routeKey: route.routeKey, functionName: nameOf(route.functionLogicalId), twoWay: route.twoWay },
+      ),
       ...(api.authorizer
         ? { authorizer: { functionName: nameOf(api.authorizer.functionLogicalId), identitySource: api.authorizer.identitySource } }
         : {}),

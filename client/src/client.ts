@@ -50,6 +50,7 @@ import { RequestManager, type RequestOptions } from './requests.js';
 import { MemoryStorage, type JsonValue, type StorageAdapter } from './storage.js';
 import { Timeline } from './timeline.js';
 import { defaultTimers, Sleeper, Timer, type Timers } from './timers.js';
+import { KeepAlive } from './keep-alive.js';
 import { TypingTracker } from './typing.js';
 import { defaultUploadTransport } from './upload-transport.js';
 
@@ -138,6 +139,7 @@ export class ImClient {
   private readonly conversationStore: ConversationStore;
   private readonly cache: MessageCache;
   private readonly typingTracker: TypingTracker;
+  private readonly keepAlive: KeepAlive;
   private readonly presenceStore: PresenceStore;
   private readonly persisted: PersistedValue<JsonValue>[] = [];
   private readonly refreshTimer: Timer;
@@ -188,6 +190,15 @@ export class ImClient {
     });
 
     const network = options.network === false ? undefined : (options.network ?? browserNetworkMonitor());
+    this.keepAlive = new KeepAlive({
+      refreshEveryMs: options.connectionRefreshMs ?? DEFAULTS.connectionRefreshMs,
+      timeoutMs: this.settings.pingTimeoutMs,
+      heartbeat: options.heartbeat ?? true,
+      timers: this.timers,
+      ping: async () => {
+        await this.call('ping', {}, { whenDisconnected: 'fail', timeoutMs: this.settings.pingTimeoutMs });
+      },
+    });
     this.connection = new ConnectionManager(
       {
         url: options.url,
@@ -207,9 +218,7 @@ export class ImClient {
         frame: (link, text) => this.onFrame(link, text),
         opened: () => this.onConnected(),
         closed: (link) => this.requests.linkClosed(link),
-        ping: async () => {
-          await this.call('ping', {}, { whenDisconnected: 'fail', timeoutMs: this.settings.pingTimeoutMs });
-        },
+        ping: (link) => this.keepAlive.check(link),
         whenIdle: (link) => this.requests.whenIdle(link),
         stateChanged: (change) => this.onStateChanged(change),
         error: reportError,
@@ -743,6 +752,7 @@ export class ImClient {
   private onFrame(link: Link, text: string): void {
     const parsed = parseFrame(text);
     if (parsed.kind === 'reply') {
+      if (this.keepAlive.onReply(link, parsed.frame)) return;
       if (!this.requests.handleReply(parsed.frame) && !parsed.frame.ok) {
         this.reportError(ImError.fromReply(parsed.frame.error));
       }
@@ -775,6 +785,9 @@ export class ImClient {
         break;
       case 'groupUpdate':
         if (isMessage(data)) this.applyUpdate(data);
+        break;
+      case 'heartbeat':
+        this.keepAlive.onHeartbeatEvent(link);
         break;
       case 'delivered':
         if (typeof data.conversationId === 'string' && typeof data.userId === 'string' && typeof data.upTo === 'number') {

@@ -94,25 +94,61 @@ describe('connection: tokens, backoff, ping, proactive reconnect, online/offline
     await client.stop();
   });
 
-  it('pings at the configured interval, and replaces a connection whose ping goes unanswered', async () => {
+  it('keeps alive at the configured interval with heartbeats, and replaces a connection whose keep-alive goes unanswered', async () => {
     const { client } = makeClient(server, 'alice', { autoLoadConversations: false, pingIntervalMs: 240_000, pingTimeoutMs: 10_000 });
     await client.start();
     await client.whenConnected();
-    const pings = () => server.requests.filter((entry) => entry.frame.action === 'ping').length;
+    const keepAlives = () => server.requests.filter((entry) => entry.frame.action === 'heartbeat' || entry.frame.action === 'ping').length;
     await vi.advanceTimersByTimeAsync(239_999);
-    expect(pings()).toBe(0);
+    expect(keepAlives()).toBe(0);
     await vi.advanceTimersByTimeAsync(1);
-    expect(pings()).toBe(1);
+    expect(keepAlives()).toBe(1);
     await vi.advanceTimersByTimeAsync(240_000);
-    expect(pings()).toBe(2);
+    expect(keepAlives()).toBe(2);
+    expect(server.requests.filter((entry) => entry.frame.action === 'ping')).toEqual([]);
     expect(server.sockets).toHaveLength(1);
 
-    // Half-open: nothing gets through and no close is seen. The next ping times out.
+    // Half-open: nothing gets through and no close is seen. The heartbeat goes unanswered, so does
+    // the ping that double-checks it, and the connection is replaced.
     const [first] = server.sockets;
     server.blackhole(first!);
-    await vi.advanceTimersByTimeAsync(240_000 + 10_000);
+    await vi.advanceTimersByTimeAsync(240_000 + 10_000 + 10_000);
     await until(() => client.connected && server.sockets.length === 2);
     expect(first!.readyState).toBe(3);
+    await client.stop();
+  });
+
+  it('makes every connectionRefreshMs one keep-alive a ping, which refreshes the connection record', async () => {
+    const { client } = makeClient(server, 'alice', { autoLoadConversations: false, pingIntervalMs: 8 * 60_000, connectionRefreshMs: 24 * 60_000 });
+    await client.start();
+    await client.whenConnected();
+    await vi.advanceTimersByTimeAsync(96 * 60_000);
+    const actions = server.requests.map((entry) => String(entry.frame.action)).filter((action) => action === 'heartbeat' || action === 'ping');
+    // Ticks at 8, 16, 24 (refresh due), 32, 40, 48 (due), ... min after the connect.
+    expect(actions).toEqual(['heartbeat', 'heartbeat', 'ping', 'heartbeat', 'heartbeat', 'ping', 'heartbeat', 'heartbeat', 'ping', 'heartbeat', 'heartbeat', 'ping']);
+    await client.stop();
+  });
+
+  it('pings instead on a server without the heartbeat route, without reporting an error', async () => {
+    server.heartbeatRoute = false;
+    const { client, events } = makeClient(server, 'alice', { autoLoadConversations: false, pingIntervalMs: 60_000, pingTimeoutMs: 10_000 });
+    await client.start();
+    await client.whenConnected();
+    await vi.advanceTimersByTimeAsync(3 * 60_000);
+    const actions = server.requests.map((entry) => String(entry.frame.action)).filter((action) => action === 'heartbeat' || action === 'ping');
+    // The first heartbeat is refused at once (its id comes back with BAD_REQUEST): a ping decides, and pings go on.
+    expect(actions).toEqual(['heartbeat', 'ping', 'ping', 'ping']);
+    expect(events.error ?? []).toEqual([]);
+    expect(server.sockets).toHaveLength(1);
+    await client.stop();
+  });
+
+  it('pings every time with heartbeat: false', async () => {
+    const { client } = makeClient(server, 'alice', { autoLoadConversations: false, pingIntervalMs: 60_000, heartbeat: false });
+    await client.start();
+    await client.whenConnected();
+    await vi.advanceTimersByTimeAsync(2 * 60_000);
+    expect(server.requests.map((entry) => String(entry.frame.action)).filter((action) => action === 'heartbeat' || action === 'ping')).toEqual(['ping', 'ping']);
     await client.stop();
   });
 
@@ -206,12 +242,12 @@ describe('connection: tokens, backoff, ping, proactive reconnect, online/offline
     await client.stop();
   });
 
-  it('sends the application ping below the idle timeout by default', async () => {
+  it('keeps alive below the idle timeout by default, with a minute to spare for late timers', async () => {
     const { client } = makeClient(server, 'alice', { autoLoadConversations: false });
     await client.start();
     await client.whenConnected();
-    await vi.advanceTimersByTimeAsync(10 * 60_000 - 1);
-    expect(server.requests.filter((entry) => entry.frame.action === 'ping').length).toBeGreaterThanOrEqual(2);
+    await vi.advanceTimersByTimeAsync(9 * 60_000 - 1);
+    expect(server.requests.filter((entry) => entry.frame.action === 'heartbeat').length).toBe(1);
     await client.stop();
   });
 

@@ -230,6 +230,8 @@ export class FakeServer {
   largeGroupSenderTimeline = false;
   /** Replies (not pushes) wait this long, through setTimeout (fake timers apply). */
   replyDelayMs = 0;
+  /** False: the server has no `heartbeat` route (v1), so a heartbeat is an unknown action. */
+  heartbeatRoute = true;
   /** Attachments: what `attachmentUpload` granted (`bytes` once uploaded), by attachment id. */
   readonly attachments = new Map<string, { uploader: string; size: number; contentType: string; expiresAt: number; bytes?: Uint8Array }>();
   /** Every upload the fake S3 saw: `PUT <attachmentId> <status>`. */
@@ -425,6 +427,11 @@ export class FakeServer {
     // Like the server, a reply echoes the request id only when it is a valid one.
     const id = typeof frame.id === 'string' && frame.id.length >= 1 && frame.id.length <= 64 ? frame.id : null;
     const action = typeof frame.action === 'string' ? frame.action : '';
+    // API Gateway answers a heartbeat itself (a mock integration): an event, no request id.
+    if (action === 'heartbeat' && this.heartbeatRoute) {
+      socket.deliver(JSON.stringify({ event: 'heartbeat', data: { ts: Date.now() } }));
+      return;
+    }
     const delay = this.faults.find((candidate) => candidate.kind === 'delay' && candidate.action === action && candidate.count > 0);
     if (delay) delay.count--;
     const fault = this.faults.find((candidate) => candidate.kind !== 'delay' && candidate.action === action && candidate.count > 0);

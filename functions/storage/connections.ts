@@ -6,12 +6,15 @@ import type { Storage } from './storage.js';
  * The Connections table: one item per open WebSocket connection (key `connectionId`), and the
  * `byUser` index (key `userId`) that finds a user's connections without a scan.
  *
- * A record lives CONNECTION_TTL_SECONDS after the last sign of life. Clients ping at least every
- * 5 minutes (API Gateway closes a connection idle for 10), so a record older than this belongs to
- * a connection whose `$disconnect` never arrived; readers ignore it and DynamoDB TTL deletes it.
+ * A record lives CONNECTION_TTL_SECONDS after the last sign of life (its `$connect`, a `ping`, or
+ * any action once half of it has passed). The SDK keeps a connection open with heartbeats that
+ * API Gateway answers without a function, and refreshes the record with a `ping` every 24 minutes;
+ * v1 clients ping every 5. A record older than this belongs to a connection whose `$disconnect`
+ * never arrived (API Gateway sends it at most 10 idle minutes after a device vanished); readers
+ * ignore it and DynamoDB TTL deletes it.
  */
 // CONNECTION_TTL_SECONDS in the environment shortens it (tests).
-export const CONNECTION_TTL_SECONDS = Number(process.env.CONNECTION_TTL_SECONDS ?? 15 * 60);
+export const CONNECTION_TTL_SECONDS = Number(process.env.CONNECTION_TTL_SECONDS ?? 30 * 60);
 
 export interface ConnectionRecord {
   connectionId: string;

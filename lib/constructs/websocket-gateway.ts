@@ -1,6 +1,6 @@
 import { type CfnElement, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
-import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnIntegration, CfnIntegrationResponse, CfnRoute, CfnRouteResponse, LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IWebSocketRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Grant, ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -27,6 +27,12 @@ export interface WebSocketGatewayProps {
 
 /** How cdk-nag writes a value in a finding id: a literal as is, a pseudo parameter as `<AWS::Region>`. */
 const nagName = (value: string, pseudo: string): string => (Token.isUnresolved(value) ? `<${pseudo}>` : value);
+
+/**
+ * The reply API Gateway renders for the `heartbeat` route: the protocol's `heartbeat` event with
+ * the request time (epoch ms), a `$context` variable of every WebSocket message.
+ */
+export const HEARTBEAT_REPLY_TEMPLATE = '{"event":"heartbeat","data":{"ts":$context.requestTimeEpoch}}';
 
 /**
  * One JSON object per line in the access log, with the WebSocket `$context` variables that
@@ -133,6 +139,39 @@ export class WebSocketGateway extends Construct {
       integration: new WebSocketLambdaIntegration(`${action}Integration`, handler),
       returnResponse: true,
     });
+    this.acknowledgeConnectionAuth(route);
+  }
+
+  /**
+   * Adds a two-way route that API Gateway answers itself (a MOCK integration): no Lambda runs and
+   * nothing is written, so the frame costs only its two WebSocket messages. `reply` is the
+   * response mapping template; it may reference `$context` variables (the local gateway emulates
+   * those, and refuses any other template at start).
+   */
+  addMockedAction(action: string, reply: string): void {
+    const apiId = this.api.apiId;
+    const integration = new CfnIntegration(this, `${action}MockIntegration`, {
+      apiId,
+      integrationType: 'MOCK',
+      // A MOCK integration takes its status code from the request template.
+      requestTemplates: { $default: '{"statusCode": 200}' },
+      templateSelectionExpression: '\\$default',
+    });
+    new CfnIntegrationResponse(this, `${action}MockIntegrationResponse`, {
+      apiId,
+      integrationId: integration.ref,
+      integrationResponseKey: '$default',
+      responseTemplates: { $default: reply },
+      templateSelectionExpression: '\\$default',
+    });
+    const route = new CfnRoute(this, `${action}MockRoute`, {
+      apiId,
+      routeKey: action,
+      authorizationType: 'NONE',
+      target: `integrations/${integration.ref}`,
+      routeResponseSelectionExpression: '$default',
+    });
+    new CfnRouteResponse(this, `${action}MockRouteResponse`, { apiId, routeId: route.ref, routeResponseKey: '$default' });
     this.acknowledgeConnectionAuth(route);
   }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { FunctionInvoker } from '../lambda/invoker.js';
 import { authorize } from './authorizer.js';
-import type { AuthorizerConfig, RouteConfig } from './gateway-config.js';
+import type { AuthorizerConfig, FunctionRouteConfig } from './gateway-config.js';
 import type { HandshakeRequest } from './handshake-request.js';
 import { newAwsId } from './ids.js';
 import { connectEvent, connectRequestContext, type ApiFacts, type ConnectionFacts } from './proxy-events.js';
@@ -14,7 +14,7 @@ export interface ConnectHandshakeDeps {
   api: ApiFacts;
   invoker: FunctionInvoker;
   authorizer?: AuthorizerConfig;
-  connectRoute?: RouteConfig;
+  connectRoute?: FunctionRouteConfig;
 }
 
 const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;

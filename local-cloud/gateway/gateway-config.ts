@@ -1,14 +1,28 @@
 import type { FunctionInvoker } from '../lambda/invoker.js';
+import type { MockIntegrationConfig } from './mock-integration.js';
 
-/** One route of the WebSocket API, as the synthesized template declares it. */
-export interface RouteConfig {
+/** A route whose AWS_PROXY integration invokes a function. */
+export interface FunctionRouteConfig {
   /** `$connect`, `$disconnect`, `$default` or an action name. */
   routeKey: string;
   /** Function that the route's AWS_PROXY integration invokes. */
   functionName: string;
   /** True when the route has a route response: the integration result's `body` goes back to the client. */
   twoWay: boolean;
+  mock?: undefined;
 }
+
+/** A route that API Gateway answers itself (a MOCK integration): no function runs. */
+export interface MockRouteConfig {
+  routeKey: string;
+  mock: MockIntegrationConfig;
+  /** True when the route has a route response: the rendered integration response goes back to the client. */
+  twoWay: boolean;
+  functionName?: undefined;
+}
+
+/** One route of the WebSocket API, as the synthesized template declares it. */
+export type RouteConfig = FunctionRouteConfig | MockRouteConfig;
 
 /** A REQUEST authorizer on `$connect`. */
 export interface AuthorizerConfig {

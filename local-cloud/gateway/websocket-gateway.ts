@@ -7,11 +7,12 @@ import { checkUpgradeRequest, runConnectHandshake, type HandshakeOutcome } from 
 import { CloseCode, Connection } from './connection.js';
 import { refuseHandshake } from './error-responses.js';
 import { GatewayFaults } from './faults.js';
-import type { GatewayConfig } from './gateway-config.js';
+import type { FunctionRouteConfig, GatewayConfig } from './gateway-config.js';
 import { readHandshakeRequest } from './handshake-request.js';
 import { newTraceId } from './ids.js';
 import { InflightWork } from './inflight.js';
 import { handleManagementRequest, matchManagementPath } from './management-api.js';
+import { mockResponder } from './mock-integration.js';
 import { dispatchMessage, type MessageDispatchDeps } from './message-dispatch.js';
 import { disconnectEvent, type ApiFacts, type ConnectionFacts } from './proxy-events.js';
 import { createRouteSelector } from './route-selection.js';
@@ -47,6 +48,13 @@ export class WebSocketGateway {
   private stopping: Promise<void> | undefined;
 
   private constructor(private readonly config: GatewayConfig) {
+    for (const route of config.routes) {
+      if (route.mock !== undefined && (route.routeKey === '$connect' || route.routeKey === '$disconnect')) {
+        throw new Error(`${route.routeKey}: a MOCK integration is not emulated on this route`);
+      }
+      // Refuses, at start, a mock route whose templates the emulator cannot render as AWS would.
+      if (route.mock !== undefined) mockResponder(route.mock, `route ${route.routeKey}`);
+    }
     this.api = { apiId: config.apiId, stage: config.stage, region: config.region, accountId: config.accountId };
     this.dispatchDeps = {
       api: this.api,
@@ -186,14 +194,20 @@ export class WebSocketGateway {
     return accepted;
   }
 
-  private connectRoute(): { connectRoute?: GatewayConfig['routes'][number] } {
-    const route = this.config.routes.find((r) => r.routeKey === '$connect');
+  private connectRoute(): { connectRoute?: FunctionRouteConfig } {
+    const route = this.functionRoute('$connect');
     return route === undefined ? {} : { connectRoute: route };
+  }
+
+  /** `$connect` and `$disconnect` run functions here: a MOCK integration on them is not emulated (the gateway refuses it at start). */
+  private functionRoute(routeKey: '$connect' | '$disconnect'): FunctionRouteConfig | undefined {
+    const route = this.config.routes.find((r) => r.routeKey === routeKey);
+    return route?.mock === undefined ? route : undefined;
   }
 
   /** `$disconnect` is best-effort in AWS: its result is ignored and a failure only logged. */
   private async fireDisconnect(facts: ConnectionFacts, code: number, reason: string): Promise<void> {
-    const route = this.config.routes.find((r) => r.routeKey === '$disconnect');
+    const route = this.functionRoute('$disconnect');
     if (route === undefined || this.faults.losesDisconnects()) return;
     try {
       await this.config.invoker.invoke(route.functionName, disconnectEvent(this.api, facts, code, reason));

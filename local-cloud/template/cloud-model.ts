@@ -1,3 +1,4 @@
+import type { MockIntegrationConfig } from '../gateway/mock-integration.js';
 /**
  * What the local cloud needs to know about a synthesized stack, read from its CloudFormation
  * template. Values that CloudFormation would compute at deploy time (names, ARNs, URLs) stay
@@ -63,11 +64,10 @@ export interface FunctionSpec {
   reservedConcurrency?: number;
 }
 
-export interface RouteSpec {
-  routeKey: string;
-  functionLogicalId: string;
-  twoWay: boolean;
-}
+export type RouteSpec =
+  | { routeKey: string; functionLogicalId: string; twoWay: boolean; mock?: undefined }
+  /** A MOCK integration: API Gateway answers the frame itself from the integration's templates. */
+  | { routeKey: string; mock: MockIntegrationConfig; twoWay: boolean; functionLogicalId?: undefined };
 
 export interface ApiSpec {
   logicalId: string;

@@ -13,6 +13,7 @@ import type {
   SecretSpec,
   TableSpec,
 } from './cloud-model.js';
+import type { MockIntegrationConfig, MockIntegrationResponse } from '../gateway/mock-integration.js';
 import { inlineCodeModule } from './inline-code.js';
 import type { PhysicalResource } from './intrinsics.js';
 
@@ -168,6 +169,27 @@ function functionOfIntegrationUri(template: CloudFormationTemplate, uri: unknown
   return functionLogicalId;
 }
 
+/** A MOCK integration's request templates and the integration responses that belong to it. */
+function mockIntegrationOf(template: CloudFormationTemplate, integrationId: string, integration: Record<string, unknown>): MockIntegrationConfig {
+  const responses = resourcesOfType(template, 'AWS::ApiGatewayV2::IntegrationResponse')
+    .filter(([, r]) => referencedLogicalIds(props(r).IntegrationId).includes(integrationId))
+    .map(([, r]) => {
+      const rp = props(r);
+      const response: MockIntegrationResponse = {
+        key: String(rp.IntegrationResponseKey),
+        templates: (rp.ResponseTemplates as Record<string, string> | undefined) ?? {},
+      };
+      if (rp.TemplateSelectionExpression !== undefined) response.templateSelectionExpression = String(rp.TemplateSelectionExpression);
+      return response;
+    });
+  const config: MockIntegrationConfig = {
+    requestTemplates: (integration.RequestTemplates as Record<string, string> | undefined) ?? {},
+    responses,
+  };
+  if (integration.TemplateSelectionExpression !== undefined) config.templateSelectionExpression = String(integration.TemplateSelectionExpression);
+  return config;
+}
+
 function readApi(template: CloudFormationTemplate, resources: Map<string, PhysicalResource>): ApiSpec | undefined {
   const apis = resourcesOfType(template, 'AWS::ApiGatewayV2::Api').filter(([, r]) => props(r).ProtocolType === 'WEBSOCKET');
   if (apis.length === 0) return undefined;
@@ -188,11 +210,13 @@ function readApi(template: CloudFormationTemplate, resources: Map<string, Physic
     const integrationId = referenceOfType(template, p.Target, 'AWS::ApiGatewayV2::Integration');
     if (!integrationId) throw new Error(`${routeLogicalId}: route has no integration of this stack`);
     const integration = props(template.Resources[integrationId]!);
-    routes.push({
-      routeKey: String(p.RouteKey),
-      functionLogicalId: functionOfIntegrationUri(template, integration.IntegrationUri, integrationId),
-      twoWay: twoWayRoutes.has(routeLogicalId),
-    });
+    const routeKey = String(p.RouteKey);
+    const twoWay = twoWayRoutes.has(routeLogicalId);
+    routes.push(
+      integration.IntegrationType === 'MOCK'
+        ? { routeKey, mock: mockIntegrationOf(template, integrationId, integration), twoWay }
+        : { routeKey, functionLogicalId: functionOfIntegrationUri(template, integration.IntegrationUri, integrationId), twoWay },
+    );
     const authorizerId = referenceOfType(template, p.AuthorizerId, 'AWS::ApiGatewayV2::Authorizer');
     if (authorizerId) {
       if (p.RouteKey !== '$connect') throw new Error(`${routeLogicalId}: WebSocket authorizers only apply to $connect`);

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { conversationIdSchema, position, userIdSchema } from './schemas/identifiers.js';
+import { conversationIdSchema, position, timestamp, userIdSchema } from './schemas/identifiers.js';
 import { messageSchema, timelineItemSchema } from './schemas/shapes.js';
 
 /** `read`: a member (or the user on another device) read up to `upTo`. */
@@ -17,6 +17,13 @@ export type TypingEvent = z.infer<typeof typingEventSchema>;
 /** `presence` (optional): a user came online or went offline. */
 export const presenceEventSchema = z.strictObject({ userId: userIdSchema, online: z.boolean() });
 export type PresenceEvent = z.infer<typeof presenceEventSchema>;
+
+/**
+ * `heartbeat`: API Gateway's own answer to a `heartbeat` frame (the route is a mock integration),
+ * so it carries no request id: a client keeps at most one heartbeat outstanding per connection.
+ */
+export const heartbeatEventSchema = z.strictObject({ ts: timestamp() });
+export type HeartbeatEvent = z.infer<typeof heartbeatEventSchema>;
 
 export const CLOSING_REASONS = ['tokenExpired', 'revoked', 'tooManyConnections', 'replaced'] as const;
 
@@ -41,6 +48,7 @@ export const events = {
   groupUpdate: messageSchema,
   delivered: deliveredEventSchema,
   closing: closingEventSchema,
+  heartbeat: heartbeatEventSchema,
 } as const;
 
 export type EventName = keyof typeof events;

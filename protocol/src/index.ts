@@ -15,6 +15,7 @@ export * from './schemas/attachments.js';
 export * from './schemas/shapes.js';
 export * from './schemas/frames.js';
 export * from './events.js';
+export * from './heartbeat.js';
 export * from './actions/index.js';
 export * from './actions/add-members.js';
 export * from './actions/attachment-download.js';

@@ -32,6 +32,8 @@ const TWO_WAY_ACTIONS = [
   'unregisterPush',
   'mute',
   'deleteForMe',
+  // Answered by API Gateway itself (a MOCK integration), see below.
+  'heartbeat',
 ];
 
 
@@ -68,6 +70,21 @@ describe('ServerlessIm stack, production settings', () => {
 
     it('has a two-way route for every protocol action', () => {
       for (const action of TWO_WAY_ACTIONS) expect(twoWay.has(routeIdOf(action)), action).toBe(true);
+    });
+
+    it('answers heartbeat in API Gateway (MOCK: no function, no write) and every other action with its function', () => {
+      const integrations = new Map(resourcesOf(template, 'AWS::ApiGatewayV2::Integration'));
+      const integrationOf = (key: string): Resource => {
+        const route = routes.find(([, r]) => r.Properties.RouteKey === key)![1];
+        const target = route.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+        return integrations.get(target['Fn::Join'][1][1].Ref)!;
+      };
+      expect(integrationOf('heartbeat').Properties).toMatchObject({ IntegrationType: 'MOCK', RequestTemplates: { $default: '{"statusCode": 200}' } });
+      const [, response] = resourcesOf(template, 'AWS::ApiGatewayV2::IntegrationResponse').find(
+        ([, r]) => r.Properties.IntegrationId.Ref === routes.find(([, route]) => route.Properties.RouteKey === 'heartbeat')![1].Properties.Target['Fn::Join'][1][1].Ref,
+      )!;
+      expect(response.Properties.IntegrationResponseKey).toBe('$default');
+      for (const action of TWO_WAY_ACTIONS.filter((a) => a !== 'heartbeat')) expect(integrationOf(action).Properties.IntegrationType, action).toBe('AWS_PROXY');
     });
 
     it('has no route beyond the actions and the three special routes', () => {

@@ -149,6 +149,21 @@ describe('client SDK against the local cloud', () => {
     expect(alice.client.pendingChanges).toEqual([]);
   });
 
+  it('keeps its connection alive with heartbeats that the gateway answers, and pings for the record every connectionRefreshMs', async () => {
+    const alice = user('alice');
+    const { client, sockets, outgoing } = sdk(alice, { pingIntervalMs: 150, connectionRefreshMs: 1_000, autoLoadConversations: false });
+    const heartbeats: unknown[] = [];
+    client.on('serverEvent', (frame) => {
+      if (frame.event === 'heartbeat') heartbeats.push(frame.data);
+    });
+    await client.start();
+    await client.whenConnected();
+    await eventually(() => heartbeats.length >= 5 && outgoing.filter((f) => f.action === 'ping').length >= 1, 'heartbeats answered and a refresh ping');
+    // Every heartbeat was answered (the link was never given up), and the pings were the refreshes.
+    expect(sockets).toHaveLength(1);
+    expect(heartbeats.length).toBeGreaterThanOrEqual(outgoing.filter((f) => f.action === 'heartbeat').length - 1);
+  });
+
   it('recovers pushes dropped on a half-dead connection when the next message reveals the gap', async () => {
     const [aliceId, bobId] = [user('alice'), user('bob')];
     const alice = sdk(aliceId);

@@ -1,4 +1,5 @@
 import { GetItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { events, HEARTBEAT_FRAME } from '@serverless-im/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
 import { connectAs, startTestCloud } from '../support/test-cloud.js';
@@ -26,6 +27,35 @@ describe('the local cloud runs the synthesized stack end to end', () => {
     const reply = await client.requestWithId('1', { action: 'ping', id: '1' });
     expect(reply).toEqual({ id: '1', ok: true, data: { ts: expect.any(Number) } });
     expect(reply.data.ts).toBeGreaterThanOrEqual(before - 1000);
+    await client.close();
+  });
+
+  it('answers heartbeat in the gateway itself: the protocol event, no function run, no write', async () => {
+    const client = await connectAs(cloud, 'hannah');
+    const connectionId = cloud.gateway.connectionIds().at(-1)!;
+    const table = cloud.tableName('StorageConnections');
+    const record = async () =>
+      (await dynamo.send(new GetItemCommand({ TableName: table, Key: { connectionId: { S: connectionId } }, ConsistentRead: true }))).Item;
+    const before = await record();
+    expect(before?.userId?.S).toBe('hannah');
+    // The functions a frame on this connection could reach: the ping route's and $default's.
+    const invocations = (): number =>
+      Object.entries(cloud.lambda.stats())
+        .filter(([name]) => /Ping|Default/.test(name))
+        .reduce((sum, [, fn]) => sum + fn.invocations, 0);
+    const invokedBefore = invocations();
+    for (let i = 0; i < 3; i++) {
+      client.events.length = 0;
+      client.socket.send(HEARTBEAT_FRAME);
+      const frame = await client.waitForEvent('heartbeat');
+      expect(events.heartbeat.parse(frame.data).ts).toBeGreaterThan(0);
+    }
+    // Neither ran, and the record is the $connect's: lastSeenAt and expiresAt unchanged.
+    expect(invocations()).toBe(invokedBefore);
+    expect(await record()).toEqual(before);
+    // A ping still refreshes it.
+    expect((await client.request('ping')).ok).toBe(true);
+    expect(Number((await record())?.lastSeenAt?.N)).toBeGreaterThanOrEqual(Number(before?.lastSeenAt?.N));
     await client.close();
   });
 

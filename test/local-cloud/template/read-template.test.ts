@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
+import { events } from '@serverless-im/protocol';
 import { describe, expect, it } from 'vitest';
+import { mockResponder } from '../../../local-cloud/gateway/mock-integration.js';
 import { resolveValue, UnresolvableError } from '../../../local-cloud/template/intrinsics.js';
 import { DEFAULT_TEMPLATE, readTemplate } from '../../../local-cloud/template/read-template.js';
 
@@ -26,6 +28,21 @@ describe('reading the synthesized template', () => {
     expect(model.functions.filter((fn) => fn.logicalId.startsWith('CustomS3AutoDeleteObjects'))).toHaveLength(1);
   });
 
+  it('reads the heartbeat route as a mock whose reply is the protocol heartbeat event', () => {
+    const heartbeat = model.api!.routes.find((route) => route.routeKey === 'heartbeat')!;
+    expect(heartbeat.mock).toBeDefined();
+    expect(heartbeat.twoWay).toBe(true);
+    const respond = mockResponder(heartbeat.mock!, 'route heartbeat');
+    const outcome = respond({
+      apiId: 'a', connectedAt: 1, connectionId: 'c', domainName: 'd', eventType: 'MESSAGE', extendedRequestId: 'e',
+      messageId: 'm', requestId: 'r', requestTimeEpoch: 1_700_000_000_123, routeKey: 'heartbeat', stage: 'dev',
+    });
+    expect(outcome.kind).toBe('reply');
+    const frame = JSON.parse((outcome as { body: string }).body) as { event: string; data: unknown };
+    expect(frame.event).toBe('heartbeat');
+    expect(events.heartbeat.parse(frame.data)).toEqual({ ts: 1_700_000_000_123 });
+  });
+
   it('wires routes to functions, marks two-way routes and finds the authorizer', () => {
     const api = model.api!;
     expect(api.stageName).toBe('dev');
@@ -34,7 +51,7 @@ describe('reading the synthesized template', () => {
     expect(routes.ping!.twoWay).toBe(true);
     expect(routes.$connect!.twoWay).toBe(false);
     const functionIds = new Set(model.functions.map((fn) => fn.logicalId));
-    for (const route of api.routes) expect(functionIds.has(route.functionLogicalId)).toBe(true);
+    for (const route of api.routes) if (route.mock === undefined) expect(functionIds.has(route.functionLogicalId)).toBe(true);
     expect(api.authorizer?.identitySource).toEqual(['route.request.querystring.token']);
   });
 
