@@ -48,13 +48,18 @@ export interface ActivityProfile {
   /** Share of messages sent to groups (the rest are direct). */
   groupShare: number;
   averageGroupSize: number;
-  /** The SDK's keep-alive interval. */
-  pingIntervalMinutes: number;
+  /** The SDK's keep-alive interval: each tick is a heartbeat (API Gateway answers it) or a ping. */
+  keepAliveIntervalMinutes: number;
+  /** How often a tick is a `ping` (a Lambda that refreshes the connection record) instead. */
+  connectionRefreshMinutes: number;
   /** API Gateway closes a connection after 2 hours: a reconnect ($disconnect + $connect) per 2 h. */
   reconnectsPerDay: number;
 }
 
 export const DAYS_PER_MONTH = 30;
+
+/** The v1 SDK's ping interval, to show what heartbeats save. */
+export const V1_PING_INTERVAL_MINUTES = 4.5;
 
 export const PROFILES: ActivityProfile[] = [1_000, 10_000, 100_000].map((users) => ({
   name: `${users.toLocaleString('en-US')} users`,
@@ -63,13 +68,16 @@ export const PROFILES: ActivityProfile[] = [1_000, 10_000, 100_000].map((users) 
   messagesPerUserPerDay: 40,
   groupShare: 0.3,
   averageGroupSize: 10,
-  pingIntervalMinutes: 4.5,
+  keepAliveIntervalMinutes: 8,
+  connectionRefreshMinutes: 24,
   reconnectsPerDay: 12,
 }));
 
 export interface MonthlyInputs {
   direct: OperationCost;
   ping: OperationCost;
+  /** The `heartbeat` frame and API Gateway's answer: no Lambda, no DynamoDB. */
+  heartbeat: OperationCost;
   connect: OperationCost;
   disconnect: OperationCost;
   /** Group message cost measured closest to the profile's average group size. */
@@ -79,8 +87,10 @@ export interface MonthlyInputs {
 export interface MonthlyEstimate {
   profile: ActivityProfile;
   groupSizeUsed: number;
-  counts: { directMessages: number; groupMessages: number; pings: number; reconnects: number; connectionMinutes: number };
+  counts: { directMessages: number; groupMessages: number; pings: number; heartbeats: number; reconnects: number; connectionMinutes: number };
   aws: { messages: Dollars; keepAlive: Dollars; reconnects: Dollars; connectionMinutes: number; sqsPollers: number; total: number };
+  /** What keep-alive cost before heartbeats: a ping every 4.5 minutes (the v1 SDK), for comparison. */
+  keepAliveWithPingsOnly: Dollars;
   ably: { messages: number; connectionMinutes: number; messageCount: number; total: number };
 }
 
@@ -92,12 +102,15 @@ export function monthlyEstimate(profile: ActivityProfile, inputs: MonthlyInputs)
   const groupMessages = messages * profile.groupShare;
   const directMessages = messages - groupMessages;
   const connectionMinutes = profile.users * profile.connectedShare * DAYS_PER_MONTH * 24 * 60;
-  const pings = connectionMinutes / profile.pingIntervalMinutes;
+  const ticks = connectionMinutes / profile.keepAliveIntervalMinutes;
+  const pings = connectionMinutes / profile.connectionRefreshMinutes;
+  const heartbeats = Math.max(0, ticks - pings);
   const reconnects = profile.users * profile.connectedShare * profile.reconnectsPerDay * DAYS_PER_MONTH;
   // Every member is online in this profile: pushes to all other members, not only the few the bench kept online.
   const groupExtraPushes = Math.max(0, profile.averageGroupSize - inputs.group.onlineMembers);
   const messageDollars = addDollars(scaleDollars(dollarsOf(inputs.direct), directMessages), scaleDollars(dollarsOf(inputs.group, groupExtraPushes), groupMessages));
-  const keepAlive = scaleDollars(dollarsOf(inputs.ping), pings);
+  const keepAlive = addDollars(scaleDollars(dollarsOf(inputs.ping), pings), scaleDollars(dollarsOf(inputs.heartbeat), heartbeats));
+  const keepAliveWithPingsOnly = scaleDollars(dollarsOf(inputs.ping), connectionMinutes / V1_PING_INTERVAL_MINUTES);
   const reconnectDollars = scaleDollars(addDollars(dollarsOf(inputs.connect), dollarsOf(inputs.disconnect)), reconnects);
   const connectionMinuteDollars = (connectionMinutes * PRICES.aws.apiGatewayWebSocket.perMillionConnectionMinutes) / M;
   const sqsPollers = (SQS_IDLE_POLLS_PER_MONTH * PRICES.aws.sqs.fifoPerMillionRequests) / M;
@@ -109,8 +122,9 @@ export function monthlyEstimate(profile: ActivityProfile, inputs: MonthlyInputs)
   return {
     profile,
     groupSizeUsed: inputs.group.members,
-    counts: { directMessages, groupMessages, pings, reconnects, connectionMinutes },
+    counts: { directMessages, groupMessages, pings, heartbeats, reconnects, connectionMinutes },
     aws: { messages: messageDollars, keepAlive, reconnects: reconnectDollars, connectionMinutes: connectionMinuteDollars, sqsPollers, total: awsTotal },
+    keepAliveWithPingsOnly,
     ably: { messages: ablyMessages, connectionMinutes: ablyConnectionMinutes, messageCount: ablyMessageCount, total: ablyMessages + ablyConnectionMinutes },
   };
 }

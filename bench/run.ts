@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../local-cloud/dynamodb/dynamodb-local.js';
 import { baselineMessage, BASELINE_ASSUMPTIONS, measureBaselineScans } from './baseline-scan-broadcast.js';
-import { dollarsOf, monthlyEstimate, PROFILES } from './cost-model.js';
+import { dollarsOf, type MonthlyEstimate, monthlyEstimate, PROFILES } from './cost-model.js';
 import { PRICES } from './prices.js';
 import { writeReport } from './report/markdown.js';
 import type { BenchResult, GroupDollars, TargetCheck } from './result.js';
@@ -158,14 +158,14 @@ function assemble(input: {
   });
   const closestGroup = (size: number) => costs.groups.reduce((best, g) => (Math.abs(g.members - size) < Math.abs(best.members - size) ? g : best));
   const monthly = PROFILES.map((profile) =>
-    monthlyEstimate(profile, { direct: costs.direct, ping: costs.ping, connect: costs.connect, disconnect: costs.disconnect, group: closestGroup(profile.averageGroupSize) }),
+    monthlyEstimate(profile, { direct: costs.direct, ping: costs.ping, heartbeat: costs.heartbeat, connect: costs.connect, disconnect: costs.disconnect, group: closestGroup(profile.averageGroupSize) }),
   );
   const baselineUsers = [10, 100, 500, 1000, 10_000, 100_000];
   const points = baselineUsers.map((users) => baselineMessage(users, input.measuredScanRru[users]));
   const ours = [
     ...groups.map((g) => ({ users: g.members, perMessage: g.perMillionAllOnline / 1e6, label: `group message, all ${g.members} online (${g.fanOut} fan-out)` })),
   ];
-  const targets = targetChecks(costs, input.coldStarts);
+  const targets = [...targetChecks(costs, input.coldStarts), ...monthlyTargets(costs, monthly)];
   const finished = new Date();
   const notes = [
     ...input.notes,
@@ -196,6 +196,29 @@ function assemble(input: {
     dynamoDbLocalAccounting: input.gsi,
     notes,
   };
+}
+
+/** Issue 18's anchor: a month of an always-connected user against Ably's price for the same traffic. */
+function monthlyTargets(costs: MessageCosts, monthly: MonthlyEstimate[]): TargetCheck[] {
+  const h = costs.heartbeat;
+  const checks: TargetCheck[] = [
+    {
+      name: 'Keep-alive heartbeat: no Lambda, no DynamoDB',
+      target: '0 invocations, 0 units',
+      measured: `${h.lambdaInvocations} invocations, ${h.dynamo.billedWrite} WRU, ${h.dynamo.billedRead} RRU, ${h.wsIn} message in, ${h.wsOut} out`,
+      pass: h.lambdaInvocations === 0 && h.dynamo.billedWrite === 0 && h.dynamo.billedRead === 0,
+    },
+  ];
+  for (const m of monthly) {
+    const ratio = m.aws.total / m.ably.total;
+    checks.push({
+      name: `A month, ${m.profile.name} always connected: AWS vs Ably`,
+      target: '≤ 0.75x',
+      measured: `${round(ratio, 2)}x (AWS $${round(m.aws.total / m.profile.users, 4)} vs Ably $${round(m.ably.total / m.profile.users, 4)} per user)`,
+      pass: ratio <= 0.75,
+    });
+  }
+  return checks;
 }
 
 /** WRU the fan-out workers write per recipient (the sender-side writes are per message, not per recipient). */

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { type Dollars, dollarsOf } from '../cost-model.js';
 import type { BenchResult } from '../result.js';
 import type { OperationCost } from '../scenarios/measure.js';
+import { V1_PING_INTERVAL_MINUTES } from '../cost-model.js';
 import { barChart, lineChart } from './svg.js';
 import { lifecycleMarkdown } from './lifecycle-section.js';
 import { pushMarkdown } from './push-section.js';
@@ -272,7 +273,7 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   out.push(
     table(
       ['Event', 'WRU measured (incl. GSI)', 'of which GSI (derived)', 'RRU billed', 'Lambda inv.', 'WS in', 'WS out'],
-      [c.ping, c.connect, c.disconnect].map((x) => [x.label, n(x.dynamo.measuredWrite), n(x.dynamo.indexWrite), n(x.dynamo.billedRead), n(x.lambdaInvocations), n(x.wsIn), n(x.wsOut)]),
+      [c.ping, c.heartbeat, c.connect, c.disconnect].map((x) => [x.label, n(x.dynamo.measuredWrite), n(x.dynamo.indexWrite), n(x.dynamo.billedRead), n(x.lambdaInvocations), n(x.wsIn), n(x.wsOut)]),
     ),
   );
   out.push('');
@@ -339,7 +340,7 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   out.push('');
   const p0 = result.dollars.monthly[0]!.profile;
   out.push(
-    `Profile: every user connected all the time (${p0.pingIntervalMinutes}-minute keep-alive pings, a reconnect every 2 hours because API Gateway closes connections after 2 h), ` +
+    `Profile: every user connected all the time (a keep-alive every ${p0.keepAliveIntervalMinutes} minutes: a heartbeat, or every ${p0.connectionRefreshMinutes} minutes a ping; a reconnect every 2 hours because API Gateway closes connections after 2 h), ` +
       `${p0.messagesPerUserPerDay} messages per user per day, ${p0.groupShare * 100}% of them to groups of ${p0.averageGroupSize} (priced with the group size measured closest: ${result.dollars.monthly[0]!.groupSizeUsed}, every member online), 30 days. ` +
       `Ably: ${usd(result.prices.ably.perMillionMessages)} per million messages (a publish and each delivery count), ${usd(result.prices.ably.perMillionConnectionMinutes)} per million connection-minutes — ${result.prices.ably.note}`,
   );
@@ -348,7 +349,7 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   out.push('');
   out.push(
     table(
-      ['Users', 'Messages', 'AWS: messages', 'AWS: keep-alive pings', 'AWS: reconnects', 'AWS: connection-minutes', 'AWS: SQS idle polls', '**AWS total**', 'Ably: messages', 'Ably: connection-minutes', '**Ably total**'],
+      ['Users', 'Messages', 'AWS: messages', 'AWS: keep-alive', 'AWS: reconnects', 'AWS: connection-minutes', 'AWS: SQS idle polls', '**AWS total**', 'Ably: messages', 'Ably: connection-minutes', '**Ably total**'],
       result.dollars.monthly.map((m) => [
         n(m.profile.users),
         n(m.counts.directMessages + m.counts.groupMessages),
@@ -368,14 +369,14 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   const m0 = result.dollars.monthly[0]!;
   const shares = [
     ['messages', m0.aws.messages.total],
-    ['keep-alive pings', m0.aws.keepAlive.total],
+    ['keep-alive', m0.aws.keepAlive.total],
     ['connection-minutes', m0.aws.connectionMinutes],
     ['reconnects', m0.aws.reconnects.total],
   ] as const;
   const biggest = [...shares].sort((a, b) => b[1] - a[1])[0]!;
   out.push(
     `The largest share of the AWS bill in this profile is ${biggest[0]} (${((biggest[1] / m0.aws.total) * 100).toFixed(0)}%). ` +
-      'Each keep-alive ping is a WebSocket message in and a reply out, a Lambda invocation and a Connections write (with its GSI write when `expiresAt` changes); a longer ping interval, or answering pings without a Lambda, is the lever. ' +
+      `Keep-alive: ${n(Math.round(m0.counts.heartbeats / m0.profile.users))} heartbeats (two WebSocket messages each, answered by API Gateway) and ${n(Math.round(m0.counts.pings / m0.profile.users))} pings (also a Lambda invocation and a Connections write with its GSI write) per user; pings every ${V1_PING_INTERVAL_MINUTES} minutes (the v1 SDK) would cost ${usd(m0.keepAliveWithPingsOnly.total / m0.profile.users)} per user instead of ${usd(m0.aws.keepAlive.total / m0.profile.users)}. ` +
       `Per user per month: AWS ${usd(m0.aws.total / m0.profile.users)}, Ably ${usd(m0.ably.total / m0.profile.users)}. ` +
       'The Ably figures cover transport only (no per-user timelines, no sync, no unread counts, no server-side logic).',
   );

@@ -1,3 +1,4 @@
+import { HEARTBEAT_FRAME } from '@serverless-im/protocol';
 import type { BenchCloud, Delta, TestClient } from '../support.js';
 import { closeAll, log, round, sleep } from '../support.js';
 import { averageCost, type OperationCost } from './measure.js';
@@ -14,6 +15,7 @@ export interface MessageCosts {
   direct: OperationCost;
   directFirstMessage: OperationCost;
   ping: OperationCost;
+  heartbeat: OperationCost;
   connect: OperationCost;
   disconnect: OperationCost;
   groups: GroupCost[];
@@ -30,7 +32,7 @@ async function must(client: TestClient, action: string, params: Record<string, u
   return reply.data;
 }
 
-export async function measureDirectAndConnection(bench: BenchCloud, samples = 10): Promise<Pick<MessageCosts, 'direct' | 'directFirstMessage' | 'ping' | 'connect' | 'disconnect'>> {
+export async function measureDirectAndConnection(bench: BenchCloud, samples = 10): Promise<Pick<MessageCosts, 'direct' | 'directFirstMessage' | 'ping' | 'heartbeat' | 'connect' | 'disconnect'>> {
   const prefix = `dm${process.pid}`;
   // $connect and $disconnect
   const connectDeltas: Delta[] = [];
@@ -61,6 +63,15 @@ export async function measureDirectAndConnection(bench: BenchCloud, samples = 10
       await must(alice, 'ping', {});
       pingDeltas.push(bench.since(before));
     }
+    // Heartbeat (the keep-alive API Gateway answers itself)
+    const heartbeatDeltas: Delta[] = [];
+    for (let i = 0; i < 5; i++) {
+      const before = bench.snapshot();
+      alice.events.length = 0;
+      alice.socket.send(HEARTBEAT_FRAME);
+      await alice.waitForEvent('heartbeat');
+      heartbeatDeltas.push(bench.since(before));
+    }
     // First message of the conversation (one-time listing cost), then steady-state messages.
     const send = async (): Promise<Delta> => {
       const before = bench.snapshot();
@@ -76,6 +87,7 @@ export async function measureDirectAndConnection(bench: BenchCloud, samples = 10
       direct: averageCost('direct message (both online, one device each)', bench, deltas, { pushesObserved: 1 * deltas.length }),
       directFirstMessage: averageCost('first direct message of a conversation', bench, [first]),
       ping: averageCost('keep-alive ping', bench, pingDeltas),
+      heartbeat: averageCost('keep-alive heartbeat', bench, heartbeatDeltas),
       connect: averageCost('$connect (authorizer + connect)', bench, connectDeltas),
       disconnect: averageCost('$disconnect', bench, disconnectDeltas),
     };
