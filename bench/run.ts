@@ -279,17 +279,18 @@ function targetChecks(costs: MessageCosts, coldStarts: BenchResult['coldStarts']
   checks.push({ name: 'No scan on a message path', target: '0 Scan calls', measured: `${scans} Scan calls`, pass: scans === 0 });
   const biggest = coldStarts.reduce((a, b) => (b.deployedBytes > a.deployedBytes ? b : a), coldStarts[0]!);
   checks.push({
-    name: 'Handler bundles',
-    target: '< 300 KB minified each',
+    // Secondary since the SDK is bundled (issue 18): the init time below is what Lambda bills.
+    name: 'Handler bundles (AWS SDK inside)',
+    target: '< 1 MB minified each',
     measured: `largest ${biggest.handler} ${round(biggest.deployedBytes / 1024, 1)} KB`,
-    pass: coldStarts.every((c) => c.deployedBytes < 300 * 1024),
+    pass: coldStarts.every((c) => c.deployedBytes < 1024 * 1024),
   });
   const slowest = coldStarts.reduce((a, b) => (b.deployedInitMs > a.deployedInitMs ? b : a), coldStarts[0]!);
   checks.push({
-    name: 'Handler init time (deployed bundle, SDK from the runtime)',
-    target: '< 150 ms each',
-    measured: `slowest ${slowest.handler} ${slowest.deployedInitMs} ms (median of fresh processes)`,
-    pass: coldStarts.every((c) => c.deployedInitMs < 150),
+    name: 'Handler init time (deployed bundle, SDK inside)',
+    target: '< 100 ms each',
+    measured: `slowest ${slowest.handler} ${slowest.deployedInitMs} ms (median of fresh processes); with the SDK from the runtime the slowest was ${Math.max(...coldStarts.map((c) => c.runtimeSdkInitMs))} ms`,
+    pass: coldStarts.every((c) => c.deployedInitMs < 100),
   });
   return checks;
 }

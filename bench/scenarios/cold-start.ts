@@ -3,19 +3,20 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { SDK_FROM_RUNTIME } from '../../lib/constructs/handler-function.js';
 import { log, round } from '../support.js';
 
 export interface HandlerColdStart {
   logicalId: string;
   handler: string;
   memoryMb: number;
-  /** The deployed bundle (cdk.out asset, AWS SDK external: the runtime provides it). */
+  /** The deployed bundle (cdk.out asset, the AWS SDK bundled inside). */
   deployedBytes: number;
-  /** Median module initialization, deployed bundle, SDK loaded from node_modules as the runtime would. */
+  /** Median module initialization of the deployed bundle. */
   deployedInitMs: number;
-  /** The same handler bundled with the AWS SDK inside. */
-  withSdkBytes: number;
-  withSdkInitMs: number;
+  /** For comparison: the same handler with the AWS SDK left to the runtime (loaded from node_modules, as the runtime would). */
+  runtimeSdkBytes: number;
+  runtimeSdkInitMs: number;
 }
 
 interface TemplateFunction {
@@ -98,8 +99,8 @@ export async function measureColdStarts(root: string, runs = 5): Promise<Handler
   const templatePath = path.join(root, 'cdk.out', 'ServerlessIm.template.json');
   const handlersDir = path.join(root, 'functions', 'handlers');
   const handlers = (await import('node:fs')).readdirSync(handlersDir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
-  // Bundles with the SDK inside live under the project's tree so that node_modules resolves.
-  const outDir = path.join(root, 'node_modules', '.cache', 'bench-with-sdk');
+  // Bundles that load the SDK from node_modules live under the project's tree so that it resolves.
+  const outDir = path.join(root, 'node_modules', '.cache', 'bench-runtime-sdk');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const results: HandlerColdStart[] = [];
@@ -109,9 +110,10 @@ export async function measureColdStarts(root: string, runs = 5): Promise<Handler
     const handler = handlerOf(assetDir, handlers);
     // CDK's own provider functions (the bucket's auto-delete on stack removal) are not handlers of ours.
     if (handler === 'unknown') continue;
-    const withSdk = path.join(outDir, `${handler}-${fn.logicalId}.mjs`);
-    // The same options as lib/constructs/handler-function.ts, without the @aws-sdk/* external.
+    const runtimeSdk = path.join(outDir, `${handler}-${fn.logicalId}.mjs`);
+    // The same options as lib/constructs/handler-function.ts, with the SDK left to the runtime.
     await build({
+      external: SDK_FROM_RUNTIME,
       entryPoints: [path.join(handlersDir, `${handler}.ts`)],
       bundle: true,
       platform: 'node',
@@ -120,7 +122,7 @@ export async function measureColdStarts(root: string, runs = 5): Promise<Handler
       minify: true,
       sourcemap: false,
       mainFields: ['module', 'main'],
-      outfile: withSdk,
+      outfile: runtimeSdk,
       logLevel: 'silent',
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     });
@@ -128,7 +130,7 @@ export async function measureColdStarts(root: string, runs = 5): Promise<Handler
     const sdkRuns: number[] = [];
     for (let run = 0; run < runs; run++) {
       deployedRuns.push(initTime(deployed, fn.environment));
-      sdkRuns.push(initTime(withSdk, fn.environment));
+      sdkRuns.push(initTime(runtimeSdk, fn.environment));
     }
     const result: HandlerColdStart = {
       logicalId: fn.logicalId.replace(/[0-9A-F]{8}$/, ''),
@@ -136,13 +138,13 @@ export async function measureColdStarts(root: string, runs = 5): Promise<Handler
       memoryMb: fn.memoryMb,
       deployedBytes: statSync(deployed).size,
       deployedInitMs: round(median(deployedRuns), 1),
-      withSdkBytes: statSync(withSdk).size,
-      withSdkInitMs: round(median(sdkRuns), 1),
+      runtimeSdkBytes: statSync(runtimeSdk).size,
+      runtimeSdkInitMs: round(median(sdkRuns), 1),
     };
-    log(`cold start ${result.handler}: ${(result.deployedBytes / 1024).toFixed(0)} KB ${result.deployedInitMs} ms; with SDK ${(result.withSdkBytes / 1024).toFixed(0)} KB ${result.withSdkInitMs} ms`);
+    log(`cold start ${result.handler}: ${(result.deployedBytes / 1024).toFixed(0)} KB ${result.deployedInitMs} ms; SDK from the runtime ${(result.runtimeSdkBytes / 1024).toFixed(0)} KB ${result.runtimeSdkInitMs} ms`);
     results.push(result);
   }
-  writeFileSync(path.join(outDir, 'README.txt'), 'Scratch bundles of npm run bench (handlers with the AWS SDK bundled). Safe to delete.\n');
+  writeFileSync(path.join(outDir, 'README.txt'), 'Scratch bundles of npm run bench (handlers that load the AWS SDK from node_modules). Safe to delete.\n');
   return results;
 }
 

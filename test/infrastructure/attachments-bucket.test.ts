@@ -143,15 +143,6 @@ describe('who may touch attachments', () => {
     // No other function of the stack reaches the bucket, and only the recall may delete.
     expect(byPolicy.size).toBe(5);
   });
-
-  it('bundles the S3 presigners into the functions and takes the rest of the SDK from the runtime', async () => {
-    const { SDK_FROM_RUNTIME } = await import('../../lib/constructs/handler-function.js');
-    const matches = (name: string) => SDK_FROM_RUNTIME.some((pattern) => new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace('*', '.*')}$`).test(name));
-    for (const name of ['@aws-sdk/client-s3', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb', '@aws-sdk/signature-v4-multi-region', '@aws-sdk/core']) {
-      expect(matches(name), name).toBe(true);
-    }
-    for (const name of ['@aws-sdk/s3-request-presigner', '@aws-sdk/s3-presigned-post']) expect(matches(name), name).toBe(false);
-  });
 });
 
 describe('AttachmentStorage grants', () => {
