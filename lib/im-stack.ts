@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import type { ImConfig } from './config.js';
 import { ActionFunctions, SEND_TIMEOUT, type TableName } from './constructs/action-functions.js';
+import { DeliveryRepair } from './constructs/delivery-repair.js';
 import { AttachmentConfirmation } from './constructs/attachment-confirmation.js';
 import { AttachmentStorage } from './constructs/attachment-storage.js';
 import { ConnectionStorage } from './constructs/connection-storage.js';
@@ -132,6 +133,14 @@ export class ImStack extends Stack {
       logRetentionDays,
     });
 
+    const repair = new DeliveryRepair(this, 'DeliveryRepair', {
+      tables,
+      fanOutQueue: fanOut.queue,
+      grantPush: (fn) => this.gateway.grantPush(fn),
+      environment: actionEnvironment,
+      logRetentionDays,
+    });
+
     const confirmation = new AttachmentConfirmation(this, 'AttachmentConfirmation', {
       attachments,
       conversations: messaging.conversations,
@@ -167,6 +176,7 @@ export class ImStack extends Stack {
         Devices: push.devices,
       },
       attachmentTagger: confirmation.tagger,
+      deliveryRepairer: repair.repairer,
       push: { queue: push.queue, deadLetterQueue: push.deadLetterQueue, dispatchFailures: push.dispatchFailures, worker: push.worker, dispatcher: push.dispatcher },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });

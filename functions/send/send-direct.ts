@@ -1,8 +1,8 @@
-import type { Body, TimelineItem } from '@serverless-im/protocol';
+import type { Body, Message, TimelineItem } from '@serverless-im/protocol';
 import { countSend } from '../limits/send-window.js';
 import type { Pusher } from '../push/pusher.js';
-import { connectionsOf } from '../storage/connections.js';
-import { appendMessage, type DirectConversation, fromMessageRecord, recordListed, recordSent } from '../storage/conversations/index.js';
+import { connectionsOf, type UserConnection } from '../storage/connections.js';
+import { appendMessage, type DirectConversation, fromMessageRecord, type MessageRecord, recordListed, recordSent } from '../storage/conversations/index.js';
 import { putDirectMemberships } from '../storage/memberships.js';
 import { allocateSeq } from '../storage/timelines/index.js';
 import { appendRecordedMessage, type Delivery, type MessageReferences, type SendDeps, sendMessage, type SendReply } from './send-message.js';
@@ -55,34 +55,68 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
       });
       await deps.checkpoint('send:message-stored');
     }
-    const recovering = stored !== undefined;
-    const message = fromMessageRecord(record);
-    const [senderSeq, recipientSeq, head] = await Promise.all([
-      appendRecordedMessage(storage, sender, message, record.senderSeq!, now, recovering),
-      appendRecordedMessage(storage, recipient, message, record.recipientSeq!, now, recovering),
-      recordSent(storage, conversation, sender, record.cseq),
-    ]);
-    if (!head.listed) {
-      await putDirectMemberships(storage, conversation.id, conversation.members, now);
-      await recordListed(storage, conversation.id);
-    }
-    await deps.checkpoint('send:timelines-written');
-
-    const connections = await liveConnections;
-    const item = (seq: number): TimelineItem => ({ seq, type: 'message', message });
-    await Promise.all([
-      deps.pusher.pushToConnections(
-        connections.filter((c) => c.userId === recipient),
-        { event: 'message', data: item(recipientSeq) },
-      ),
-      deps.pusher.pushToConnections(
-        connections.filter((c) => c.userId === sender && c.connectionId !== input.sender.connectionId),
-        { event: 'message', data: item(senderSeq) },
-      ),
-    ]);
-    await deps.checkpoint('send:pushed');
+    const { senderSeq, message } = await finishDirectDelivery(deps, conversation, record, {
+      recovering: stored !== undefined,
+      exceptConnectionId: input.sender.connectionId,
+      liveConnections,
+    });
     return { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts };
   };
 
   return sendMessage(deps, { sender, clientMsgId: input.clientMsgId, conversationId: conversation.id }, deliver);
+}
+
+export interface FinishOptions {
+  /** True when an earlier attempt may have done some of it: every write must then be idempotent. */
+  recovering: boolean;
+  /** The connection that sent the message: it has the reply, so it gets no push. */
+  exceptConnectionId?: string;
+  /** The users' live connections, when the caller already started reading them. */
+  liveConnections?: Promise<UserConnection[]>;
+}
+
+/**
+ * Everything after a direct message's commit point: both timeline items at the seqs the message
+ * records, the sender's position on the head, the listing of a new conversation, and the pushes.
+ * Each write is idempotent, so `send`, a retry of it and the delivery repair
+ * (delivery-repair/repair-delivery.ts) may all run it for the same message.
+ */
+export async function finishDirectDelivery(
+  deps: SendDirectDeps,
+  conversation: DirectConversation,
+  record: MessageRecord,
+  options: FinishOptions,
+): Promise<{ senderSeq: number; recipientSeq: number; message: Message }> {
+  const { storage } = deps;
+  const sender = record.from;
+  const recipient = conversation.members[0] === sender ? conversation.members[1] : conversation.members[0];
+  const now = deps.clock();
+  const liveConnections = options.liveConnections ?? connectionsOf(storage, [sender, recipient], now);
+  liveConnections.catch(() => undefined);
+  const message = fromMessageRecord(record);
+  const [senderSeq, recipientSeq, head] = await Promise.all([
+    appendRecordedMessage(storage, sender, message, record.senderSeq!, now, options.recovering),
+    appendRecordedMessage(storage, recipient, message, record.recipientSeq!, now, options.recovering),
+    recordSent(storage, conversation, sender, record.cseq),
+  ]);
+  if (!head.listed) {
+    await putDirectMemberships(storage, conversation.id, conversation.members, now);
+    await recordListed(storage, conversation.id);
+  }
+  await deps.checkpoint('send:timelines-written');
+
+  const connections = await liveConnections;
+  const item = (seq: number): TimelineItem => ({ seq, type: 'message', message });
+  await Promise.all([
+    deps.pusher.pushToConnections(
+      connections.filter((c) => c.userId === recipient),
+      { event: 'message', data: item(recipientSeq) },
+    ),
+    deps.pusher.pushToConnections(
+      connections.filter((c) => c.userId === sender && c.connectionId !== options.exceptConnectionId),
+      { event: 'message', data: item(senderSeq) },
+    ),
+  ]);
+  await deps.checkpoint('send:pushed');
+  return { senderSeq, recipientSeq, message };
 }

@@ -35,6 +35,8 @@ export interface MonitoringProps {
   /** The offline push pipeline: its queue, dead letters, the dispatcher's failed stream records, its functions. */
   /** Tags stored messages' uploads attached (Conversations stream); a stalled one leaves files to the lifecycle rule. */
   attachmentTagger?: IFunction;
+  /** The delivery repair's stream consumer (lib/constructs/delivery-repair.ts). */
+  deliveryRepairer?: IFunction;
   push?: { queue: IQueue; deadLetterQueue: IQueue; dispatchFailures: IQueue; worker: IFunction; dispatcher: IFunction };
 }
 
@@ -143,6 +145,20 @@ export class Monitoring extends Construct {
         'Stored attachment messages have waited an hour or more to have their uploads tagged attached: a record older than 24 hours leaves the stream, and its file goes to the week-long lifecycle rule for unsent uploads.',
         props.attachmentTagger.metric('IteratorAge', { statistic: 'Maximum', period: FIVE_MINUTES }),
         3_600_000,
+      );
+    }
+    if (props.deliveryRepairer) {
+      alarm(
+        'DeliveryRepairIteratorAge',
+        'New messages have waited 15 minutes or more for the delivery check (its batching window is 1 minute): a message whose send stopped after it was stored stays undelivered meanwhile, and a record older than 24 hours leaves the stream unchecked.',
+        props.deliveryRepairer.metric('IteratorAge', { statistic: 'Maximum', period: FIVE_MINUTES }),
+        15 * 60_000,
+      );
+      alarm(
+        'DeliveriesRepaired',
+        'The delivery repair finished a message a send had left undone: expected after crashes and timeouts of the send function, worth a look when it recurs.',
+        appMetric('DeliveriesRepaired', 'Sum', FIVE_MINUTES),
+        10,
       );
     }
     if (props.push) {

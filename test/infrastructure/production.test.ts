@@ -178,7 +178,7 @@ describe('ServerlessIm stack, production settings', () => {
       for (const [id, fn] of functions) {
         expect(fn.Properties.MemorySize, id).toBeGreaterThanOrEqual(256);
         // The fan-out and notification workers are polled from SQS (or a stream), not called by API Gateway.
-        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(id.startsWith('FanOutWorker') || id.startsWith('PushWorker') || id.startsWith('PushDispatcher') ? 60 : 29);
+        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(/^(FanOutWorker|PushWorker|PushDispatcher|DeliveryRepair)/.test(id) ? 60 : 29);
       }
     });
 
@@ -300,7 +300,11 @@ describe('ServerlessIm stack, production settings', () => {
       const tagger = alarmNamed(template, 'AttachmentTaggerIteratorAge');
       expect(alarmMetrics(tagger)).toEqual([{ namespace: 'AWS/Lambda', name: 'IteratorAge', dimensions: ['FunctionName'] }]);
       expect(tagger.Properties.Threshold).toBe(3_600_000);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 19);
+      // A stalled delivery repair: undelivered messages stay so until it runs.
+      const repair = alarmNamed(template, 'DeliveryRepairIteratorAge');
+      expect(alarmMetrics(repair)).toEqual([{ namespace: 'AWS/Lambda', name: 'IteratorAge', dimensions: ['FunctionName'] }]);
+      expect(alarmMetrics(alarmNamed(template, 'DeliveriesRepaired'))).toEqual([{ namespace: 'ServerlessIm', name: 'DeliveriesRepaired', dimensions: ['service'] }]);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 21);
     });
 
     it('leaves alarms without actions and creates no topic without alarmEmail', () => {
