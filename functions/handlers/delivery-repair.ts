@@ -18,7 +18,8 @@ const MIN_AGE_MS = Number(process.env.DELIVERY_REPAIR_MIN_AGE_MS ?? 15_000);
  */
 export const handler = inStreamOrder(async (record) => {
   const image = record.eventName === 'INSERT' ? (newImageOf(record) as MessageRecord | undefined) : undefined;
-  if (!image?.msgId) return;
+  // Messages only (cseq 1, 2, ...): heads and change-log entries are not deliveries.
+  if (!image?.msgId || !(image.cseq >= 1)) return;
   const wait = image.ts + MIN_AGE_MS - Date.now();
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, MIN_AGE_MS)));
   const deps = { storage: storageFromEnv(), pusher: pusherFromEnv(), queue: jobQueueFromEnv(), clock: Date.now, attemptMs: 0, checkpoint: runtimeCheckpoint() };
