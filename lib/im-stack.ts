@@ -5,6 +5,7 @@ import { ActionFunctions, SEND_TIMEOUT, type TableName } from './constructs/acti
 import { AttachmentConfirmation } from './constructs/attachment-confirmation.js';
 import { AttachmentStorage } from './constructs/attachment-storage.js';
 import { ConnectionStorage } from './constructs/connection-storage.js';
+import { EventPublishing } from './constructs/event-publishing.js';
 import { GroupFanOut } from './constructs/group-fan-out.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { MessagingStorage } from './constructs/messaging-storage.js';
@@ -147,6 +148,14 @@ export class ImStack extends Stack {
       logRetentionDays,
     });
 
+    const events = new EventPublishing(this, 'Events', {
+      config: config.events,
+      conversations: messaging.conversations,
+      timelines: messaging.timelines,
+      claims: messaging.claims,
+      logRetentionDays,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.gateway.api,
       stageName: config.stageName,
@@ -164,6 +173,7 @@ export class ImStack extends Stack {
         Devices: push.devices,
       },
       attachmentTagger: confirmation.tagger,
+      events: { publisher: events.publisher, failures: events.failures },
       push: { queue: push.queue, deadLetterQueue: push.deadLetterQueue, dispatchFailures: push.dispatchFailures, worker: push.worker, dispatcher: push.dispatcher },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
@@ -187,6 +197,8 @@ export class ImStack extends Stack {
       value: fanOut.deadLetterQueue.queueArn,
       description: 'Source of a redrive (aws sqs start-message-move-task --source-arn ...)',
     });
+    new CfnOutput(this, 'EventBusName', { value: events.bus.eventBusName, description: 'EventBridge bus of message and group events (docs/events.md)' });
+    new CfnOutput(this, 'EventBusArn', { value: events.bus.eventBusArn });
     new CfnOutput(this, 'DevicesTableName', { value: push.devices.tableName });
     new CfnOutput(this, 'PushDeadLetterQueueName', { value: push.deadLetterQueue.queueName });
     new CfnOutput(this, 'AccessLogGroupName', { value: this.gateway.accessLogs.logGroupName });
