@@ -15,7 +15,7 @@ import { type EventSettings, type GroupChangedDetail, type MessageSentDetail, ty
  * so every record of the same change, and every retry of it, names the same event.
  */
 
-/** `<conversationId>#<cseq>#<version>`: `#` occurs in no conversation id, so ids never collide. */
+/** `<conversationId>#<cseq>#<version>`: `#` occurs in no conversation id (nor in a system item id), so ids never collide. */
 export const messageEventId = (conversationId: string, cseq: number, version: number): string => `${conversationId}#${cseq}#${version}`;
 
 function messageFields(record: MessageRecord): Omit<MessageSentDetail, 'eventId' | 'ts' | 'clientMsgId' | 'bodyKind'> {
@@ -23,7 +23,7 @@ function messageFields(record: MessageRecord): Omit<MessageSentDetail, 'eventId'
   return {
     schemaVersion: SCHEMA_VERSION,
     conversationId: record.conversationId,
-    conversationKind: conversation?.kind === 'direct' ? 'direct' : 'group',
+    conversationKind: conversation?.kind === 'direct' || (!conversation && record.fanOut === undefined) ? 'direct' : 'group',
     ...(conversation?.kind === 'direct' ? { members: [...conversation.members] as [string, string] } : {}),
     conversationSeq: Number(record.cseq),
     msgId: record.msgId,

@@ -161,7 +161,7 @@ describe('ServerlessIm stack, production settings', () => {
       for (const [id, fn] of functions) {
         expect(fn.Properties.MemorySize, id).toBeGreaterThanOrEqual(256);
         // The fan-out and notification workers are polled from SQS (or a stream), not called by API Gateway.
-        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(id.startsWith('FanOutWorker') || id.startsWith('PushWorker') || id.startsWith('PushDispatcher') ? 60 : 29);
+        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(id.startsWith('FanOutWorker') || id.startsWith('PushWorker') || id.startsWith('PushDispatcher') || id.startsWith('EventsPublisher') ? 60 : 29);
       }
     });
 
@@ -283,7 +283,12 @@ describe('ServerlessIm stack, production settings', () => {
       const tagger = alarmNamed(template, 'AttachmentTaggerIteratorAge');
       expect(alarmMetrics(tagger)).toEqual([{ namespace: 'AWS/Lambda', name: 'IteratorAge', dimensions: ['FunctionName'] }]);
       expect(tagger.Properties.Threshold).toBe(3_600_000);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 19);
+      // A stalled event publisher (integrations lag) and stream records that failed every retry (events not on the bus).
+      const publisher = alarmNamed(template, 'EventPublisherIteratorAge');
+      expect(alarmMetrics(publisher)).toEqual([{ namespace: 'AWS/Lambda', name: 'IteratorAge', dimensions: ['FunctionName'] }]);
+      expect(publisher.Properties.Threshold).toBe(600_000);
+      expect(alarmMetrics(alarmNamed(template, 'EventPublishFailures'))[0]!.name).toBe('ApproximateNumberOfMessagesVisible');
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 21);
     });
 
     it('leaves alarms without actions and creates no topic without alarmEmail', () => {
