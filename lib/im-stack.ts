@@ -173,7 +173,7 @@ export class ImStack extends Stack {
         Devices: push.devices,
       },
       attachmentTagger: confirmation.tagger,
-      events: { publisher: events.publisher, failures: events.failures },
+      eventPublisher: events.publisher,
       push: { queue: push.queue, deadLetterQueue: push.deadLetterQueue, dispatchFailures: push.dispatchFailures, worker: push.worker, dispatcher: push.dispatcher },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });

@@ -1,10 +1,9 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import type { EventsConfig } from '../config.js';
 import { HandlerFunction } from './handler-function.js';
@@ -26,28 +25,19 @@ export interface EventPublishingProps {
  *   whose `lastChange` is one). Reactions, heads and the change log do not reach the function.
  * - Timelines: the actor's `system` item of a membership change (`origin`), one per change.
  *
- * A failing batch is bisected and retried; after 10 retries its records' positions go to the
- * `failures` queue (an operator can replay them: the claims keep a replay from duplicating).
+ * A failing batch is bisected and retried from the failed record until it succeeds or is 24 hours
+ * old. There is no dead-letter destination on purpose: a record handed to one is an event not
+ * published, and what fails here is either passing (EventBridge throttling or an outage) or needs
+ * an operator anyway (a changed policy, a deleted bus), who then fixes it without losing anything.
  * `EventPublisherIteratorAge` alarms long before a record could leave the stream.
  */
 export class EventPublishing extends Construct {
   readonly bus: EventBus;
   readonly publisher: HandlerFunction;
-  readonly failures: Queue;
 
   constructor(scope: Construct, id: string, props: EventPublishingProps) {
     super(scope, id);
     this.bus = new EventBus(this, 'Bus', { description: 'Messages, edits, recalls and group changes of serverless-im (docs/events.md)' });
-    this.failures = new Queue(this, 'PublishFailures', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    Validations.of(this.failures).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself a dead-letter destination (the on-failure destination of the publisher\'s stream mappings): it has none of its own.',
-    });
-
     this.publisher = new HandlerFunction(this, 'Publisher', {
       handler: 'event-publisher',
       description: 'Puts one event per committed message, edit, recall and group change on the event bus (table streams)',
@@ -70,8 +60,7 @@ export class EventPublishing extends Construct {
       batchSize: 100,
       bisectBatchOnError: true,
       reportBatchItemFailures: true,
-      retryAttempts: 10,
-      onFailure: new SqsDlq(this.failures),
+      retryAttempts: -1,
     };
     this.publisher.addEventSource(
       new DynamoEventSource(props.conversations, {

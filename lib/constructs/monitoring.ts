@@ -35,8 +35,8 @@ export interface MonitoringProps {
   /** The offline push pipeline: its queue, dead letters, the dispatcher's failed stream records, its functions. */
   /** Tags stored messages' uploads attached (Conversations stream); a stalled one leaves files to the lifecycle rule. */
   attachmentTagger?: IFunction;
-  /** The event publisher (table streams -> EventBridge) and the queue of its stream records that failed every retry. */
-  events?: { publisher: IFunction; failures: IQueue };
+  /** Publishes committed changes to the event bus (table streams); a stalled one delays integrations, and records older than 24 hours leave the stream. */
+  eventPublisher?: IFunction;
   push?: { queue: IQueue; deadLetterQueue: IQueue; dispatchFailures: IQueue; worker: IFunction; dispatcher: IFunction };
 }
 
@@ -147,18 +147,12 @@ export class Monitoring extends Construct {
         3_600_000,
       );
     }
-    if (props.events) {
+    if (props.eventPublisher) {
       alarm(
         'EventPublisherIteratorAge',
         'Committed changes have waited 10 minutes or more to be published to the event bus: integrations lag, and a record older than 24 hours leaves the stream unpublished.',
-        props.events.publisher.metric('IteratorAge', { statistic: 'Maximum', period: FIVE_MINUTES }),
+        props.eventPublisher.metric('IteratorAge', { statistic: 'Maximum', period: FIVE_MINUTES }),
         600_000,
-      );
-      alarm(
-        'EventPublishFailures',
-        'Stream records failed every retry of the event publisher: their events are not on the bus until replayed (docs/operations.md).',
-        props.events.failures.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: ONE_MINUTE }),
-        1,
       );
     }
     if (props.push) {

@@ -31,17 +31,16 @@ describe('events out', () => {
     expect(patterns(mappingOn('MessagingTimelines'))).toEqual([{ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['system'] }, origin: { BOOL: [true] } } } }]);
   });
 
-  it('retries a failing batch (bisected, from the failed record), then hands its records to a failure queue; it starts at the oldest record', () => {
-    const [failuresId] = resourcesOf(template, 'AWS::SQS::Queue').find(([id]) => id.startsWith('EventsPublishFailures'))!;
+  it('retries a failing batch (bisected, from the failed record) as long as the stream keeps it, never discarding a record; it starts at the oldest record', () => {
     for (const [, mapping] of mappings) {
       expect(mapping.Properties).toMatchObject({
         StartingPosition: 'TRIM_HORIZON',
         BatchSize: 100,
-        MaximumRetryAttempts: 10,
+        MaximumRetryAttempts: -1,
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
-        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failuresId, 'Arn'] } } },
       });
+      expect(mapping.Properties.DestinationConfig).toBeUndefined();
     }
   });
 
@@ -52,15 +51,12 @@ describe('events out', () => {
     const byAction = (action: string) => statements.filter((statement) => [statement.Action].flat().includes(action));
     expect(byAction('events:PutEvents')).toEqual([expect.objectContaining({ Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } })]);
     expect(byAction('dynamodb:PutItem')).toEqual([expect.objectContaining({ Action: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^MessagingClaims/), 'Arn'] } })]);
-    // Everything else is what the two stream mappings need: read the two streams, send to the failure queue.
+    // Everything else is what the two stream mappings need: read the two streams.
     const rest = statements.filter((statement) => !byAction('events:PutEvents').includes(statement) && !byAction('dynamodb:PutItem').includes(statement));
     for (const statement of rest) {
       const target = JSON.stringify(statement.Resource);
-      if ([statement.Action].flat().every((action) => action.startsWith('sqs:'))) expect(target).toMatch(/EventsPublishFailures/);
-      else {
-        expect([statement.Action].flat().every((action) => ['dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'].includes(action))).toBe(true);
-        expect(target).toMatch(/^\{"Fn::GetAtt":\["Messaging(Conversations|Timelines)\w+","StreamArn"\]\}$/);
-      }
+      expect([statement.Action].flat().every((action) => ['dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'].includes(action))).toBe(true);
+      expect(target).toMatch(/^\{"Fn::GetAtt":\["Messaging(Conversations|Timelines)\w+","StreamArn"\]\}$/);
     }
     // Nobody else may put events on the bus.
     const putters = resourcesOf(template, 'AWS::IAM::Policy').filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes('events:PutEvents'));
