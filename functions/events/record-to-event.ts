@@ -49,9 +49,18 @@ function messageSent(record: MessageRecord, settings: EventSettings): OutgoingEv
   return { detailType: 'message.sent', time: detail.ts, detail };
 }
 
-function messageUpdated(record: MessageRecord, settings: EventSettings): OutgoingEvent | undefined {
+/**
+ * A change's own write happens within a request's lifetime of `lastChange.at`. A MODIFY written
+ * long after is a later rewrite of the item that kept its last change (none today; an erasure that
+ * anonymizes a message would be one), whose event went out when it was made: by then its claim
+ * may have expired, so this is what keeps it from going out again.
+ */
+export const CHANGE_RECORD_MAX_AGE_SECONDS = 24 * 60 * 60;
+
+function messageUpdated(record: MessageRecord, settings: EventSettings, writtenAtSeconds: number | undefined): OutgoingEvent | undefined {
   const change = record.lastChange;
   if (!change || (change.kind !== 'edit' && change.kind !== 'recall') || record.version === undefined) return undefined;
+  if (writtenAtSeconds !== undefined && writtenAtSeconds - Number(change.at) / 1000 > CHANGE_RECORD_MAX_AGE_SECONDS) return undefined;
   const version = Number(record.version);
   const edited = change.kind === 'edit' && record.recalled !== true && record.body !== undefined;
   const detail: MessageUpdatedDetail = {
@@ -96,6 +105,6 @@ export function eventOfRecord(record: StreamRecord, settings: EventSettings): Ou
   const message = image as unknown as MessageRecord;
   if (typeof message.msgId !== 'string' || !(Number(message.cseq) >= 1)) return undefined;
   if (record.eventName === 'INSERT') return messageSent(message, settings);
-  if (record.eventName === 'MODIFY') return messageUpdated(message, settings);
+  if (record.eventName === 'MODIFY') return messageUpdated(message, settings, record.dynamodb?.ApproximateCreationDateTime);
   return undefined;
 }

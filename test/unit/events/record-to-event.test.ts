@@ -75,6 +75,13 @@ describe('which stream record is which event', () => {
     expect(eventClaimId(messageEventId(direct, 3, 1))).toBe('event#dm:ann:bob#3#1');
   });
 
+  it('a message rewritten long after its last change (an anonymization, say) does not publish that change again', () => {
+    const edited = { ...message, version: 2, lastChange: { kind: 'edit', by: 'ann', at: 1_000_000 } };
+    const at = (seconds: number): StreamRecord => ({ ...record('MODIFY', edited), dynamodb: { ...record('MODIFY', edited).dynamodb, ApproximateCreationDateTime: seconds } });
+    expect(eventOfRecord(at(1_000 + 60), off)).toBeDefined();
+    expect(eventOfRecord(at(1_000 + 2 * 24 * 3600), off)).toBeUndefined();
+  });
+
   it('heads, the change log and removed items are no events', () => {
     expect(eventOfRecord(record('INSERT', { conversationId: 'g:abcdefgh', cseq: 0, kind: 'group', title: 't', owner: 'ann', memberCount: 2, lastCseq: 0 }), off)).toBeUndefined();
     expect(eventOfRecord(record('MODIFY', { conversationId: direct, cseq: 0, ownLo: 3 }), off)).toBeUndefined();
