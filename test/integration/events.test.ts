@@ -170,6 +170,40 @@ describe('events out: one event per committed change, no body by default', () =>
     ]);
   });
 
+  it('the same send twice at once, and an edit retried after its reply, publish once each', async () => {
+    const [alice, bob] = [unique('alice'), unique('bob')];
+    const a = await env.connect(alice);
+    const conversationId = directConversationId(alice, bob);
+    const request = { clientMsgId: 'twice', to: bob, body: text('once please') };
+    const [first, second] = await Promise.all([ok(a.request('send', request)), ok(a.request('send', request))]);
+    expect(second.msgId).toBe(first.msgId);
+    const edit = { conversationId, conversationSeq: first.conversationSeq, body: text('edited once') };
+    await ok(a.request('edit', edit));
+    await ok(a.request('edit', edit));
+    expect(details(await env.eventsOf(conversationId)).map((detail) => detail.eventId)).toEqual([`${conversationId}#1#1`, `${conversationId}#1#2`]);
+  });
+
+  it('a burst of 25 messages (batches of many records): each message once, also across a crash in the middle', async () => {
+    const [owner, member] = [unique('owner'), unique('member')];
+    const o = await env.connect(owner);
+    const { conversationId } = await ok(o.request('createGroup', { title: 'Burst', members: [member] }));
+    env.cloud.lambda.faults.inject({
+      functionName: 'Publisher',
+      step: 'events:claimed',
+      action: 'crash',
+      times: 1,
+      when: (detail) => (detail.eventIds as string[]).includes(`${conversationId}#12#1`),
+    });
+    try {
+      await Promise.all(Array.from({ length: 25 }, (_, index) => ok(o.request('send', { clientMsgId: `b${index}`, conversationId, body: text(`#${index}`) }))));
+      const sent = details(await env.eventsOf(conversationId), 'message.sent');
+      expect(sent.map((detail) => detail.conversationSeq).sort((x, y) => x - y)).toEqual(Array.from({ length: 25 }, (_, index) => index + 1));
+      expect(env.cloud.lambda.faults.fired.filter((fault) => (fault.detail.eventIds as string[]).includes(`${conversationId}#12#1`))).toHaveLength(1);
+    } finally {
+      env.cloud.lambda.faults.clear();
+    }
+  });
+
   describe('exactly once when the publisher crashes', () => {
     /** Crashes the publisher once at `step` while it publishes a message of this conversation. */
     async function crashWhilePublishing(step: string, conversationId: string, send: () => Promise<unknown>): Promise<RecordedEvent[]> {
