@@ -197,7 +197,7 @@ describe('events out: one event per committed change, no body by default', () =>
     try {
       await Promise.all(Array.from({ length: 25 }, (_, index) => ok(o.request('send', { clientMsgId: `b${index}`, conversationId, body: text(`#${index}`) }))));
       const sent = details(await env.eventsOf(conversationId), 'message.sent');
-      expect(sent.map((detail) => detail.conversationSeq).sort((x, y) => x - y)).toEqual(Array.from({ length: 25 }, (_, index) => index + 1));
+      expect(sent.map((detail) => Number(detail.conversationSeq)).sort((x, y) => x - y)).toEqual(Array.from({ length: 25 }, (_, index) => index + 1));
       expect(env.cloud.lambda.faults.fired.filter((fault) => (fault.detail.eventIds as string[]).includes(`${conversationId}#12#1`))).toHaveLength(1);
     } finally {
       env.cloud.lambda.faults.clear();
