@@ -183,7 +183,7 @@ describe('events out: one event per committed change, no body by default', () =>
     expect(details(await env.eventsOf(conversationId)).map((detail) => detail.eventId)).toEqual([`${conversationId}#1#1`, `${conversationId}#1#2`]);
   });
 
-  it('a burst of 25 messages (batches of many records): each message once, also across a crash in the middle', async () => {
+  it('12 messages in a row: each published once, also across a publisher crash in the middle', async () => {
     const [owner, member] = [unique('owner'), unique('member')];
     const o = await env.connect(owner);
     const { conversationId } = await ok(o.request('createGroup', { title: 'Burst', members: [member] }));
@@ -192,13 +192,13 @@ describe('events out: one event per committed change, no body by default', () =>
       step: 'events:claimed',
       action: 'crash',
       times: 1,
-      when: (detail) => (detail.eventIds as string[]).includes(`${conversationId}#12#1`),
+      when: (detail) => (detail.eventIds as string[]).includes(`${conversationId}#6#1`),
     });
     try {
-      await Promise.all(Array.from({ length: 25 }, (_, index) => ok(o.request('send', { clientMsgId: `b${index}`, conversationId, body: text(`#${index}`) }))));
+      for (let index = 0; index < 12; index++) await ok(o.request('send', { clientMsgId: `b${index}`, conversationId, body: text(`#${index}`) }));
       const sent = details(await env.eventsOf(conversationId), 'message.sent');
-      expect(sent.map((detail) => Number(detail.conversationSeq)).sort((x, y) => x - y)).toEqual(Array.from({ length: 25 }, (_, index) => index + 1));
-      expect(env.cloud.lambda.faults.fired.filter((fault) => (fault.detail.eventIds as string[]).includes(`${conversationId}#12#1`))).toHaveLength(1);
+      expect(sent.map((detail) => Number(detail.conversationSeq)).sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, index) => index + 1));
+      expect(env.cloud.lambda.faults.fired.filter((fault) => (fault.detail.eventIds as string[]).includes(`${conversationId}#6#1`))).toHaveLength(1);
     } finally {
       env.cloud.lambda.faults.clear();
     }
