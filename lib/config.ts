@@ -66,6 +66,13 @@ export interface ImConfig {
   attachments: AttachmentConfig;
   /** Offline push notifications (APNs and FCM through Amazon SNS). */
   push: PushConfig;
+  /** Events on the stack's EventBridge bus (docs/events.md). */
+  events: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** Put message bodies into `message.sent` and `message.updated` events (off: ids, kinds and metadata only). */
+  includeBody: boolean;
 }
 
 export interface AttachmentConfig {
@@ -237,6 +244,7 @@ const contextShape = {
     matching(applicationArn('APNS_SANDBOX')),
   ),
   fcmPlatformApplicationArn: setting('an SNS platform application ARN (arn:aws:sns:REGION:ACCOUNT:app/GCM/NAME)', matching(applicationArn('GCM'))),
+  eventBodies: booleanSetting(),
 };
 
 export const CONTEXT_KEYS = Object.keys(contextShape) as (keyof typeof contextShape)[];
@@ -320,6 +328,7 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
     fanOutRetentionDays: settings.fanOutRetentionDays ?? 4,
     manageAccountLogsRole: settings.apiGatewayLogsRole ?? true,
     push: pushOf(settings),
+    events: { includeBody: settings.eventBodies ?? false },
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
     attachments: {
       maxMB: maxAttachmentMB,

@@ -6,6 +6,7 @@ import { DeliveryRepair } from './constructs/delivery-repair.js';
 import { AttachmentConfirmation } from './constructs/attachment-confirmation.js';
 import { AttachmentStorage } from './constructs/attachment-storage.js';
 import { ConnectionStorage } from './constructs/connection-storage.js';
+import { EventPublishing } from './constructs/event-publishing.js';
 import { GroupFanOut } from './constructs/group-fan-out.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { MessagingStorage } from './constructs/messaging-storage.js';
@@ -159,6 +160,14 @@ export class ImStack extends Stack {
       logRetentionDays,
     });
 
+    const events = new EventPublishing(this, 'Events', {
+      config: config.events,
+      conversations: messaging.conversations,
+      timelines: messaging.timelines,
+      claims: messaging.claims,
+      logRetentionDays,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.gateway.api,
       stageName: config.stageName,
@@ -177,6 +186,7 @@ export class ImStack extends Stack {
       },
       attachmentTagger: confirmation.tagger,
       deliveryRepairer: repair.repairer,
+      eventPublisher: events.publisher,
       push: { queue: push.queue, deadLetterQueue: push.deadLetterQueue, dispatchFailures: push.dispatchFailures, worker: push.worker, dispatcher: push.dispatcher },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
@@ -200,6 +210,8 @@ export class ImStack extends Stack {
       value: fanOut.deadLetterQueue.queueArn,
       description: 'Source of a redrive (aws sqs start-message-move-task --source-arn ...)',
     });
+    new CfnOutput(this, 'EventBusName', { value: events.bus.eventBusName, description: 'EventBridge bus of message and group events (docs/events.md)' });
+    new CfnOutput(this, 'EventBusArn', { value: events.bus.eventBusArn });
     new CfnOutput(this, 'DevicesTableName', { value: push.devices.tableName });
     new CfnOutput(this, 'PushDeadLetterQueueName', { value: push.deadLetterQueue.queueName });
     new CfnOutput(this, 'AccessLogGroupName', { value: this.gateway.accessLogs.logGroupName });

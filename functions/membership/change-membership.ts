@@ -37,11 +37,12 @@ const groupFull = (settings: GroupSettings): TooLargeError =>
 /**
  * Tells `recipients` of a change through their timelines. The actor's own item is written here,
  * before the reply, so nothing the actor does next can land in their timeline ahead of it; the
- * others' go through the fan-out queue.
+ * others' go through the fan-out queue. The actor's item is marked as the change's origin: the
+ * one record the `group.changed` event is published from (docs/events.md).
  */
 async function announce(deps: MembershipDeps, base: Omit<SystemJob, 'recipients'>, recipients: Iterable<string>, actor: string): Promise<void> {
   const others = [...new Set(recipients)].filter((userId) => userId !== actor);
-  const seq = await appendOnce(deps.storage, systemRecord(actor, base.eventId, base.ts, base.system), deps.clock(), { kind: 'claim' });
+  const seq = await appendOnce(deps.storage, systemRecord(actor, base.eventId, base.ts, base.system, true), deps.clock(), { kind: 'claim' });
   await deps.pusher.pushToUsers([actor], { event: 'message', data: { seq, type: 'system', system: base.system } });
   await enqueueJobs(deps.queue, partitionedJobs<SystemJob>(base, others, base.eventId));
 }

@@ -67,5 +67,5 @@ export function nextState(message: MessageRecord, change: MessageChange, actor: 
       next = reacted(message, actor, change.emoji, change.on);
       break;
   }
-  return next && { ...next, version: versionOf(message) + 1 };
+  return next && { ...next, version: versionOf(message) + 1, lastChange: { kind: change.kind, by: actor, at: now } };
 }

@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SendResult } from '@serverless-im/protocol';
+import { batchGetAll } from './batch.js';
 import { isConditionalCheckFailed, itemOfConditionFailure, writeIfConditionHolds } from './conditions.js';
 import { UnexpectedStorageStateError } from './errors.js';
 import type { Storage } from './storage.js';
@@ -11,10 +12,11 @@ import type { Storage } from './storage.js';
  * - delivery claims, one per (recipient, timeline content): `delivery:<userId>:<itemKey>`;
  * - upload allowances, one per (uploader, UTC day): `uploads#<userId>#<YYYY-MM-DD>`;
  * - push claims, one per (recipient, device, message): `push#<userId>#<deviceId>#<msgId>`;
- * - attachment claims, one per upload: `attachment#<attachmentId>`, the message it belongs to.
+ * - attachment claims, one per upload: `attachment#<attachmentId>`, the message it belongs to;
+ * - event claims, one per published event: `event#<eventId>` (functions/events/, docs/events.md).
  * `:` and `#` occur in neither user ids nor device ids (nor attachment ids), so each tuple maps to
  * one key, and a key with `#` before its first `:` (upload allowances, push claims, attachment
- * claims) can never equal a send or delivery
+ * claims, event claims) can never equal a send or delivery
  * claim, whose first segment is a user id or `delivery`. (Send and delivery claims are not yet
  * disjoint by construction: a user named `delivery` could write a send claim shaped like a delivery
  * claim. Moving delivery claims to a `#` prefix needs a read of the old key for messages from
@@ -268,6 +270,43 @@ export async function claimAttachment(storage: Storage, attachmentId: string, me
         Item: { claimId: attachmentClaimId(attachmentId), messageKey, ts: now },
         ConditionExpression: 'attribute_not_exists(claimId) OR messageKey = :key',
         ExpressionAttributeValues: { ':key': messageKey },
+      }),
+    ),
+  );
+}
+
+// ---- Event claims ---------------------------------------------------------------------------
+
+export const eventClaimId = (eventId: string): string => `event#${eventId}`;
+
+/**
+ * An event claim outlives every way its stream record can come back: the stream keeps records for
+ * 24 hours and a batch is retried within that; a week also covers a replay of the on-failure
+ * queue's records by an operator in the days after an outage.
+ */
+export const EVENT_CLAIM_SECONDS = 7 * 24 * 60 * 60;
+
+/** Which of these events an earlier attempt recorded as published (strongly consistent: a retry comes right after). */
+export async function publishedEvents(storage: Storage, eventIds: readonly string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const items = await batchGetAll(storage.db, storage.tables.claims, [...new Set(eventIds)].map((eventId) => ({ claimId: eventClaimId(eventId) })), {
+    consistent: true,
+    projection: 'claimId',
+  });
+  return new Set(items.map((item) => String(item.claimId).slice('event#'.length)));
+}
+
+/**
+ * Records that an event was put on the bus. Conditional, so an attempt learns when another one had
+ * already recorded it (`false`): then the event went out twice, which the caller counts.
+ */
+export async function recordPublished(storage: Storage, eventId: string, now: number): Promise<boolean> {
+  return writeIfConditionHolds(() =>
+    storage.db.send(
+      new PutCommand({
+        TableName: storage.tables.claims,
+        Item: { claimId: eventClaimId(eventId), publishedAt: now, expiresAt: Math.floor(now / 1000) + EVENT_CLAIM_SECONDS },
+        ConditionExpression: 'attribute_not_exists(claimId)',
       }),
     ),
   );

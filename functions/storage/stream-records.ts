@@ -4,7 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 /** A DynamoDB stream record as Lambda delivers it (the parts the consumers read). */
 export interface StreamRecord {
   eventName?: string;
-  dynamodb?: { NewImage?: Record<string, unknown>; SequenceNumber?: string };
+  dynamodb?: { NewImage?: Record<string, unknown>; SequenceNumber?: string; ApproximateCreationDateTime?: number };
 }
 
 /** The item a stream record wrote, as plain values (DynamoDB's wire format unmarshalled). */

@@ -37,6 +37,8 @@ export interface MonitoringProps {
   attachmentTagger?: IFunction;
   /** The delivery repair's stream consumer (lib/constructs/delivery-repair.ts). */
   deliveryRepairer?: IFunction;
+  /** Publishes committed changes to the event bus (table streams); a stalled one delays integrations, and records older than 24 hours leave the stream. */
+  eventPublisher?: IFunction;
   push?: { queue: IQueue; deadLetterQueue: IQueue; dispatchFailures: IQueue; worker: IFunction; dispatcher: IFunction };
 }
 
@@ -159,6 +161,14 @@ export class Monitoring extends Construct {
         'The delivery repair finished a message a send had left undone: expected after crashes and timeouts of the send function, worth a look when it recurs.',
         appMetric('DeliveriesRepaired', 'Sum', FIVE_MINUTES),
         10,
+      );
+    }
+    if (props.eventPublisher) {
+      alarm(
+        'EventPublisherIteratorAge',
+        'Committed changes have waited 10 minutes or more to be published to the event bus: integrations lag, and a record older than 24 hours leaves the stream unpublished.',
+        props.eventPublisher.metric('IteratorAge', { statistic: 'Maximum', period: FIVE_MINUTES }),
+        600_000,
       );
     }
     if (props.push) {

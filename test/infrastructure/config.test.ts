@@ -25,7 +25,15 @@ describe('configuration from CDK context', () => {
       manageAccountLogsRole: true,
       attachments: { maxMB: 100, contentTypes: DEFAULT_ATTACHMENT_CONTENT_TYPES, dailyQuotaMB: 2048, origins: DEFAULT_ATTACHMENT_ORIGINS },
       push: { preview: 'full', largeGroups: 'mentions', applications: { apns: { kind: 'named' }, 'apns-sandbox': { kind: 'named' }, fcm: { kind: 'named' } } },
+      events: { includeBody: false },
     });
+  });
+
+  it('puts message bodies into events only when eventBodies says so', () => {
+    expect(configOf({ eventBodies: 'true' }).events).toEqual({ includeBody: true });
+    expect(configOf({ eventBodies: true }).events).toEqual({ includeBody: true });
+    expect(configOf({ eventBodies: 'false' }).events).toEqual({ includeBody: false });
+    expect(() => configOf({ eventBodies: 'yes' })).toThrow(/eventBodies="yes": expected true or false/);
   });
 
   it('reads the attachment settings: size, types, quota, origins', () => {

@@ -178,7 +178,7 @@ describe('ServerlessIm stack, production settings', () => {
       for (const [id, fn] of functions) {
         expect(fn.Properties.MemorySize, id).toBeGreaterThanOrEqual(256);
         // The fan-out and notification workers are polled from SQS (or a stream), not called by API Gateway.
-        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(/^(FanOutWorker|PushWorker|PushDispatcher|DeliveryRepair)/.test(id) ? 60 : 29);
+        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(/^(FanOutWorker|PushWorker|PushDispatcher|DeliveryRepair|EventsPublisher)/.test(id) ? 60 : 29);
       }
     });
 
@@ -304,7 +304,11 @@ describe('ServerlessIm stack, production settings', () => {
       const repair = alarmNamed(template, 'DeliveryRepairIteratorAge');
       expect(alarmMetrics(repair)).toEqual([{ namespace: 'AWS/Lambda', name: 'IteratorAge', dimensions: ['FunctionName'] }]);
       expect(alarmMetrics(alarmNamed(template, 'DeliveriesRepaired'))).toEqual([{ namespace: 'ServerlessIm', name: 'DeliveriesRepaired', dimensions: ['service'] }]);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 21);
+      // A stalled event publisher: integrations lag, and its records leave the stream after 24 hours.
+      const publisher = alarmNamed(template, 'EventPublisherIteratorAge');
+      expect(alarmMetrics(publisher)).toEqual([{ namespace: 'AWS/Lambda', name: 'IteratorAge', dimensions: ['FunctionName'] }]);
+      expect(publisher.Properties.Threshold).toBe(600_000);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 22);
     });
 
     it('leaves alarms without actions and creates no topic without alarmEmail', () => {

@@ -30,6 +30,12 @@ export interface MessageRecord {
   recalled?: true;
   reactions?: Reactions;
   version?: number;
+  /**
+   * The change that made `version` (absent until the first one): what, by whom, when. The
+   * Conversations stream carries only new images, so this is how the event publisher tells an edit
+   * from a reaction (functions/events/). Never shown to clients.
+   */
+  lastChange?: MessageChangeNote;
   /** The sender's timeline seq for this message (the `seq` of the send reply). */
   senderSeq?: number;
   /** Direct messages: the recipient's timeline seq. */
@@ -45,6 +51,15 @@ export interface MessageRecord {
   withdrawPending?: true;
   /** With `withdrawPending`: the user ids the message mentioned (whom it notified by default). Removed with it. */
   withdrawFrom?: string[];
+}
+
+/** How `lastChange` names a change. */
+export type MessageChangeKind = 'edit' | 'recall' | 'react';
+
+export interface MessageChangeNote {
+  kind: MessageChangeKind;
+  by: string;
+  at: number;
 }
 
 export type MessageDraft = Omit<MessageRecord, 'cseq'>;

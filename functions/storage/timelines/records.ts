@@ -27,6 +27,12 @@ export interface TimelineRecord {
    */
   recalled?: true;
   system?: SystemEvent;
+  /**
+   * On a `system` item: this is the copy of the member who made the change (written before the
+   * reply), so there is exactly one per change whatever the group's size. The event publisher
+   * turns it into the change's `group.changed` event (functions/events/). Never shown to clients.
+   */
+  origin?: true;
   deleted?: DeletedForMe;
 }
 
@@ -69,8 +75,8 @@ export function deleteForMeRecord(userId: string, itemKey: string, ts: number, d
   return { userId, type: 'deleteForMe', itemKey, ts, deleted };
 }
 
-export function systemRecord(userId: string, eventId: string, ts: number, system: SystemEvent): TimelineContent {
-  return { userId, type: 'system', itemKey: eventId, ts, system };
+export function systemRecord(userId: string, eventId: string, ts: number, system: SystemEvent, origin = false): TimelineContent {
+  return { userId, type: 'system', itemKey: eventId, ts, system, ...(origin ? { origin: true as const } : {}) };
 }
 
 /** The `void` that closes a seq abandoned by a crashed writer. */

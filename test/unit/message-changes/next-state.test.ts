@@ -24,6 +24,9 @@ describe('the next state of a message', () => {
     const customA = nextState({ ...message, body: { kind: 'custom', type: 't', payload: { a: 1, b: [1, 2] } } }, { kind: 'edit', body: { kind: 'custom', type: 't', payload: { b: [1, 2], a: 1 } } }, 'ann', 1);
     // Assess
     expect(edited).toMatchObject({ body: { kind: 'text', text: 'hello' }, editedAt: 1_050, version: 2 });
+    // What the event publisher reads to tell an edit from a reaction (the stream has new images only).
+    expect(edited.lastChange).toEqual({ kind: 'edit', by: 'ann', at: 1_050 });
+    expect(nextState(message, { kind: 'react', emoji: '👍', on: true }, 'bob', 7)!.lastChange).toEqual({ kind: 'react', by: 'bob', at: 7 });
     expect(same).toBeUndefined();
     expect(customA).toBeUndefined();
   });
@@ -34,7 +37,7 @@ describe('the next state of a message', () => {
     // Act
     const recalled = nextState(rich, { kind: 'recall' }, 'ann', 2)!;
     // Assess
-    expect(recalled).toEqual({ conversationId: 'g:abcdefgh', cseq: 4, msgId: 'm4', from: 'ann', ts: 1_000, clientMsgId: 'c4', fanOut: 'write', replyTo: 2, senderSeq: 7, recalled: true, version: 4 });
+    expect(recalled).toEqual({ conversationId: 'g:abcdefgh', cseq: 4, msgId: 'm4', from: 'ann', ts: 1_000, clientMsgId: 'c4', fanOut: 'write', replyTo: 2, senderSeq: 7, recalled: true, version: 4, lastChange: { kind: 'recall', by: 'ann', at: 2 } });
     expect(nextState(recalled, { kind: 'recall' }, 'ann', 3)).toBeUndefined();
   });
 

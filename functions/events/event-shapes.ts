@@ -1,0 +1,74 @@
+import type { Body, MembershipEvent } from '@serverless-im/protocol';
+
+/**
+ * The events this backend puts on its EventBridge bus (docs/events.md is the contract). Every
+ * detail carries `schemaVersion` and `eventId`: fields are only ever added within a schema
+ * version, and `eventId` names the committed change, so a consumer can drop the rare duplicate.
+ */
+export const EVENT_SOURCE = 'serverless-im';
+export const SCHEMA_VERSION = 1;
+
+export const DETAIL_TYPES = ['message.sent', 'message.updated', 'group.changed'] as const;
+export type DetailType = (typeof DETAIL_TYPES)[number];
+
+interface Common {
+  schemaVersion: typeof SCHEMA_VERSION;
+  /** Stable per committed change: the same change always has the same id. */
+  eventId: string;
+  conversationId: string;
+}
+
+interface MessageFields extends Common {
+  conversationKind: 'direct' | 'group';
+  /** Direct conversations: the two members, sorted. */
+  members?: [string, string];
+  conversationSeq: number;
+  msgId: string;
+  from: string;
+}
+
+export interface MessageSentDetail extends MessageFields {
+  ts: number;
+  clientMsgId: string;
+  bodyKind: Body['kind'];
+  replyTo?: number;
+  mentions?: string[];
+  /** Groups: write (copied into members' timelines) or read fan-out (large groups). */
+  delivery?: 'write' | 'read';
+  /** Only with the deployment setting `eventBodies=true`. */
+  body?: Body;
+}
+
+export interface MessageUpdatedDetail extends MessageFields {
+  change: 'edited' | 'recalled';
+  /** The message's version after the change (2 for the first change; reactions use versions too, so numbers can skip). */
+  version: number;
+  changedBy: string;
+  changedAt: number;
+  /** Edits: the new body's kind. */
+  bodyKind?: Body['kind'];
+  /** Edits, only with `eventBodies=true`: the new body. */
+  body?: Body;
+}
+
+export interface GroupChangedDetail extends Common {
+  /** The protocol's membership event names (docs/protocol.md, system items). */
+  change: MembershipEvent;
+  ts: number;
+  by?: string;
+  title?: string;
+  /** The users the change is about, up to 100; bigger changes give `memberCount` instead. */
+  members?: string[];
+  memberCount?: number;
+  largeSince?: number;
+}
+
+export type OutgoingEvent =
+  | { detailType: 'message.sent'; time: number; detail: MessageSentDetail }
+  | { detailType: 'message.updated'; time: number; detail: MessageUpdatedDetail }
+  | { detailType: 'group.changed'; time: number; detail: GroupChangedDetail };
+
+/** What the deployment allows into events. */
+export interface EventSettings {
+  includeBody: boolean;
+}
