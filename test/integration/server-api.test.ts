@@ -2,6 +2,7 @@ import { gatewayErrorBody, serverApiErrorBody, type ServerApiOperation, serverAp
 import { pathOf, ServerApiError, ServerClient } from '@serverless-im/server-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
+import { run as runCli } from '../../scripts/server-api.js';
 import { StoredItems } from '../support/stored-items.js';
 import { connectAs, startTestCloud } from '../support/test-cloud.js';
 import { messagesOf, syncAll } from '../support/timeline-reader.js';
@@ -267,6 +268,31 @@ describe('server API (IAM-signed HTTP)', () => {
       expect(await server.disconnectUser(frank)).toEqual({ closed: 1 });
       await closing;
       expect(await server.disconnectUser(frank)).toEqual({ closed: 0 });
+    });
+  });
+
+  describe('scripts/server-api.ts', () => {
+    it('posts a bot message and disconnects a user, signing with the default AWS credential chain', async () => {
+      const [bot, hal] = [user('bot'), user('hal')];
+      const device = await connect(hal);
+      const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, profile: process.env.AWS_PROFILE };
+      // The environment is the chain's first source, as on a CI runner or a container.
+      process.env.AWS_ACCESS_KEY_ID = 'local';
+      process.env.AWS_SECRET_ACCESS_KEY = 'local';
+      delete process.env.AWS_PROFILE;
+      try {
+        const env = { IM_SERVER_API_URL: cloud.httpApi!.url };
+        const reply = (await runCli(['post', '--from', bot, '--to', hal, '--text', 'from the CLI', '--client-msg-id', 'cli-1'], env)) as { msgId: string };
+        await device.waitForEvent('message', (data) => data.message?.msgId === reply.msgId);
+        const closing = closed(device);
+        expect(await runCli(['disconnect', '--user', hal], env)).toEqual({ closed: 1 });
+        await closing;
+      } finally {
+        for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret], ['AWS_PROFILE', saved.profile]] as const) {
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+        }
+      }
     });
   });
 
