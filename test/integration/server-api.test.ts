@@ -1,5 +1,7 @@
 import { gatewayErrorBody, serverApiErrorBody, type ServerApiOperation, serverApiRoutes } from '@serverless-im/protocol/server-api';
 import { pathOf, ServerApiError, ServerClient } from '@serverless-im/server-client';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
 import { run as runCli } from '../../scripts/server-api.js';
@@ -293,6 +295,22 @@ describe('server API (IAM-signed HTTP)', () => {
           else process.env[name] = value;
         }
       }
+    });
+  });
+
+  describe('curl --aws-sigv4, as docs/server-api.md shows it', () => {
+    const curl = async (...args: string[]): Promise<string> => (await promisify(execFile)('curl', ['-sS', '--aws-sigv4', 'aws:amz:us-east-1:execute-api', '--user', 'local:local', ...args])).stdout;
+    const hasCurl = promisify(execFile)('curl', ['--help', 'all']).then(({ stdout }) => stdout.includes('--aws-sigv4'), () => false);
+
+    it('posts a message and reads a conversation list', async (context) => {
+      if (!(await hasCurl)) context.skip();
+      const [bot, ida] = [user('bot'), user('ida')];
+      const sent = JSON.parse(
+        await curl('-X', 'POST', '-H', 'content-type: application/json', '--data', JSON.stringify({ from: bot, to: ida, clientMsgId: 'curl-1', body: text('via curl') }), `${cloud.httpApi!.url}/v1/messages`),
+      );
+      expect(serverApiRoutes.postMessage.reply.safeParse(sent).success, JSON.stringify(sent)).toBe(true);
+      const listed = JSON.parse(await curl(`${cloud.httpApi!.url}/v1/users/${ida}/conversations`));
+      expect(listed.items.map((item: { conversationId: string }) => item.conversationId)).toEqual([sent.conversationId]);
     });
   });
 
