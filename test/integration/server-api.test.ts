@@ -3,6 +3,7 @@ import { pathOf, ServerApiError, ServerClient } from '@serverless-im/server-clie
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessKeyIdOf, FUNCTION_SECRET_ACCESS_KEY } from '../../local-cloud/function-environment.js';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
 import { run as runCli } from '../../scripts/server-api.js';
 import { StoredItems } from '../support/stored-items.js';
@@ -111,6 +112,17 @@ describe('server API (IAM-signed HTTP)', () => {
         expect((await signed(operation, params, body)).status).toBe(expected);
       });
     }
+
+    it('a principal without execute-api:Invoke on the route is refused (403), validly signed or not', async () => {
+      // The ping function's role has no server API grant (only the managed policy grants it).
+      const ping = cloud.model.functions.find((fn) => fn.logicalId.startsWith('PingHandler'))!;
+      const asPing = new ServerClient({ url: cloud.httpApi!.url, credentials: { accessKeyId: accessKeyIdOf(ping), secretAccessKey: FUNCTION_SECRET_ACCESS_KEY } });
+      const before = invocations('disconnectUser');
+      const refused = await documented('disconnectUser', await asPing.request('POST', '/v1/users/someone/disconnect'));
+      expect(refused.status).toBe(403);
+      expect(refused.body.message).toMatch(/is not authorized to perform: execute-api:Invoke/);
+      expect(invocations('disconnectUser')).toBe(before);
+    });
 
     it('an unknown route is 404, signed or not', async () => {
       const response = await documented(undefined, await server.request('GET', '/v1/nothing-here'));
