@@ -52,6 +52,8 @@ export interface ImConfig {
   recallWindowHours: number;
   /** Stage throttling for every route: steady requests per second and burst. */
   throttle: { rateLimit: number; burstLimit: number };
+  /** Stage throttling of the server API (the company's backend): requests per second and burst. */
+  serverApiThrottle: { rateLimit: number; burstLimit: number };
   /** Retention of every log group (Lambda logs and API access logs), in days. */
   logRetentionDays: number;
   /** How many fan-out workers may run at once (SQS event source maximum concurrency). */
@@ -222,6 +224,8 @@ const contextShape = {
   recallWindowHours: wholeNumber(0, 8_760),
   throttleRate: wholeNumber(1, 10_000),
   throttleBurst: wholeNumber(1, 5_000),
+  serverApiThrottleRate: wholeNumber(1, 10_000),
+  serverApiThrottleBurst: wholeNumber(1, 5_000),
   logRetentionDays: setting(`one of ${LOG_RETENTION_DAYS.join(', ')}`, (text) => {
     const days = wholeNumberText(text);
     return days !== undefined && (LOG_RETENTION_DAYS as readonly number[]).includes(days) ? days : undefined;
@@ -323,6 +327,7 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
     editWindowHours: settings.editWindowHours ?? 24,
     recallWindowHours: settings.recallWindowHours ?? 24,
     throttle: { rateLimit: settings.throttleRate ?? 500, burstLimit: settings.throttleBurst ?? 1_000 },
+    serverApiThrottle: { rateLimit: settings.serverApiThrottleRate ?? 100, burstLimit: settings.serverApiThrottleBurst ?? 200 },
     logRetentionDays: settings.logRetentionDays ?? 30,
     fanOutMaxConcurrency: settings.fanOutMaxConcurrency ?? 10,
     fanOutRetentionDays: settings.fanOutRetentionDays ?? 4,

@@ -12,6 +12,7 @@ import { HandlerFunction } from './constructs/handler-function.js';
 import { MessagingStorage } from './constructs/messaging-storage.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { PushNotifications } from './constructs/push-notifications.js';
+import { ServerApi } from './constructs/server-api.js';
 import { TokenAuth } from './constructs/token-auth.js';
 import { HEARTBEAT_REPLY_TEMPLATE, WebSocketGateway } from './constructs/websocket-gateway.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
@@ -142,6 +143,16 @@ export class ImStack extends Stack {
       logRetentionDays,
     });
 
+    const serverApi = new ServerApi(this, 'ServerApi', {
+      tables,
+      fanOutQueue: fanOut.queue,
+      gateway: this.gateway,
+      attachments,
+      environment: actionEnvironment,
+      throttle: config.serverApiThrottle,
+      logRetentionDays,
+    });
+
     const confirmation = new AttachmentConfirmation(this, 'AttachmentConfirmation', {
       attachments,
       conversations: messaging.conversations,
@@ -188,6 +199,7 @@ export class ImStack extends Stack {
       deliveryRepairer: repair.repairer,
       eventPublisher: events.publisher,
       push: { queue: push.queue, deadLetterQueue: push.deadLetterQueue, dispatchFailures: push.dispatchFailures, worker: push.worker, dispatcher: push.dispatcher },
+      serverApi: { apiId: serverApi.api.apiId, stageName: serverApi.stage.stageName },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
     acknowledgeFindings(this);
@@ -197,6 +209,12 @@ export class ImStack extends Stack {
       value: this.gateway.managementEndpoint,
       description: 'Management API (@connections) endpoint',
     });
+    new CfnOutput(this, 'ServerApiUrl', { value: serverApi.url, description: "Server API for the company's backend (SigV4, execute-api; docs/server-api.md)" });
+    new CfnOutput(this, 'ServerApiInvokePolicyArn', {
+      value: serverApi.invokePolicy.managedPolicyArn,
+      description: 'Managed policy to attach to the roles that call the server API (execute-api:Invoke on its routes)',
+    });
+    new CfnOutput(this, 'ServerApiAccessLogGroupName', { value: serverApi.accessLogs.logGroupName });
     new CfnOutput(this, 'ConnectionsTableName', { value: storage.table.tableName });
     new CfnOutput(this, 'TimelinesTableName', { value: messaging.timelines.tableName });
     new CfnOutput(this, 'ConversationsTableName', { value: messaging.conversations.tableName });

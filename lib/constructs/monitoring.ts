@@ -40,6 +40,8 @@ export interface MonitoringProps {
   /** Publishes committed changes to the event bus (table streams); a stalled one delays integrations, and records older than 24 hours leave the stream. */
   eventPublisher?: IFunction;
   push?: { queue: IQueue; deadLetterQueue: IQueue; dispatchFailures: IQueue; worker: IFunction; dispatcher: IFunction };
+  /** The server API (HTTP API) and its stage. */
+  serverApi?: { apiId: string; stageName: string };
 }
 
 const ONE_MINUTE = Duration.minutes(1);
@@ -240,6 +242,25 @@ export class Monitoring extends Construct {
       }),
       1,
     );
+    if (props.serverApi) {
+      const { apiId, stageName } = props.serverApi;
+      // HTTP API metrics: throttled requests are 429s within 4xx (there is no throttle metric).
+      const serverApiMetric = (metricName: string, statistic: string): Metric =>
+        new Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: { ApiId: apiId, Stage: stageName }, statistic, period: FIVE_MINUTES });
+      alarm(
+        'ServerApi5xx',
+        'The server API answered 5xx: a route function failed (500 INTERNAL), timed out or was throttled (503/504), so the company backend saw an error.',
+        serverApiMetric('5xx', 'Sum'),
+        1,
+      );
+      alarm(
+        'ServerApiLatency',
+        'The server API p99 latency was 5 s or more for 15 minutes: its backend callers are slowed down (DynamoDB throttles, cold starts, pushes).',
+        serverApiMetric('Latency', 'p99'),
+        5_000,
+        3,
+      );
+    }
     for (const [name, table] of Object.entries(props.tables)) {
       alarm(
         `${name}TableThrottles`,

@@ -187,6 +187,23 @@ export class WebSocketGateway extends Construct {
   }
 
   /**
+   * Lets a function close connections of this stage (DeleteConnection), and nothing else: the
+   * server API's disconnect route. The trailing `*` is the connection id.
+   */
+  grantDisconnect(handler: IFunction): void {
+    const stack = Stack.of(this);
+    const apiArn = stack.formatArn({ service: 'execute-api', resource: this.api.apiId });
+    Grant.addToPrincipal({ grantee: handler, actions: ['execute-api:ManageConnections'], resourceArns: [`${apiArn}/${this.stage.stageName}/DELETE/@connections/*`] });
+    const apiLogicalId = stack.getLogicalId(this.api.node.defaultChild as CfnElement);
+    if (handler.role) {
+      Validations.of(handler.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:${nagName(stack.partition, 'AWS::Partition')}:execute-api:${nagName(stack.region, 'AWS::Region')}:${nagName(stack.account, 'AWS::AccountId')}:<${apiLogicalId}>/${this.stage.stageName}/DELETE/@connections/*]`,
+        reason: 'The * is the connection id, known only at run time: the grant is DELETE on @connections of this API and stage only.',
+      });
+    }
+  }
+
+  /**
    * Lets a function push to connections of this stage, and nothing else: POST only (the handlers
    * never GET or DELETE a connection), on this API and stage. The trailing `*` is the connection id.
    */

@@ -140,8 +140,10 @@ describe('who may touch attachments', () => {
     expect(policyOf('AttachmentConfirmationTagger')).toEqual(['s3:PutObjectTagging']);
     expect(policyOf('ActionsAttachmentDownloadHandler')).toEqual(['s3:GetObject']);
     expect(policyOf('ActionsMessageChangeHandler')).toEqual(['s3:DeleteObject']);
+    // The server API's send runs the same attachment checks as `send`.
+    expect(policyOf('ServerApiPostMessageHandler')).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObjectTagging']);
     // No other function of the stack reaches the bucket, and only the recall may delete.
-    expect(byPolicy.size).toBe(5);
+    expect(byPolicy.size).toBe(6);
   });
 });
 

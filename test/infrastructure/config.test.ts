@@ -19,6 +19,7 @@ describe('configuration from CDK context', () => {
       editWindowHours: 24,
       recallWindowHours: 24,
       throttle: { rateLimit: 500, burstLimit: 1000 },
+      serverApiThrottle: { rateLimit: 100, burstLimit: 200 },
       logRetentionDays: 30,
       fanOutMaxConcurrency: 10,
       fanOutRetentionDays: 4,
@@ -72,6 +73,7 @@ describe('configuration from CDK context', () => {
   it('reads every setting, as -c strings or as cdk.json numbers and booleans', () => {
     const expected = {
       throttle: { rateLimit: 200, burstLimit: 400 },
+      serverApiThrottle: { rateLimit: 20, burstLimit: 40 },
       logRetentionDays: 90,
       fanOutMaxConcurrency: 25,
       fanOutRetentionDays: 14,
@@ -86,6 +88,8 @@ describe('configuration from CDK context', () => {
       stage: 'prod',
       throttleRate: '200',
       throttleBurst: '400',
+      serverApiThrottleRate: '20',
+      serverApiThrottleBurst: '40',
       logRetentionDays: '90',
       fanOutMaxConcurrency: '25',
       fanOutRetentionDays: '14',
@@ -97,7 +101,7 @@ describe('configuration from CDK context', () => {
       apiGatewayLogsRole: 'false',
     };
     expect(configOf(strings)).toMatchObject(expected);
-    const json = { ...strings, throttleRate: 200, throttleBurst: 400, logRetentionDays: 90, fanOutMaxConcurrency: 25, fanOutRetentionDays: 14, largeGroupThreshold: 100, maxGroupMembers: 5000, editWindowHours: 1, recallWindowHours: 0, apiGatewayLogsRole: false };
+    const json = { ...strings, throttleRate: 200, throttleBurst: 400, serverApiThrottleRate: 20, serverApiThrottleBurst: 40, logRetentionDays: 90, fanOutMaxConcurrency: 25, fanOutRetentionDays: 14, largeGroupThreshold: 100, maxGroupMembers: 5000, editWindowHours: 1, recallWindowHours: 0, apiGatewayLogsRole: false };
     expect(configOf(json)).toMatchObject(expected);
   });
 

@@ -1,7 +1,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FAN_OUT_WORKER_TIMEOUT } from '../../lib/constructs/group-fan-out.js';
-import { resourcesOf as resourcesOfType, synthTemplate } from '../support/synth-stack.js';
+import { resourcesOf as resourcesOfType, synthTemplate, webSocketApiId, webSocketRoutes as webSocketRoutesOf } from '../support/synth-stack.js';
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; DeletionPolicy?: string };
 const resourcesOf = (template: Template, type: string) => resourcesOfType(template, type) as [string, Resource][];
@@ -60,7 +60,7 @@ describe('ServerlessIm stack, production settings', () => {
   const template = synthTemplate();
 
   describe('routes', () => {
-    const routes = resourcesOf(template, 'AWS::ApiGatewayV2::Route');
+    const routes = webSocketRoutesOf(template) as [string, Resource][];
     const routeIdOf = (key: string): string => {
       const found = routes.find(([, route]) => route.Properties.RouteKey === key);
       expect(found, `route ${key}`).toBeDefined();
@@ -111,9 +111,14 @@ describe('ServerlessIm stack, production settings', () => {
         expect(JSON.stringify(resource.Properties ?? {})).not.toMatch(/dev\/token|devtoken|dev-token/i);
       }
       for (const [, route] of routes) expect(route.Properties.RouteKey).not.toMatch(/token/i);
-      // One WebSocket API, no HTTP or REST API that could serve GET /dev/token.
-      template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+      // One WebSocket API and the server API (IAM-authorized, its routes fixed), no REST API that could serve GET /dev/token.
+      template.resourceCountIs('AWS::ApiGatewayV2::Api', 2);
       template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET' });
+      const httpRoutes = resourcesOf(template, 'AWS::ApiGatewayV2::Route').filter(([id]) => !routes.some(([wsId]) => wsId === id));
+      for (const [, route] of httpRoutes) {
+        expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+        expect(route.Properties.RouteKey).toMatch(/^(GET|POST|DELETE) \/v1\//);
+      }
       template.resourceCountIs('AWS::ApiGateway::RestApi', 0);
       template.resourceCountIs('AWS::Lambda::Url', 0);
     });
@@ -168,7 +173,8 @@ describe('ServerlessIm stack, production settings', () => {
 
     it('keeps every function log for 30 days by default, and as long as context says', () => {
       const logGroups = resourcesOf(template, 'AWS::Logs::LogGroup');
-      expect(logGroups.length).toBe(functions.length + 1);
+      // One per function, the WebSocket stage's access logs and the server API's.
+      expect(logGroups.length).toBe(functions.length + 2);
       for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
       const longer = synthTemplate({ logRetentionDays: '90' });
       for (const [, group] of resourcesOf(longer, 'AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBe(90);
@@ -182,18 +188,18 @@ describe('ServerlessIm stack, production settings', () => {
       }
     });
 
-    it('lets only the functions that push call ManageConnections, POST on this API and stage', () => {
+    it('lets only the functions that push call ManageConnections, POST on this API and stage (and the disconnect route DELETE)', () => {
       const statements = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as any[]);
       const manage = statements.filter((statement) => JSON.stringify(statement.Action).includes('execute-api'));
       expect(manage.length).toBeGreaterThanOrEqual(5);
-      const [apiId] = resourcesOf(template, 'AWS::ApiGatewayV2::Api').map(([id]) => id);
+      const apiId = webSocketApiId(template);
       for (const statement of manage) {
         expect(statement.Action).toBe('execute-api:ManageConnections');
         const resource = statement.Resource as { 'Fn::Join': [string, unknown[]] };
         expect(resource).not.toBe('*');
         const parts = resource['Fn::Join'][1];
         expect(parts).toContainEqual({ Ref: apiId });
-        expect(parts.at(-1)).toBe('/dev/POST/@connections/*');
+        expect(['/dev/POST/@connections/*', '/dev/DELETE/@connections/*']).toContain(parts.at(-1));
       }
     });
   });
@@ -308,7 +314,8 @@ describe('ServerlessIm stack, production settings', () => {
       const publisher = alarmNamed(template, 'EventPublisherIteratorAge');
       expect(alarmMetrics(publisher)).toEqual([{ namespace: 'AWS/Lambda', name: 'IteratorAge', dimensions: ['FunctionName'] }]);
       expect(publisher.Properties.Threshold).toBe(600_000);
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 22);
+      for (const name of ['ServerApi5xx', 'ServerApiLatency']) expect(alarmNamed(template, name)).toBeDefined();
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 24);
     });
 
     it('leaves alarms without actions and creates no topic without alarmEmail', () => {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_REASONS } from '@serverless-im/protocol';
-import { synthTemplate } from '../support/synth-stack.js';
+import { synthTemplate, webSocketRoutes } from '../support/synth-stack.js';
 
 /**
  * docs/protocol.md is the wire contract: these tests fail when the server gains an action, an
@@ -48,8 +48,9 @@ const REASONS: Record<string, readonly string[]> = ERROR_REASONS;
 describe('docs/protocol.md, the wire contract', () => {
   it('documents every action the stack routes, and no action it does not route', () => {
     const template = synthTemplate();
-    const routed = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
-      .map((route) => String(route.Properties.RouteKey))
+    // The WebSocket API's routes; the server API's HTTP routes are docs/server-api.md's.
+    const routed = webSocketRoutes(template)
+      .map(([, route]) => String(route.Properties.RouteKey))
       .filter((key) => !key.startsWith('$'));
     expect(routed.length).toBeGreaterThan(10);
     const documented = namedHeadings(protocol, 'Actions');

@@ -5,8 +5,9 @@ import { synthTemplate } from '../support/synth-stack.js';
 describe('ServerlessIm stack', () => {
   const template = synthTemplate();
 
-  it('has one WebSocket API that routes on the action field', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+  it('has one WebSocket API that routes on the action field (and the server API, an HTTP API)', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 2);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'WEBSOCKET',
       RouteSelectionExpression: '$request.body.action',

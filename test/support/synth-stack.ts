@@ -19,3 +19,13 @@ export type TemplateResource = { Properties: Record<string, any>; Type: string }
 /** The template's resources of one type, as [logical id, resource] pairs. */
 export const resourcesOf = (template: Template, type: string): [string, TemplateResource][] =>
   Object.entries(template.findResources(type)) as [string, TemplateResource][];
+
+/** The logical id of the WebSocket API (the stack also has the server API, an HTTP API). */
+export const webSocketApiId = (template: Template): string =>
+  resourcesOf(template, 'AWS::ApiGatewayV2::Api').find(([, api]) => api.Properties.ProtocolType === 'WEBSOCKET')![0];
+
+/** The routes of the WebSocket API only (the server API's HTTP routes left out). */
+export const webSocketRoutes = (template: Template): [string, TemplateResource][] => {
+  const apiId = webSocketApiId(template);
+  return resourcesOf(template, 'AWS::ApiGatewayV2::Route').filter(([, route]) => route.Properties.ApiId?.Ref === apiId);
+};
