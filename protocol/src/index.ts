@@ -38,6 +38,8 @@ export * from './actions/send.js';
 export * from './actions/sync.js';
 export * from './actions/sync-conversation.js';
 export * from './actions/typing.js';
+export * from './actions/group-roles.js';
+export * from './actions/report.js';
 export * from './actions/register-push.js';
 export * from './actions/unregister-push.js';
 export * from './actions/mute.js';
