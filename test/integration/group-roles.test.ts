@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CapacityLedger } from '../../local-cloud/front-door/capacity-ledger.js';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
 import { NO_RATE_LIMITS, requestOnce } from '../reliability/harness.js';
 import { waitForQueuesIdle } from '../support/fan-out-idle.js';
@@ -146,6 +147,31 @@ describe('group roles', () => {
       expect.objectContaining({ by: g.ownerId, onlyAdminsSend: false }),
     ]);
     expect(memberId).toBeDefined();
+  });
+
+  it('costs a group send nothing extra for the onlyAdminsSend check, and a refused send no write', async () => {
+    const g = await group(2);
+    const member = g.members[0]!;
+    const sendCost = async (client: TestClient, clientMsgId: string) => {
+      const mark = cloud.dynamoFrontDoor.ledger.mark();
+      const reply = await client.request('send', { conversationId: g.conversationId, clientMsgId, body: { kind: 'text', text: 'cost' } });
+      await waitForQueuesIdle(cloud);
+      return { reply, units: CapacityLedger.total(cloud.dynamoFrontDoor.ledger.since(mark).filter((entry) => entry.caller.includes('SendHandler'))) };
+    };
+    await sendCost(g.owner, 'warm');
+    const open = await sendCost(g.owner, 'open');
+    ok(await g.owner.request('updateGroup', { conversationId: g.conversationId, onlyAdminsSend: true }));
+    const flagged = await sendCost(g.owner, 'flagged');
+    ok(flagged.reply);
+    const refusedSend = await sendCost(member, 'refused');
+    refused(refusedSend.reply, 'FORBIDDEN', 'onlyAdminsSend');
+    console.log('group send (3 members)', { open: open.units, onlyAdminsSend: flagged.units, refused: refusedSend.units });
+    expect(flagged.units.read).toBe(open.units.read);
+    expect(flagged.units.write).toBe(open.units.write);
+    expect(flagged.units.calls).toBe(open.units.calls);
+    // Refused: the membership and head reads, nothing written.
+    expect(refusedSend.units.write).toBe(0);
+    expect(refusedSend.units.calls).toBe(2);
   });
 
   it('makes one change and one system item of the same setRole or updateGroup from two devices at once', async () => {
