@@ -199,7 +199,8 @@ describe('protocol contract: the server through the local cloud', () => {
       },
     };
     await runScenario(target, (user) => `pc-${user}-${RUN_ID}`);
-  });
+    // Every action once through SQS fan-out: on a loaded machine this takes longer than the default.
+  }, 240_000);
 });
 
 /** A connection to the SDK's fake server with the TestClient's interface (real timers, no network). */

@@ -1,9 +1,6 @@
 import * as z from 'zod/mini';
 import { conversationIdSchema, position, requestIdSchema, timestamp } from '../schemas/identifiers.js';
-
-/** Why a message is reported: a closed list, so a report carries no free text to store or review. */
-export const REPORT_REASONS = ['spam', 'harassment', 'hate', 'violence', 'sexual', 'selfHarm', 'illegal', 'other'] as const;
-export type ReportReason = (typeof REPORT_REASONS)[number];
+import { REPORT_REASONS } from '../reports.js';
 
 /**
  * `report`: a member reports a message of the conversation to the company running the service.
