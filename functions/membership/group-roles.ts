@@ -21,16 +21,17 @@ const pending = (base: ReturnType<typeof systemEvent>): PendingEvent => ({ event
 
 /**
  * Tells the members of a role or settings change. Write fan-out: every member. A large group
- * (read fan-out) hears of a role change only in the timelines of the members it is about, as with
- * membership changes, while a settings change goes to every member: it changes what each of them
- * may do (the composer of an `onlyAdminsSend` group), so it is worth a timeline write each.
+ * (read fan-out) hears of it only in the timelines of the members it is about (the actor, the
+ * member whose role changed), as with membership changes: listing every member of a group of up to
+ * `maxGroupMembers` inside one request is not bounded. Its other members read the settings and
+ * their own role from `conversations`, which the large-group protocol has them call after every
+ * (re)connect; the server enforces the settings whatever a client shows.
  */
 async function announceChange(deps: MembershipDeps, head: GroupHead, event: PendingEvent): Promise<void> {
   const system = event.system;
   const by = system.by!;
   const concerned = [by, ...(system.members ?? [])];
-  const everyone = !head.large || system.event === 'groupUpdated';
-  const recipients = everyone ? [...(await currentMembers(deps.storage, head)), ...concerned] : concerned;
+  const recipients = head.large ? concerned : [...(await currentMembers(deps.storage, head)), ...concerned];
   await announce(deps, { kind: 'system', conversationId: head.conversationId, eventId: event.eventId, ts: event.ts, system }, recipients, by);
 }
 
