@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserFixture, openConversation, saveScreenshot, signIn, WAIT, type WebCloud } from './browser-support.js';
 
@@ -13,13 +14,13 @@ describe('web chat: group roles', () => {
   afterAll(() => fixture.stop());
 
   it('the owner makes an admin from the member list and turns on only-admins-send: a member\'s composer greys out, the admin\'s does not', async () => {
-    const [rita, sam, tom] = await Promise.all(['rita', 'sam', 'tom'].map(async (user) => signIn(await fixture.newContext(), web.cloud, user)));
+    const [rita, sam, tom] = (await Promise.all(['rita', 'sam', 'tom'].map(async (user) => signIn(await fixture.newContext(), web.cloud, user)))) as [Page, Page, Page];
     await rita.getByTestId('new-group-toggle').click();
     await rita.getByTestId('group-title-input').fill('Board');
     await rita.getByTestId('group-members-input').fill('sam, tom');
     await rita.getByTestId('create-group-button').click();
     await rita.getByTestId('chat-title').getByText('Board', { exact: true }).waitFor();
-    const entry = (page: typeof rita, user: string) => page.locator(`[data-testid="member-entry"][data-user="${user}"]`);
+    const entry = (page: Page, user: string) => page.locator(`[data-testid="member-entry"][data-user="${user}"]`);
     await expect.poll(() => entry(rita, 'rita').getAttribute('data-role'), { timeout: WAIT }).toBe('owner');
 
     // Make sam an admin from the member list.
