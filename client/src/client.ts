@@ -41,6 +41,7 @@ import {
   type ReadEvent,
   type ReadReceiptsResult,
   type ReadResult,
+  type ReportReason,
   type SendResult,
   type SyncConversationResult,
   type TimelineItem,
@@ -661,6 +662,44 @@ export class ImClient {
 
   leaveGroup(conversationId: string): Promise<ActionMap['leaveGroup']['result']> {
     return this.call('leaveGroup', { conversationId });
+  }
+
+  /** The owner makes a member an admin (`'admin'`) or an admin a member again (`'member'`). */
+  async setRole(conversationId: string, userId: string, role: 'admin' | 'member'): Promise<ActionMap['setRole']['result']> {
+    const result = await this.call('setRole', { conversationId, userId, role });
+    this.refreshConversationsSoon();
+    return result;
+  }
+
+  /** The owner hands the group to another member and becomes an admin. */
+  async transferOwnership(conversationId: string, userId: string): Promise<ActionMap['transferOwnership']['result']> {
+    const result = await this.call('transferOwnership', { conversationId, userId });
+    this.refreshConversationsSoon();
+    return result;
+  }
+
+  /** The owner or an admin changes the title and who may send and add (only the fields given). */
+  async updateGroup(
+    conversationId: string,
+    settings: { title?: string; onlyAdminsSend?: boolean; onlyAdminsAdd?: boolean },
+  ): Promise<ActionMap['updateGroup']['result']> {
+    const result = await this.call('updateGroup', { conversationId, ...settings });
+    this.refreshConversationsSoon();
+    return result;
+  }
+
+  /**
+   * Whether this user may send to the conversation as far as the client knows: false in a group
+   * whose `onlyAdminsSend` is on for a plain member (the server would refuse with `onlyAdminsSend`).
+   */
+  maySend(conversationId: string): boolean {
+    const state = this.conversationStore.get(conversationId);
+    return !(state?.kind === 'group' && state.onlyAdminsSend === true && state.role === 'member');
+  }
+
+  /** Reports a message to the company running the service (once per message; a repeat answers the first report). */
+  report(conversationId: string, conversationSeq: number, reason: ReportReason): Promise<ActionMap['report']['result']> {
+    return this.call('report', { conversationId, conversationSeq, reason });
   }
 
   /**

@@ -6,8 +6,16 @@ export interface ConversationState {
   kind: ConversationKind;
   peer?: string;
   title?: string;
-  /** Groups: this user's role (the owner may recall anyone's message). */
-  role?: 'owner' | 'member';
+  /** Groups: this user's role (the owner and admins may recall anyone's message, update the group, remove members). */
+  role?: 'owner' | 'admin' | 'member';
+  /** Groups: the owner's user id. */
+  owner?: string;
+  /** Groups that list `members`: the admins among them. */
+  admins?: string[];
+  /** Groups: only the owner and admins may send (grey out a member's composer). */
+  onlyAdminsSend?: boolean;
+  /** Groups: only the owner and admins may add members. */
+  onlyAdminsAdd?: boolean;
   members?: string[];
   large?: boolean;
   /** Large groups: the latest conversationSeq known. */
@@ -91,7 +99,7 @@ export class ConversationStore {
       const entry = this.entry(item.conversationId);
       const state = entry.state;
       state.kind = item.kind;
-      for (const key of ['peer', 'title', 'role', 'members', 'large', 'latestSeq', 'mutedUntil'] as const) {
+      for (const key of ['peer', 'title', 'role', 'owner', 'admins', 'onlyAdminsSend', 'onlyAdminsAdd', 'members', 'large', 'latestSeq', 'mutedUntil'] as const) {
         if (item[key] !== undefined) (state as Record<string, unknown>)[key] = item[key];
         else if (key !== 'latestSeq') delete state[key];
       }

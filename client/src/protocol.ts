@@ -8,7 +8,7 @@
 import type * as P from '@serverless-im/protocol';
 import { parseConversationId } from '@serverless-im/protocol';
 
-export { attachmentKindOf, directConversationId, isInlineContentType } from '@serverless-im/protocol';
+export { attachmentKindOf, directConversationId, isInlineContentType, REPORT_REASONS } from '@serverless-im/protocol';
 export type {
   ActionName,
   ActionParams,
@@ -42,6 +42,7 @@ export type {
   ReadEvent,
   ReadReceiptsResult,
   ReadResult,
+  ReportReason,
   SendParams,
   SendResult,
   SyncConversationResult,

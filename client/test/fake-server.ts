@@ -41,8 +41,15 @@ interface Conversation {
   kind: 'direct' | 'group';
   members: string[];
   title?: string;
-  /** Groups: the creator, who alone may remove others. */
+  /** Groups: the owner (the creator, until a transfer). */
   owner?: string;
+  /** Groups: the admins (roles, issue 17). */
+  admins?: Set<string>;
+  /** Groups: only the owner and admins may send / add. */
+  onlyAdminsSend?: boolean;
+  onlyAdminsAdd?: boolean;
+  /** Reports by reporter#cseq. */
+  reports?: Map<string, { reportedAt: number; reason: string }>;
   large: boolean;
   messages: Message[];
   reads: Map<string, number>;
@@ -520,6 +527,11 @@ export class FakeServer {
           else {
             summary.title = conversation.title ?? '';
             summary.memberCount = conversation.members.length;
+            summary.role = this.roleOf(conversation, user);
+            if (conversation.owner !== undefined) summary.owner = conversation.owner;
+            summary.onlyAdminsSend = conversation.onlyAdminsSend === true;
+            summary.onlyAdminsAdd = conversation.onlyAdminsAdd === true;
+            if (!conversation.large && conversation.members.length <= 100) summary.admins = conversation.members.filter((member) => conversation.admins?.has(member));
             // As the server: groups up to 100 members (not large ones) list their members.
             if (!conversation.large && conversation.members.length <= 100) summary.members = [...conversation.members];
           }
@@ -662,9 +674,13 @@ export class FakeServer {
         const conversation = this.member(user, frame.conversationId);
         const changed = (frame.members as string[]) ?? [];
         tooManyMembers(changed);
-        if (action === 'removeMembers' && conversation.owner !== undefined && conversation.owner !== user) {
-          throw new ProtocolError('FORBIDDEN', 'only the group owner may remove members', 'notOwner');
+        const role = this.roleOf(conversation, user);
+        if (action === 'removeMembers' && role === 'member') throw new ProtocolError('FORBIDDEN', 'only the group owner and admins may remove members', 'notOwner');
+        if (action === 'removeMembers' && role === 'admin' && changed.some((member) => member === conversation.owner || conversation.admins?.has(member))) {
+          throw new ProtocolError('FORBIDDEN', 'only the group owner may remove the owner or an admin', 'notOwner');
         }
+        if (action === 'addMembers' && conversation.onlyAdminsAdd && role === 'member') throw new ProtocolError('FORBIDDEN', 'only admins may add', 'onlyAdminsAdd');
+        if (action === 'removeMembers') for (const member of changed) conversation.admins?.delete(member);
         if (action === 'addMembers') conversation.members = [...new Set([...conversation.members, ...changed])];
         else conversation.members = conversation.members.filter((member) => !changed.includes(member));
         return { members: [...conversation.members], memberCount: conversation.members.length };
@@ -672,7 +688,61 @@ export class FakeServer {
       case 'leaveGroup': {
         const conversation = this.member(user, frame.conversationId);
         conversation.members = conversation.members.filter((member) => member !== user);
+        conversation.admins?.delete(user);
+        if (conversation.owner === user && conversation.members.length > 0) conversation.owner = [...conversation.members].sort()[0];
         return {};
+      }
+      case 'setRole': {
+        const conversation = this.member(user, frame.conversationId);
+        if (conversation.owner !== user) throw new ProtocolError('FORBIDDEN', 'only the group owner may change roles', 'notOwner');
+        const target = String(frame.userId);
+        if (target === user) throw new ProtocolError('BAD_REQUEST', 'userId: the owner', 'invalidField');
+        if (!conversation.members.includes(target)) throw new ProtocolError('NOT_FOUND', 'userId: not a member', 'notGroupMember');
+        const role = frame.role as 'admin' | 'member';
+        const changed = this.roleOf(conversation, target) !== role;
+        if (changed) {
+          conversation.admins ??= new Set();
+          if (role === 'admin') conversation.admins.add(target);
+          else conversation.admins.delete(target);
+          for (const member of conversation.members) this.appendSystem(member, { event: 'roleChanged', conversationId: conversation.id, by: user, members: [target], role });
+        }
+        return { userId: target, role, changed };
+      }
+      case 'transferOwnership': {
+        const conversation = this.member(user, frame.conversationId);
+        if (conversation.owner !== user) throw new ProtocolError('FORBIDDEN', 'only the group owner may transfer the group', 'notOwner');
+        const target = String(frame.userId);
+        if (target === user) throw new ProtocolError('BAD_REQUEST', 'userId: the owner', 'invalidField');
+        if (!conversation.members.includes(target)) throw new ProtocolError('NOT_FOUND', 'userId: not a member', 'notGroupMember');
+        conversation.owner = target;
+        conversation.admins ??= new Set();
+        conversation.admins.delete(target);
+        conversation.admins.add(user);
+        for (const member of conversation.members) this.appendSystem(member, { event: 'ownershipTransferred', conversationId: conversation.id, by: user, members: [target], role: 'admin' });
+        return { owner: target, previousOwner: user, previousOwnerRole: 'admin' };
+      }
+      case 'updateGroup': {
+        const conversation = this.member(user, frame.conversationId);
+        if (this.roleOf(conversation, user) === 'member') throw new ProtocolError('FORBIDDEN', 'only the owner or an admin', 'notAdmin');
+        const changes: Partial<Pick<SystemEvent, 'title' | 'onlyAdminsSend' | 'onlyAdminsAdd'>> = {};
+        if (frame.title !== undefined && frame.title !== conversation.title) changes.title = conversation.title = String(frame.title);
+        if (frame.onlyAdminsSend !== undefined && frame.onlyAdminsSend !== (conversation.onlyAdminsSend === true)) changes.onlyAdminsSend = conversation.onlyAdminsSend = frame.onlyAdminsSend === true;
+        if (frame.onlyAdminsAdd !== undefined && frame.onlyAdminsAdd !== (conversation.onlyAdminsAdd === true)) changes.onlyAdminsAdd = conversation.onlyAdminsAdd = frame.onlyAdminsAdd === true;
+        const changed = Object.keys(changes).length > 0;
+        if (changed) for (const member of conversation.members) this.appendSystem(member, { event: 'groupUpdated', conversationId: conversation.id, by: user, ...changes });
+        return { title: conversation.title ?? '', onlyAdminsSend: conversation.onlyAdminsSend === true, onlyAdminsAdd: conversation.onlyAdminsAdd === true, changed };
+      }
+      case 'report': {
+        const conversation = this.member(user, frame.conversationId);
+        const cseq = frame.conversationSeq as number;
+        if (!conversation.messages.some((message) => message.conversationSeq === cseq)) throw new ProtocolError('NOT_FOUND', 'conversationSeq: no such message');
+        conversation.reports ??= new Map();
+        const key = `${user}#${cseq}`;
+        const earlier = conversation.reports.get(key);
+        if (earlier) return { ...earlier, alreadyReported: true };
+        const report = { reportedAt: Date.now(), reason: String(frame.reason) };
+        conversation.reports.set(key, report);
+        return { ...report, alreadyReported: false };
       }
       case 'registerPush': {
         // As the server: a token moves from whoever held it.
@@ -717,6 +787,9 @@ export class FakeServer {
       this.conversations.set(id, conversation);
     } else {
       conversation = this.member(user, frame.conversationId);
+      if (conversation.kind === 'group' && conversation.onlyAdminsSend && this.roleOf(conversation, user) === 'member') {
+        throw new ProtocolError('FORBIDDEN', 'only the group owner and admins may send to this group', 'onlyAdminsSend');
+      }
     }
     const state = this.user(user);
     const claim = state.claims.get(clientMsgId);
@@ -773,7 +846,7 @@ export class FakeServer {
       if (current.recalled) throw new ProtocolError('FORBIDDEN', 'the message was recalled', 'messageRecalled');
       if (JSON.stringify(current.body) !== JSON.stringify(frame.body)) next = { ...current, body: frame.body as Body, editedAt: Date.now() };
     } else if (action === 'recall') {
-      const owner = conversation.kind === 'group' && conversation.owner === user;
+      const owner = conversation.kind === 'group' && this.roleOf(conversation, user) !== 'member';
       if (current.from !== user && !owner) throw new ProtocolError('FORBIDDEN', 'only the sender (or the group owner) may recall a message', 'notSender');
       if (!current.recalled) {
         const { body: _body, mentions: _mentions, editedAt: _editedAt, reactions: _reactions, ...kept } = current;
@@ -847,6 +920,11 @@ export class FakeServer {
     const item: TimelineItem = { seq: timeline.length + 1, type: 'system', system };
     timeline.push(item);
     this.push(user, { event: 'message', data: item });
+  }
+
+  private roleOf(conversation: Conversation, user: string): 'owner' | 'admin' | 'member' {
+    if (conversation.owner === user) return 'owner';
+    return conversation.admins?.has(user) ? 'admin' : 'member';
   }
 
   private member(user: string, conversationId: unknown): Conversation {

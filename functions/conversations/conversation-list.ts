@@ -1,6 +1,6 @@
 import { type ConversationRef, type ConversationSummary, type ConversationsResult, type Message, parseConversationId } from '@serverless-im/protocol';
 import { type DirectHead, directHeadOf, emptyDirectHead, type GroupHead, groupHeadOf, headsOf, messagesAt } from '../storage/conversations/index.js';
-import { allGroupMembers, type GroupMembership, listMemberships, type MembershipRecord } from '../storage/memberships.js';
+import { allGroupMembers, type GroupMembership, listMemberships, type MembershipRecord, roleOf } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
 import { asDeletedForMe } from './deleted-for-me.js';
 import { directDeliveredUpTo, directReadState, groupReadState } from './read-state.js';
@@ -41,7 +41,10 @@ function groupEntry(membership: MembershipRecord, ref: ConversationRef, head: Gr
     kind: 'group',
     title: head.title,
     memberCount: head.memberCount,
-    role: (membership as GroupMembership).role === 'owner' ? 'owner' : 'member',
+    role: roleOf((membership as GroupMembership).role),
+    owner: head.owner,
+    onlyAdminsSend: head.onlyAdminsSend === true,
+    onlyAdminsAdd: head.onlyAdminsAdd === true,
     unread: state.unread,
     readUpTo: state.readUpTo,
   };
@@ -88,7 +91,10 @@ export async function listConversations(storage: Storage, userId: string, fresh:
     entries
       .filter((entry) => entry.summary.kind === 'group' && !entry.summary.large && (entry.summary.memberCount ?? 0) <= LISTED_MEMBERS)
       .map(async (entry) => {
-        entry.summary.members = (await allGroupMembers(storage, entry.ref.id)).map((member) => member.userId);
+        const members = await allGroupMembers(storage, entry.ref.id);
+        entry.summary.members = members.map((member) => member.userId);
+        // From the same query (the index projects `role`): the member list shows role badges.
+        entry.summary.admins = members.filter((member) => member.role === 'admin').map((member) => member.userId);
       }),
   );
 

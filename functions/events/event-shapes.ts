@@ -1,4 +1,4 @@
-import type { Body, MembershipEvent } from '@serverless-im/protocol';
+import type { Body, GroupRole, SystemEvent } from '@serverless-im/protocol';
 
 /**
  * The events this backend puts on its EventBridge bus (docs/events.md is the contract). Every
@@ -52,8 +52,8 @@ export interface MessageUpdatedDetail extends MessageFields {
 }
 
 export interface GroupChangedDetail extends Common {
-  /** The protocol's membership event names (docs/protocol.md, system items). */
-  change: MembershipEvent;
+  /** The protocol's system item kinds (docs/protocol.md): membership, role and settings changes. */
+  change: SystemEvent['event'];
   ts: number;
   by?: string;
   title?: string;
@@ -61,6 +61,11 @@ export interface GroupChangedDetail extends Common {
   members?: string[];
   memberCount?: number;
   largeSince?: number;
+  /** `roleChanged`, `ownershipTransferred`: the role given. */
+  role?: GroupRole;
+  /** `groupUpdated`: the settings that changed. */
+  onlyAdminsSend?: boolean;
+  onlyAdminsAdd?: boolean;
 }
 
 export type OutgoingEvent =

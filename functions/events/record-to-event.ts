@@ -89,6 +89,9 @@ function groupChanged(record: TimelineRecord): OutgoingEvent | undefined {
     ...(system.members !== undefined ? { members: [...system.members] } : {}),
     ...(system.memberCount !== undefined ? { memberCount: Number(system.memberCount) } : {}),
     ...(system.largeSince !== undefined ? { largeSince: Number(system.largeSince) } : {}),
+    ...(system.role !== undefined ? { role: system.role } : {}),
+    ...(system.onlyAdminsSend !== undefined ? { onlyAdminsSend: system.onlyAdminsSend } : {}),
+    ...(system.onlyAdminsAdd !== undefined ? { onlyAdminsAdd: system.onlyAdminsAdd } : {}),
   };
   return { detailType: 'group.changed', time: detail.ts, detail };
 }

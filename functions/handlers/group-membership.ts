@@ -2,6 +2,7 @@ import { addMembersRequest, createGroupRequest, leaveGroupRequest, removeMembers
 import * as z from 'zod/mini';
 import { addMembers, createGroup, leaveGroup, type MembershipDeps, removeMembers } from '../membership/change-membership.js';
 import { groupSettingsFromEnv } from '../membership/group-settings.js';
+import { runtimeCheckpoint } from '../platform/checkpoints.js';
 import { actionHandler } from '../runtime/action-handler.js';
 import { jobQueueFromEnv, pusherFromEnv, storageFromEnv } from '../runtime/instance.js';
 
@@ -9,7 +10,7 @@ const settings = groupSettingsFromEnv();
 
 const schema = z.discriminatedUnion('action', [createGroupRequest, addMembersRequest, removeMembersRequest, leaveGroupRequest]);
 
-const deps = (): MembershipDeps => ({ storage: storageFromEnv(), queue: jobQueueFromEnv(), pusher: pusherFromEnv(), settings, clock: Date.now });
+const deps = (): MembershipDeps => ({ storage: storageFromEnv(), queue: jobQueueFromEnv(), pusher: pusherFromEnv(), settings, clock: Date.now, checkpoint: runtimeCheckpoint() });
 
 /** `createGroup`, `addMembers`, `removeMembers`, `leaveGroup`: one function, one schema per action. */
 export const handler = actionHandler({

@@ -4,15 +4,11 @@ import { enqueueJobs, type JobQueue } from '../fan-out/job-queue.js';
 import { goLargeEnvelope, partitionedJobs, type SystemJob } from '../fan-out/jobs.js';
 import { newGroupId } from '../ids/new-ids.js';
 import { listenWithLiveConnections, stopListeningWithLiveConnections } from '../listeners/large-group-listeners.js';
+import type { Checkpoint } from '../platform/checkpoints.js';
 import type { Pusher } from '../push/pusher.js';
-import { createGroupHead, type GroupHead, readGroupHead, switchToLarge, transferOwnership } from '../storage/conversations/index.js';
-import {
-  getMembership,
-  groupMembersPage,
-  type GroupMembership,
-  putGroupMemberships,
-  setRole,
-} from '../storage/memberships.js';
+import { createGroupHead, type GroupHead, readGroupHead, switchToLarge } from '../storage/conversations/index.js';
+import { getMembership, type GroupMembership, memberRoles, putGroupMemberships } from '../storage/memberships.js';
+import { ConversationBusyError } from '../storage/errors.js';
 import { recordFormerMembers } from '../storage/former-members.js';
 import { currentMembers, rosterItems } from '../storage/group-roster.js';
 import { joinGroupExactly, leaveGroupExactly } from '../storage/group-membership-changes.js';
@@ -21,39 +17,15 @@ import { systemRecord } from '../storage/timelines/index.js';
 import { appendOnce } from '../timeline/append-once.js';
 import type { GroupSettings } from './group-settings.js';
 import { notMember } from './require-member.js';
-import { membersField, systemEvent } from './system-events.js';
+import { announce, type MembershipDeps, requireGroupMembership } from './group-changes.js';
+import { handOverBeforeLeaving } from './group-roles.js';
+import { isAdmin } from './roles.js';
 
-export interface MembershipDeps {
-  storage: Storage;
-  queue: JobQueue;
-  pusher: Pusher;
-  settings: GroupSettings;
-  clock: () => number;
-}
+export type { MembershipDeps };
+import { membersField, systemEvent } from './system-events.js';
 
 const groupFull = (settings: GroupSettings): TooLargeError =>
   new TooLargeError(`a group has at most ${settings.maxGroupMembers} members`, { reason: 'groupFull' });
-
-/**
- * Tells `recipients` of a change through their timelines. The actor's own item is written here,
- * before the reply, so nothing the actor does next can land in their timeline ahead of it; the
- * others' go through the fan-out queue. The actor's item is marked as the change's origin: the
- * one record the `group.changed` event is published from (docs/events.md).
- */
-async function announce(deps: MembershipDeps, base: Omit<SystemJob, 'recipients'>, recipients: Iterable<string>, actor: string): Promise<void> {
-  const others = [...new Set(recipients)].filter((userId) => userId !== actor);
-  const seq = await appendOnce(deps.storage, systemRecord(actor, base.eventId, base.ts, base.system, true), deps.clock(), { kind: 'claim' });
-  await deps.pusher.pushToUsers([actor], { event: 'message', data: { seq, type: 'system', system: base.system } });
-  await enqueueJobs(deps.queue, partitionedJobs<SystemJob>(base, others, base.eventId));
-}
-
-async function requireGroupMembership(deps: MembershipDeps, userId: string, conversationId: string): Promise<{ membership: GroupMembership; head: GroupHead }> {
-  const membership = (await getMembership(deps.storage, userId, conversationId)) as GroupMembership | undefined;
-  if (!membership || membership.kind !== 'group') throw notMember();
-  const head = await readGroupHead(deps.storage, conversationId, true);
-  if (!head) throw notMember();
-  return { membership, head };
-}
 
 function checkRequestSize(deps: MembershipDeps, members: readonly string[]): void {
   if (members.length > deps.settings.maxMembersPerRequest) {
@@ -120,7 +92,10 @@ export async function createGroup(deps: MembershipDeps, creator: string, title: 
 
 export async function addMembers(deps: MembershipDeps, caller: string, conversationId: string, members: readonly string[]): Promise<{ members: string[]; memberCount: number }> {
   checkRequestSize(deps, members);
-  const { head } = await requireGroupMembership(deps, caller, conversationId);
+  const { membership, head } = await requireGroupMembership(deps, caller, conversationId);
+  if (head.onlyAdminsAdd && !isAdmin(membership.role)) {
+    throw new ForbiddenError('only the group owner and admins may add members to this group', { reason: 'onlyAdminsAdd' });
+  }
   const now = deps.clock();
   const candidates = [...new Set(members)].map((userId) => membershipRow(userId, conversationId, 'member', now, head));
   const outcome = await joinGroupExactly(deps.storage, conversationId, candidates, deps.settings.maxGroupMembers);
@@ -152,12 +127,19 @@ async function memberIds(deps: MembershipDeps, head: GroupHead, added: readonly 
 }
 
 /** Removes those of `candidates` who are members, and tells of exactly the ones this call removed. */
-async function dropMembers(deps: MembershipDeps, head: GroupHead, caller: string, candidates: readonly string[], event: MembershipEvent): Promise<{ head: GroupHead; removed: string[] }> {
+async function dropMembers(
+  deps: MembershipDeps,
+  head: GroupHead,
+  caller: string,
+  candidates: readonly string[],
+  event: MembershipEvent,
+  onlyMembers = false,
+): Promise<{ head: GroupHead; removed: string[] }> {
   const conversationId = head.conversationId;
   // Before the rows go: a crash in between leaves a record of someone still in (harmless), never a
   // former member nobody knows of, whose copies a recall would then miss.
   await recordFormerMembers(deps.storage, conversationId, candidates, deps.clock());
-  const { left: removed } = await leaveGroupExactly(deps.storage, conversationId, candidates);
+  const { left: removed } = await leaveGroupExactly(deps.storage, conversationId, candidates, onlyMembers);
   if (removed.length === 0) return { head, removed };
   const counted = (await readGroupHead(deps.storage, conversationId, true)) ?? head;
   const base = systemEvent(conversationId, deps.clock(), event, { by: caller, ...membersField(removed) });
@@ -173,24 +155,30 @@ async function dropMembers(deps: MembershipDeps, head: GroupHead, caller: string
 
 export async function removeMembers(deps: MembershipDeps, caller: string, conversationId: string, members: readonly string[]): Promise<{ members: string[]; memberCount: number }> {
   checkRequestSize(deps, members);
-  const { head } = await requireGroupMembership(deps, caller, conversationId);
-  if (head.owner !== caller) throw new ForbiddenError('only the group owner may remove members', { reason: 'notOwner' });
-  if (members.includes(caller)) throw new BadRequestError('members: the owner leaves with leaveGroup', { reason: 'invalidField' });
-  const { head: current, removed } = await dropMembers(deps, head, caller, members, 'membersRemoved');
+  const { membership, head } = await requireGroupMembership(deps, caller, conversationId);
+  const owner = head.owner === caller && membership.role === 'owner';
+  if (!owner && membership.role !== 'admin') throw new ForbiddenError('only the group owner and admins may remove members', { reason: 'notOwner' });
+  if (members.includes(caller)) throw new BadRequestError('members: the caller leaves with leaveGroup', { reason: 'invalidField' });
+  if (!owner) {
+    // An admin removes plain members only (the transaction re-checks it, for a member promoted meanwhile).
+    const roles = await memberRoles(deps.storage, conversationId, members);
+    if ([...roles.values()].some((role) => role !== 'member')) throw new ForbiddenError('only the group owner may remove the owner or an admin', { reason: 'notOwner' });
+  }
+  const { head: current, removed } = await dropMembers(deps, head, caller, members, 'membersRemoved', !owner);
   return { members: current.large ? removed : await memberIds(deps, current, [], removed), memberCount: current.memberCount };
 }
 
+/** Rounds of hand-over and leave: each lost race (the caller made owner meanwhile) costs one. */
+const LEAVE_ROUNDS = 5;
+
 export async function leaveGroup(deps: MembershipDeps, caller: string, conversationId: string): Promise<Record<string, never>> {
-  const { head } = await requireGroupMembership(deps, caller, conversationId);
-  await dropMembers(deps, head, caller, [caller], 'memberLeft');
-  if (head.owner === caller) {
-    // The group keeps an owner: the next member in user id order.
-    const { members } = await groupMembersPage(deps.storage, conversationId, undefined, 2);
-    const next = members.find((member) => member.userId !== caller);
-    if (next) {
-      await transferOwnership(deps.storage, conversationId, caller, next.userId);
-      await setRole(deps.storage, next.userId, conversationId, 'owner');
-    }
+  for (let round = 0; round < LEAVE_ROUNDS; round++) {
+    // A caller who left concurrently gets notMember here on the next round.
+    const { membership, head } = await requireGroupMembership(deps, caller, conversationId);
+    // The group keeps an owner: the next member in user id order, before the owner's row goes.
+    if (head.owner === caller || membership.role === 'owner') await handOverBeforeLeaving(deps, caller, head);
+    const { removed } = await dropMembers(deps, head, caller, [caller], 'memberLeft');
+    if (removed.length > 0) return {};
   }
-  return {};
+  throw new ConversationBusyError(conversationId);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { MembershipEvent, SystemEvent } from '@serverless-im/protocol';
+import type { SystemEvent, SystemEventKind } from '@serverless-im/protocol';
 import type { SystemJob } from '../fan-out/jobs.js';
 
 /** At most this many user ids are listed inside a system item; bigger changes give a count. */
@@ -16,7 +16,7 @@ export const membersField = (members: readonly string[]): Pick<SystemEvent, 'mem
 export function systemEvent(
   conversationId: string,
   ts: number,
-  event: MembershipEvent,
+  event: SystemEventKind,
   details: Omit<SystemEvent, 'event' | 'conversationId'>,
 ): Omit<SystemJob, 'recipients'> {
   return {

@@ -1,15 +1,16 @@
 import type { MessageChangeResult } from '@serverless-im/protocol';
 import { NotFoundError } from '../errors/request-errors.js';
 import type { JobQueue } from '../fan-out/job-queue.js';
-import { notMember, requireMember } from '../membership/require-member.js';
+import { notMember, requireMemberRow } from '../membership/require-member.js';
 import type { Checkpoint } from '../platform/checkpoints.js';
 import type { Pusher } from '../push/pusher.js';
 import { appendChange, getMessage, type GroupHead, type MessageRecord, readGroupHead, replaceMessage, versionOf } from '../storage/conversations/index.js';
 import { ConversationBusyError } from '../storage/errors.js';
+import { type GroupMembership, roleOf } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
 import type { ChangeSettings } from './change-settings.js';
 import { deliverChange } from './deliver-change.js';
-import { type ChangeContext, mayEdit, mayReact, mayRecall } from './may-change.js';
+import { type ChangeContext, mayEdit, mayReact, mayRecall, recallsAnyMessage } from './may-change.js';
 import { type MessageChange, nextState } from './next-state.js';
 import type { OnRecalled } from './on-recalled.js';
 
@@ -37,7 +38,7 @@ function authorize(change: MessageChange, message: MessageRecord, context: Chang
   if (change.kind === 'edit') mayEdit(message, context);
   else if (change.kind === 'recall') {
     // A recall retried after the window closed still answers as the first attempt did.
-    if (message.recalled && (message.from === context.actor || context.group?.owner === context.actor)) return;
+    if (message.recalled && (message.from === context.actor || recallsAnyMessage(context))) return;
     mayRecall(message, context);
   } else mayReact(message);
 }
@@ -53,7 +54,8 @@ function authorize(change: MessageChange, message: MessageRecord, context: Chang
 export async function changeMessage(deps: ChangeDeps, input: ChangeInput): Promise<MessageChangeResult> {
   const { storage } = deps;
   const actor = input.actor.userId;
-  const conversation = await requireMember(storage, actor, input.conversationId);
+  const { conversation, membership } = await requireMemberRow(storage, actor, input.conversationId);
+  const role = membership ? roleOf((membership as Partial<GroupMembership>).role) : undefined;
   let group: GroupHead | undefined;
   if (conversation.kind === 'group') {
     group = await readGroupHead(storage, conversation.id);
@@ -63,7 +65,7 @@ export async function changeMessage(deps: ChangeDeps, input: ChangeInput): Promi
     const current = await getMessage(storage, conversation.id, input.conversationSeq, true);
     if (!current) throw new NotFoundError('conversationSeq: no such message');
     const now = deps.clock();
-    authorize(input.change, current, { actor, group, now, settings: deps.settings });
+    authorize(input.change, current, { actor, group, now, settings: deps.settings, ...(role ? { role } : {}) });
     const next = nextState(current, input.change, actor, now);
     if (!next) return deliverChange(deps, { conversation, group, actor: input.actor, before: current, after: current, finishing: true });
     await appendChange(storage, { conversationId: conversation.id, target: current.cseq, version: versionOf(next), ts: now });

@@ -1,14 +1,17 @@
+import type { GroupRole } from '@serverless-im/protocol';
 import { ForbiddenError } from '../errors/request-errors.js';
+import { isAdmin } from '../membership/roles.js';
 import type { GroupHead, MessageRecord } from '../storage/conversations/index.js';
 import type { ChangeSettings } from './change-settings.js';
 
 /** Body kinds whose content can be replaced by `edit` (attachments cannot: their content is an object elsewhere). */
 export const EDITABLE_KINDS: ReadonlySet<string> = new Set(['text', 'custom']);
 
-/** Who is asking and where: the group head is absent in a direct conversation. */
+/** Who is asking and where: the group head (and the actor's role) is absent in a direct conversation. */
 export interface ChangeContext {
   actor: string;
   group: GroupHead | undefined;
+  role?: GroupRole;
   now: number;
   settings: ChangeSettings;
 }
@@ -25,8 +28,7 @@ export function mayEdit(message: MessageRecord, context: ChangeContext): void {
 
 /**
  * Whether `actor` may recall `message`: its sender within the recall window, or whoever may
- * recall any message of the group at any time. This is the one place that decides it: group
- * admins (issue 17) are added to `recallsAnyMessage`.
+ * recall any message of the group at any time (its owner and admins). This is the one place that decides it.
  */
 export function mayRecall(message: MessageRecord, context: ChangeContext): void {
   if (recallsAnyMessage(context)) return;
@@ -36,8 +38,9 @@ export function mayRecall(message: MessageRecord, context: ChangeContext): void 
   }
 }
 
-/** A group's owner may recall any message of it, whenever it was sent. */
-const recallsAnyMessage = (context: ChangeContext): boolean => context.group !== undefined && context.group.owner === context.actor;
+/** A group's owner and admins may recall any message of it, whenever it was sent. */
+export const recallsAnyMessage = (context: ChangeContext): boolean =>
+  context.group !== undefined && (context.group.owner === context.actor || isAdmin(context.role));
 
 /** Any member may react, to any message not recalled. */
 export function mayReact(message: MessageRecord): void {

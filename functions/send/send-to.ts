@@ -1,12 +1,13 @@
 import { type Body, type ConversationRef, directConversationId, isAttachmentBody, parseConversationId, peerOf, type SendResult } from '@serverless-im/protocol';
 import { attachToMessage } from '../attachments/attach.js';
 import type { AttachmentObjects } from '../attachments/object-store.js';
-import { BadRequestError, NotFoundError } from '../errors/request-errors.js';
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors/request-errors.js';
 import type { JobQueue } from '../fan-out/job-queue.js';
-import { notMember, requireMember } from '../membership/require-member.js';
+import { isAdmin } from '../membership/roles.js';
+import { notMember, requireMemberRow } from '../membership/require-member.js';
 import type { Pusher } from '../push/pusher.js';
-import { latestCseq, readGroupHead } from '../storage/conversations/index.js';
-import { existingMembers } from '../storage/memberships.js';
+import { type GroupHead, latestCseq, readGroupHead } from '../storage/conversations/index.js';
+import { existingMembers, type GroupMembership, roleOf } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
 import { sendDirectMessage } from './send-direct.js';
 import { sendGroupMessage } from './send-group.js';
@@ -32,11 +33,21 @@ export async function sendTo(
 ): Promise<SendResult> {
   const sender = input.sender.userId;
   let conversation: ConversationRef;
+  let head: GroupHead | undefined;
   if (input.to !== undefined) {
     if (input.to === sender) throw new BadRequestError('to: cannot send a direct message to yourself', { reason: 'invalidField' });
     conversation = parseConversationId(directConversationId(sender, input.to))!;
   } else {
-    conversation = await requireMember(deps.storage, sender, input.conversationId!);
+    const checked = await requireMemberRow(deps.storage, sender, input.conversationId!);
+    conversation = checked.conversation;
+    if (conversation.kind === 'group') {
+      // The reads a group send makes anyway (the sender's row, the head) decide it: no extra read.
+      head = await readGroupHead(deps.storage, conversation.id);
+      if (!head) throw notMember();
+      if (head.onlyAdminsSend && !isAdmin(roleOf((checked.membership as Partial<GroupMembership> | undefined)?.role))) {
+        throw new ForbiddenError('only the group owner and admins may send to this group', { reason: 'onlyAdminsSend' });
+      }
+    }
   }
   const references = await checkedReferences(deps.storage, conversation, input);
   // Only members get this far; nothing is stored before the attachment checks pass.
@@ -48,7 +59,6 @@ export async function sendTo(
   if (conversation.kind === 'direct') {
     return sendDirectMessage(deps, { ...common, conversation, recipient: peerOf(conversation, sender) });
   }
-  const head = await readGroupHead(deps.storage, conversation.id);
   if (!head) throw notMember();
   return sendGroupMessage({ ...deps, queue: deps.queue() }, { ...common, head });
 }

@@ -13,7 +13,7 @@ export async function batchGetAll(
   db: DynamoDBDocumentClient,
   tableName: string,
   keys: readonly Key[],
-  options: { consistent?: boolean; projection?: string } = {},
+  options: { consistent?: boolean; projection?: string; names?: Record<string, string> } = {},
 ): Promise<Record<string, unknown>[]> {
   const found: Record<string, unknown>[] = [];
   let pending = [...keys];
@@ -27,6 +27,7 @@ export async function batchGetAll(
             Keys: batch,
             ...(options.consistent ? { ConsistentRead: true } : {}),
             ...(options.projection ? { ProjectionExpression: options.projection } : {}),
+            ...(options.names ? { ExpressionAttributeNames: options.names } : {}),
           },
         },
       }),

@@ -65,12 +65,16 @@ export async function joinGroupExactly(storage: Storage, conversationId: string,
   return countRefused ? { full: true, joined } : { joined };
 }
 
-/** Removes the rows of users who are members; those who are not (or left concurrently) are left out of `left`. */
-export async function leaveGroupExactly(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<{ left: string[] }> {
+/**
+ * Removes the rows of users who are members; those who are not (or left concurrently) are left out
+ * of `left`, and so is the owner (who leaves only once the group is handed over) and, with
+ * `onlyMembers` (an admin removing), anyone who is an admin by the time of the write.
+ */
+export async function leaveGroupExactly(storage: Storage, conversationId: string, userIds: readonly string[], onlyMembers = false): Promise<{ left: string[] }> {
   const { changed, countRefused } = await changeRowsExactly(
     storage,
     [...new Set(userIds)],
-    (userId) => [leaveTransactItem(storage, userId, conversationId), rosterLeaveTransactItem(storage, conversationId, userId)],
+    (userId) => [leaveTransactItem(storage, userId, conversationId, onlyMembers), rosterLeaveTransactItem(storage, conversationId, userId)],
     (count) => memberCountTransactItem(storage, conversationId, -count, 0),
   );
   // Leaving has no limit: only a missing head refuses the count.

@@ -1,4 +1,6 @@
 import { GetCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { GroupRole } from '@serverless-im/protocol';
+import type { PendingEvent } from './conversations/records.js';
 import { batchGetAll, batchWriteAll } from './batch.js';
 import { isConditionalCheckFailed, itemOfConditionFailure, writeIfConditionHolds } from './conditions.js';
 import { queryAll, queryPage } from './query.js';
@@ -32,7 +34,9 @@ export interface MembershipRecord {
 export interface GroupMembership extends MembershipRecord {
   groupId: string;
   kind: 'group';
-  role: 'owner' | 'member';
+  role: GroupRole;
+  /** The last `setRole` of this member's system item, written with the role (see PendingEvent). */
+  roleEvent?: PendingEvent;
   /** Explicit read position (cseq). Starts at the group's last cseq when the member joins. */
   readUpTo: number;
   /** cseq of the member's newest own message (sending marks everything before it read). */
@@ -46,7 +50,7 @@ export interface GroupMembership extends MembershipRecord {
 /** A member as the byGroup index returns them. */
 export interface MemberState {
   userId: string;
-  role: 'owner' | 'member';
+  role: GroupRole;
   readUpTo: number;
   ownLast: number;
   deliveredUpTo: number;
@@ -64,8 +68,8 @@ export async function putDirectMemberships(storage: Storage, conversationId: str
   await batchWriteAll(storage.db, storage.tables.memberships, putRequests(rows));
 }
 
-export async function getMembership(storage: Storage, userId: string, conversationId: string): Promise<MembershipRecord | undefined> {
-  const result = await storage.db.send(new GetCommand({ TableName: storage.tables.memberships, Key: { userId, conversationId } }));
+export async function getMembership(storage: Storage, userId: string, conversationId: string, consistent = false): Promise<MembershipRecord | undefined> {
+  const result = await storage.db.send(new GetCommand({ TableName: storage.tables.memberships, Key: { userId, conversationId }, ConsistentRead: consistent }));
   return result.Item as MembershipRecord | undefined;
 }
 
@@ -100,15 +104,32 @@ export const joinTransactItem = (storage: Storage, row: GroupMembership): Transa
   Put: { TableName: storage.tables.memberships, Item: { ...row }, ConditionExpression: 'attribute_not_exists(userId)' },
 });
 
-/** In a transaction: removes a member's row, only if the user is a member of that group. */
-export const leaveTransactItem = (storage: Storage, userId: string, conversationId: string): TransactItem => ({
+/**
+ * In a transaction: removes a member's row, only if the user is a member of that group and not its
+ * owner (the owner leaves only after handing the group over, so a group never loses its owner);
+ * with `onlyMembers` (an admin removing), only a plain member.
+ */
+export const leaveTransactItem = (storage: Storage, userId: string, conversationId: string, onlyMembers = false): TransactItem => ({
   Delete: {
     TableName: storage.tables.memberships,
     Key: { userId, conversationId },
-    ConditionExpression: 'attribute_exists(userId) AND kind = :group',
-    ExpressionAttributeValues: { ':group': 'group' },
+    ConditionExpression: onlyMembers
+      ? 'attribute_exists(userId) AND kind = :group AND #role = :member'
+      : 'attribute_exists(userId) AND kind = :group AND (attribute_not_exists(#role) OR #role <> :owner)',
+    ExpressionAttributeNames: { '#role': 'role' },
+    ExpressionAttributeValues: onlyMembers ? { ':group': 'group', ':member': 'member' } : { ':group': 'group', ':owner': 'owner' },
   },
 });
+
+/** The roles of those of `userIds` who are members of the group (strongly consistent). */
+export async function memberRoles(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<Map<string, GroupRole>> {
+  const keys = [...new Set(userIds)].map((userId) => ({ userId, conversationId }));
+  const rows = await batchGetAll(storage.db, storage.tables.memberships, keys, { consistent: true, projection: 'userId, #role', names: { '#role': 'role' } });
+  return new Map(rows.map((row) => [String(row.userId), roleOf(row.role)]));
+}
+
+/** A stored role (rows from before admins existed hold only `owner` or `member`). */
+export const roleOf = (value: unknown): GroupRole => (value === 'owner' || value === 'admin' ? value : 'member');
 
 /** Which of `userIds` are members of the group right now (strongly consistent, on the table). */
 export async function existingMembers(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<Set<string>> {
@@ -119,7 +140,7 @@ export async function existingMembers(storage: Storage, conversationId: string, 
 
 const memberStateOf = (item: Record<string, unknown>): MemberState => ({
   userId: String(item.userId),
-  role: item.role === 'owner' ? 'owner' : 'member',
+  role: roleOf(item.role),
   readUpTo: Number(item.readUpTo ?? 0),
   ownLast: Number(item.ownLast ?? 0),
   deliveredUpTo: Number(item.deliveredUpTo ?? 0),

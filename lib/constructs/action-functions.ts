@@ -156,6 +156,23 @@ const ACTIONS: ActionSpec[] = [
     enqueue: true,
   },
   {
+    actions: ['setRole', 'transferOwnership', 'updateGroup'],
+    handler: 'group-roles',
+    description: 'setRole, transferOwnership, updateGroup: changes roles and settings of a group and tells its members',
+    // 256 MB, 10 s: one transaction (head, one or two membership rows), the actor's item; other members' items go through the queue.
+    // Memberships read/write: roles; Conversations: the head (owner, settings); timelines and claims: the actor's system item.
+    tables: { connections: 'readWrite', conversations: 'readWrite', memberships: 'readWrite', timelines: 'readWrite', claims: 'readWrite' },
+    push: true,
+    enqueue: true,
+  },
+  {
+    actions: ['report'],
+    handler: 'report',
+    description: 'report: stores a member report of a message for the company',
+    // 256 MB, 10 s: a membership get (groups), a message get and one conditional put (the report item in Conversations).
+    tables: { memberships: 'read', conversations: 'readWrite' },
+  },
+  {
     actions: ['attachmentUpload'],
     handler: 'attachment-upload',
     description: 'attachmentUpload: counts the daily quota and presigns an S3 upload',

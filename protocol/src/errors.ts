@@ -48,15 +48,21 @@ export const ERROR_REASONS = {
     'messageRecalled',
     /** `send`: the attachment was uploaded by someone else. */
     'notUploader',
+    /** Group roles: only the owner or an admin may do this (`updateGroup`, `removeMembers`). */
+    'notAdmin',
+    /** `send` to a group where only the owner and admins may send. */
+    'onlyAdminsSend',
+    /** `addMembers` to a group where only the owner and admins may add. */
+    'onlyAdminsAdd',
     // Reserved for coming features:
     'blocked',
     'moderated',
-    'notAdmin',
-    'onlyAdminsSend',
   ],
   NOT_FOUND: [
     /** `attachmentDownload`: the message has no attachment, or it was recalled. */
     'noAttachment',
+    /** `setRole`, `transferOwnership`: the user named is not a member of the group. */
+    'notGroupMember',
   ],
   CONFLICT: [
     /** A send with this clientMsgId is still in progress: retry later with the same clientMsgId. */

@@ -108,6 +108,21 @@ async function runScenario(target: Target, name: (user: string) => string): Prom
   await call(c, 'leaveGroup', { conversationId: team });
   await call(a, 'conversations');
 
+  // Group roles and reports (added).
+  await call(a, 'setRole', { conversationId: team, userId: bob, role: 'admin' });
+  await call(b, 'updateGroup', { conversationId: team, title: 'team!', onlyAdminsSend: true, onlyAdminsAdd: true });
+  await call(a, 'addMembers', { conversationId: team, members: [carol] });
+  await refused(c.request('send', { clientMsgId: 'quiet', conversationId: team, body: text('may I?') }), 'FORBIDDEN', 'onlyAdminsSend');
+  await refused(c.request('addMembers', { conversationId: team, members: [dave] }), 'FORBIDDEN', 'onlyAdminsAdd');
+  await refused(c.request('updateGroup', { conversationId: team, title: 'mine' }), 'FORBIDDEN', 'notAdmin');
+  await refused(c.request('setRole', { conversationId: team, userId: bob, role: 'member' }), 'FORBIDDEN', 'notOwner');
+  await refused(a.request('setRole', { conversationId: team, userId: dave, role: 'admin' }), 'NOT_FOUND', 'notGroupMember');
+  await call(c, 'report', { conversationId: team, conversationSeq: 1, reason: 'spam' });
+  await refused(c.request('report', { conversationId: team, conversationSeq: 99, reason: 'spam' }), 'NOT_FOUND');
+  await call(a, 'transferOwnership', { conversationId: team, userId: bob });
+  await refused(a.request('transferOwnership', { conversationId: team, userId: carol }), 'FORBIDDEN', 'notOwner');
+  await call(c, 'conversations');
+
   const large = await target.largeGroup(a, alice, [bob, ...[1, 2, 3, 4].map((n) => name(`crowd${n}`))]);
   const toLarge = await call(a, 'send', { clientMsgId: 'l1', conversationId: large, body: text('hello crowd') });
   expect(toLarge.seq).toBeNull();
@@ -184,7 +199,8 @@ describe('protocol contract: the server through the local cloud', () => {
       },
     };
     await runScenario(target, (user) => `pc-${user}-${RUN_ID}`);
-  });
+    // Every action once through SQS fan-out: on a loaded machine this takes longer than the default.
+  }, 240_000);
 });
 
 /** A connection to the SDK's fake server with the TestClient's interface (real timers, no network). */

@@ -71,6 +71,10 @@ describe('authorization matrix and limits', () => {
     ['react', { conversationId, conversationSeq: 1, emoji: '👍', on: true }],
     ['deleteForMe', { conversationId, conversationSeqs: [1] }],
     ['delivered', { conversationId, upTo: 1 }],
+    ['setRole', { conversationId, userId: bob, role: 'admin' }],
+    ['transferOwnership', { conversationId, userId: bob }],
+    ['updateGroup', { conversationId, title: 'taken over', onlyAdminsSend: true }],
+    ['report', { conversationId, conversationSeq: 1, reason: 'spam' }],
   ];
 
   const expectCleanRefusal = (reply: ReplyFrame, what: string) => {
@@ -133,6 +137,54 @@ describe('authorization matrix and limits', () => {
     }
     await waitForQueuesIdle(cloud);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('gives each role exactly its powers over a group: owner, admin, member (refusals FORBIDDEN, leaking and changing nothing)', async () => {
+    const [admin, member, spare] = [id('roleAdmin'), id('roleMember'), id('roleSpare')];
+    const [ac, mc] = await Promise.all([admin, member].map(connect)) as [TestClient, TestClient];
+    const created = await o.request('createGroup', { title: SECRET_TITLE, members: [admin, member, spare] });
+    const roles = created.data.conversationId as string;
+    expect((await o.request('setRole', { conversationId: roles, userId: admin, role: 'admin' })).ok).toBe(true);
+    const ownersMessage = (await o.request('send', { conversationId: roles, clientMsgId: 'r-owner', body: text(SECRET_BODY) })).data.conversationSeq;
+    const membersMessage = (await mc.request('send', { conversationId: roles, clientMsgId: 'r-member', body: text(SECRET_BODY) })).data.conversationSeq;
+    await waitForQueuesIdle(cloud);
+    const state = async () => {
+      const [lists, history] = await Promise.all([Promise.all([o, ac, mc].map((client) => client.request('conversations'))), o.request('history', { conversationId: roles })]);
+      return JSON.stringify({ lists: lists.map((list) => list.data.items.find((item: any) => item.conversationId === roles)), history: history.data });
+    };
+    const before = await state();
+    // [who, action, params, reason of the refusal]
+    const refusals: [string, TestClient, string, Record<string, unknown>, string][] = [
+      ['admin', ac, 'setRole', { conversationId: roles, userId: member, role: 'admin' }, 'notOwner'],
+      ['admin', ac, 'setRole', { conversationId: roles, userId: admin, role: 'member' }, 'notOwner'],
+      ['admin', ac, 'transferOwnership', { conversationId: roles, userId: admin }, 'notOwner'],
+      ['admin', ac, 'removeMembers', { conversationId: roles, members: [owner] }, 'notOwner'],
+      ['member', mc, 'setRole', { conversationId: roles, userId: member, role: 'admin' }, 'notOwner'],
+      ['member', mc, 'transferOwnership', { conversationId: roles, userId: member }, 'notOwner'],
+      ['member', mc, 'updateGroup', { conversationId: roles, onlyAdminsSend: true }, 'notAdmin'],
+      ['member', mc, 'removeMembers', { conversationId: roles, members: [spare] }, 'notOwner'],
+      ['member', mc, 'removeMembers', { conversationId: roles, members: [admin] }, 'notOwner'],
+      ['member', mc, 'recall', { conversationId: roles, conversationSeq: ownersMessage }, 'notSender'],
+    ];
+    for (const [who, client, action, params, reason] of refusals) {
+      const reply = await client.request(action, params);
+      expect(reply.error, `${who} ${action} ${JSON.stringify(params)}: ${JSON.stringify(reply)}`).toMatchObject({ code: 'FORBIDDEN', reason });
+      expect(JSON.stringify(reply)).not.toContain(SECRET_BODY);
+      expect(JSON.stringify(reply)).not.toContain(SECRET_TITLE);
+    }
+    await waitForQueuesIdle(cloud);
+    expect(await state()).toEqual(before);
+    // What each role may do.
+    for (const client of [o, ac, mc]) expect((await client.request('report', { conversationId: roles, conversationSeq: ownersMessage, reason: 'other' })).ok).toBe(true);
+    expect((await ac.request('updateGroup', { conversationId: roles, onlyAdminsAdd: true })).ok).toBe(true);
+    expect((await o.request('updateGroup', { conversationId: roles, onlyAdminsAdd: false })).ok).toBe(true);
+    expect((await ac.request('recall', { conversationId: roles, conversationSeq: membersMessage })).ok).toBe(true);
+    expect((await ac.request('removeMembers', { conversationId: roles, members: [spare] })).ok).toBe(true);
+    expect((await o.request('removeMembers', { conversationId: roles, members: [admin] })).ok).toBe(true);
+    // The removed admin is an outsider now, for the new actions as for the old.
+    for (const [action, params] of conversationActions(roles)) expectCleanRefusal(await ac.request(action, params), `removed admin ${action}`);
+    expect((await o.request('transferOwnership', { conversationId: roles, userId: member })).ok).toBe(true);
+    expect((await o.request('setRole', { conversationId: roles, userId: member, role: 'member' })).error?.reason).toBe('notOwner');
   });
 
   it('shows a removed member nothing sent after the removal', async () => {

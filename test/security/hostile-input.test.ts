@@ -43,6 +43,10 @@ const ACTIONS = [
   'registerPush',
   'unregisterPush',
   'mute',
+  'setRole',
+  'transferOwnership',
+  'updateGroup',
+  'report',
 ] as const;
 const SECRET = 'top-secret-body-7f3a';
 const SECRET_TITLE = 'secret-title-9c1d';
@@ -171,6 +175,10 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
     registerPush: { platform: 'apns', token: 'ab'.repeat(32) },
     unregisterPush: {},
     mute: { conversationId: ownGroup, until: null },
+    setRole: { conversationId: ownGroup, userId: names.bob, role: 'admin' },
+    transferOwnership: { conversationId: foreignGroup, userId: names.alice },
+    updateGroup: { conversationId: ownGroup, title: 'fuzzed', onlyAdminsSend: false },
+    report: { conversationId: dm, conversationSeq: 1, reason: 'spam' },
   });
   const fieldTypes: Record<string, fc.Arbitrary<unknown>> = {
     clientMsgId: wrongForString,
@@ -189,6 +197,11 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
     on: fc.oneof(fc.string({ maxLength: 5 }), hostileNumber, fc.constant(null), fc.constant([true])),
     platform: wrongForString,
     token: wrongForString,
+    userId: wrongForString,
+    role: fc.oneof(wrongForString, fc.constantFrom('owner', 'Admin', 'superuser')),
+    reason: fc.oneof(wrongForString, fc.constantFrom('because', 'SPAM', 'x'.repeat(300))),
+    onlyAdminsSend: fc.oneof(fc.string({ maxLength: 5 }), hostileNumber, fc.constant(null), fc.constant([true])),
+    onlyAdminsAdd: fc.oneof(fc.string({ maxLength: 5 }), hostileNumber, fc.constant(null), fc.constant([true])),
     // null is an accepted `until` (unmute): only the other wrong values.
     until: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(-1, 0.5, 1e21, 2 ** 53 + 2), fc.boolean(), fc.constant([1]), fc.constant({ N: '1' })),
   };

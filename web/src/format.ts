@@ -56,6 +56,18 @@ export function systemText(system: Record<string, unknown>, me: string): string 
       return `${list(system.members)} left`;
     case 'groupBecameLarge':
       return 'The group became large';
+    case 'roleChanged':
+      return system.role === 'admin' ? `${who(system.by)} made ${list(system.members)} an admin` : `${who(system.by)} made ${list(system.members)} a member`;
+    case 'ownershipTransferred':
+      return `${list(system.members)} ${Array.isArray(system.members) && system.members.includes(me) ? 'are' : 'is'} now the owner`;
+    case 'groupUpdated': {
+      const changes = [
+        typeof system.title === 'string' ? `renamed the group “${system.title}”` : null,
+        typeof system.onlyAdminsSend === 'boolean' ? (system.onlyAdminsSend ? 'let only admins send' : 'let everyone send') : null,
+        typeof system.onlyAdminsAdd === 'boolean' ? (system.onlyAdminsAdd ? 'let only admins add members' : 'let everyone add members') : null,
+      ].filter(Boolean);
+      return `${who(system.by)} ${changes.join(', ') || 'changed the group'}`;
+    }
     default:
       return `Group changed (${String(system.event)})`;
   }

@@ -1,7 +1,10 @@
 import type { ConversationState, Message } from '../../client/src/index.js';
 
 /** A conversation as the chat shows it: a listed one, or a draft direct chat. */
-export type ShownConversation = Pick<ConversationState, 'conversationId' | 'kind' | 'peer' | 'title' | 'role' | 'members' | 'readBy' | 'mutedUntil'>;
+export type ShownConversation = Pick<
+  ConversationState,
+  'conversationId' | 'kind' | 'peer' | 'title' | 'role' | 'owner' | 'admins' | 'onlyAdminsSend' | 'onlyAdminsAdd' | 'members' | 'readBy' | 'mutedUntil'
+>;
 
 /** Which conversation is open and what of it is loaded. Opening another one starts a new generation: late answers for the old one are dropped. */
 export class OpenChat {

@@ -1,4 +1,4 @@
-import type { Body, ConversationRef, Message, Reactions } from '@serverless-im/protocol';
+import type { Body, ConversationRef, Message, Reactions, SystemEvent } from '@serverless-im/protocol';
 
 /**
  * The Conversations table, key `conversationId` + `cseq`. Item cseq 0 is the conversation's head
@@ -121,7 +121,31 @@ export interface GroupHead {
   recalled?: ReadonlySet<number>;
   /** The group keeps a roster (`storage/group-roster.ts`): its members can be read strongly consistently. */
   roster?: true;
+  /** Only the owner and admins may send (`updateGroup`); read with the head on every group send. */
+  onlyAdminsSend?: true;
+  /** Only the owner and admins may add members. */
+  onlyAdminsAdd?: true;
+  /** The last ownership transfer's system item, written with it: a retry after a crash announces it again (once). */
+  ownerEvent?: PendingEvent;
+  /** The last settings change's system item, likewise. */
+  settingsEvent?: PendingEvent;
 }
+
+/**
+ * A `system` item written in the same transaction as the change it announces. Announcing is
+ * idempotent by `eventId` (delivery claims, FIFO deduplication), so a retry of the request that
+ * finds its change already made announces this again and every member still gets it once.
+ */
+export interface PendingEvent {
+  eventId: string;
+  ts: number;
+  system: SystemEvent;
+}
+
+const pendingEventOf = (value: unknown): PendingEvent | undefined => {
+  const event = value as Partial<PendingEvent> | undefined;
+  return event && typeof event.eventId === 'string' && event.system ? { eventId: event.eventId, ts: Number(event.ts ?? 0), system: event.system } : undefined;
+};
 
 /** A stored number set (the document client gives a Set), as a set of numbers. */
 const numberSet = (value: unknown): ReadonlySet<number> | undefined =>
@@ -140,7 +164,14 @@ export const groupHeadOf = (item: Record<string, unknown>): GroupHead => ({
   createdAt: Number(item.createdAt ?? 0),
   ...(numberSet(item.recalled) ? { recalled: numberSet(item.recalled)! } : {}),
   ...(item.roster === true ? { roster: true } : {}),
+  ...(item.onlyAdminsSend === true ? { onlyAdminsSend: true } : {}),
+  ...(item.onlyAdminsAdd === true ? { onlyAdminsAdd: true } : {}),
+  ...(pendingEventOf(item.ownerEvent) ? { ownerEvent: pendingEventOf(item.ownerEvent)! } : {}),
+  ...(pendingEventOf(item.settingsEvent) ? { settingsEvent: pendingEventOf(item.settingsEvent)! } : {}),
 });
+
+/** Reads a stored pending event (a membership row's `roleEvent`). */
+export const storedPendingEvent = pendingEventOf;
 
 export type DirectConversation = Extract<ConversationRef, { kind: 'direct' }>;
 

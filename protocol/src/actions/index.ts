@@ -23,6 +23,8 @@ import { typingRequest, typingResult } from './typing.js';
 import { muteRequest, muteResult } from './mute.js';
 import { registerPushRequest, registerPushResult } from './register-push.js';
 import { unregisterPushRequest, unregisterPushResult } from './unregister-push.js';
+import { setRoleRequest, setRoleResult, transferOwnershipRequest, transferOwnershipResult, updateGroupRequest, updateGroupResult } from './group-roles.js';
+import { reportRequest, reportResult } from './report.js';
 
 /** Every action: the schema of its request frame (`action` and `id` included) and of its reply `data`. */
 export const actions = {
@@ -50,6 +52,10 @@ export const actions = {
   unregisterPush: { request: unregisterPushRequest, result: unregisterPushResult },
   mute: { request: muteRequest, result: muteResult },
   delivered: { request: deliveredRequest, result: deliveredResult },
+  setRole: { request: setRoleRequest, result: setRoleResult },
+  transferOwnership: { request: transferOwnershipRequest, result: transferOwnershipResult },
+  updateGroup: { request: updateGroupRequest, result: updateGroupResult },
+  report: { request: reportRequest, result: reportResult },
 } as const;
 
 export type ActionName = keyof typeof actions;

@@ -80,19 +80,37 @@ export type Message = z.infer<typeof messageSchema>;
 export const MEMBERSHIP_EVENTS = ['groupCreated', 'membersAdded', 'membersRemoved', 'memberLeft', 'groupBecameLarge'] as const;
 export type MembershipEvent = (typeof MEMBERSHIP_EVENTS)[number];
 
+/** Changes of roles and settings (`setRole`, `transferOwnership`, `updateGroup`), also `system` items. */
+export const GROUP_CHANGE_EVENTS = ['roleChanged', 'ownershipTransferred', 'groupUpdated'] as const;
+export type GroupChangeEvent = (typeof GROUP_CHANGE_EVENTS)[number];
+
+/** Every kind of `system` item. */
+export const SYSTEM_EVENTS = [...MEMBERSHIP_EVENTS, ...GROUP_CHANGE_EVENTS] as const;
+export type SystemEventKind = (typeof SYSTEM_EVENTS)[number];
+
+/** A member's role in a group: one owner, any number of admins. */
+export const GROUP_ROLES = ['owner', 'admin', 'member'] as const;
+export type GroupRole = (typeof GROUP_ROLES)[number];
+
 /**
  * What a `system` timeline item says: a membership change. Changes of up to 100 users list them
  * in `members`; bigger ones give `memberCount`. `groupBecameLarge` carries `largeSince`: from the
- * next conversationSeq on, the group is caught up with `syncConversation`.
+ * next conversationSeq on, the group is caught up with `syncConversation`. `roleChanged` and
+ * `ownershipTransferred` name the member concerned in `members` and the role given in `role`
+ * (for a transfer: the role the previous owner, `by`, now has); `groupUpdated` carries only the
+ * settings that changed (`title`, `onlyAdminsSend`, `onlyAdminsAdd`).
  */
 export const systemEventSchema = z.strictObject({
-  event: z.enum(MEMBERSHIP_EVENTS),
+  event: z.enum(SYSTEM_EVENTS),
   conversationId: conversationIdSchema,
   by: z.optional(userIdSchema),
   title: z.optional(z.string()),
   members: z.optional(z.array(userIdSchema)),
   memberCount: z.optional(count()),
   largeSince: z.optional(position(0)),
+  role: z.optional(z.enum(GROUP_ROLES)),
+  onlyAdminsSend: z.optional(z.boolean()),
+  onlyAdminsAdd: z.optional(z.boolean()),
 });
 export type SystemEvent = z.infer<typeof systemEventSchema>;
 
@@ -139,8 +157,16 @@ export const conversationSummarySchema = z.strictObject({
   /** Groups of up to 100 members (not large ones): every member. */
   members: z.optional(z.array(userIdSchema)),
   memberCount: z.optional(count()),
-  /** Groups: the caller's role (the owner may recall any message of the group). */
-  role: z.optional(z.enum(['owner', 'member'])),
+  /** Groups: the caller's role (the owner and admins may recall any message of the group). */
+  role: z.optional(z.enum(GROUP_ROLES)),
+  /** Groups: the owner's user id. */
+  owner: z.optional(userIdSchema),
+  /** Groups that list `members`: the admins among them. */
+  admins: z.optional(z.array(userIdSchema)),
+  /** Groups: only the owner and admins may send (a member's composer is greyed out). */
+  onlyAdminsSend: z.optional(z.boolean()),
+  /** Groups: only the owner and admins may add members. */
+  onlyAdminsAdd: z.optional(z.boolean()),
   /** Large groups (read fan-out): catch up with `syncConversation` up to `latestSeq`. */
   large: z.optional(z.boolean()),
   latestSeq: z.optional(position(0)),

@@ -51,6 +51,11 @@ export class ChatView {
         this.renderMessages();
       },
       react: (message, emoji, on) => void context.client.react(message.conversationId, message.conversationSeq, emoji, on).catch(changeFailed('react')),
+      report: (message, reason) =>
+        void context.client.report(message.conversationId, message.conversationSeq, reason).then(
+          () => context.showError('Message reported. Thank you.'),
+          changeFailed('report the message'),
+        ),
       show: (conversationSeq) => this.show(conversationSeq),
     });
     this.typing = new TypingIndicator(context.me);
@@ -59,7 +64,7 @@ export class ChatView {
       'section',
       { class: 'chat', testid: 'chat' },
       h('div', { class: 'empty', testid: 'chat-empty' }, 'Pick a conversation or start a new one.'),
-      h('div', { class: 'chat-body' }, this.header.element, this.group.form, this.list.element, this.typing.element, this.composer.element),
+      h('div', { class: 'chat-body' }, this.header.element, this.group.form, this.group.settings, this.list.element, this.typing.element, this.composer.element),
     );
     this.composer.attach.acceptDrops(this.element);
   }
@@ -201,6 +206,7 @@ export class ChatView {
     const conversation = this.current();
     this.group.render(conversation);
     this.header.render(conversation, this.group.members);
+    this.composer.render(conversation);
   }
 
   private renderMessages(scroll: Scroll = 'keep'): void {

@@ -72,6 +72,16 @@ export class Composer {
     this.input.focus();
   }
 
+  /** Greys the composer out where the user may not send (a plain member of an `onlyAdminsSend` group). */
+  render(conversation: ShownConversation | undefined): void {
+    const blocked = conversation !== undefined && !this.context.client.maySend(conversation.conversationId);
+    this.element.classList.toggle('disabled', blocked);
+    this.element.dataset.disabled = String(blocked);
+    this.input.disabled = blocked;
+    for (const button of this.element.querySelectorAll('button')) button.disabled = blocked;
+    this.input.placeholder = blocked ? 'Only admins can send messages' : 'Message';
+  }
+
   /** The next message answers `message` (shown as a quote above the input). */
   replyTo(message: Message): void {
     this.setMode({ kind: 'reply', message });
@@ -99,7 +109,7 @@ export class Composer {
   private send(): void {
     const conversation = this.conversation();
     const text = this.input.value;
-    if (!conversation || !text.trim()) return;
+    if (!conversation || !text.trim() || this.input.disabled) return;
     this.input.value = '';
     const body = { kind: 'text' as const, text };
     const mode = this.mode;

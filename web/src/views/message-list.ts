@@ -65,7 +65,7 @@ export class MessageList {
       client: this.context.client,
       me,
       isGroup,
-      mayRecallAny: isGroup && conversation?.role === 'owner',
+      mayRecallAny: isGroup && (conversation?.role === 'owner' || conversation?.role === 'admin'),
       readBy: conversation?.readBy ?? {},
       bySeq,
       actions: this.actions,

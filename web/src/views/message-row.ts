@@ -1,4 +1,4 @@
-import type { ImClient, Message } from '../../../client/src/index.js';
+import type { ImClient, Message, ReportReason } from '../../../client/src/index.js';
 import { type Child, h } from '../dom.js';
 import { bodyText, time } from '../format.js';
 
@@ -12,6 +12,8 @@ export interface RowActions {
   recall(message: Message): void;
   deleteForMe(message: Message): void;
   react(message: Message, emoji: string, on: boolean): void;
+  /** Reports the message to the company running the service. */
+  report(message: Message, reason: ReportReason): void;
   /** Scrolls to (and flashes) the message at this conversationSeq. */
   show(conversationSeq: number): void;
 }
@@ -20,7 +22,7 @@ export interface RowContext {
   client: ImClient;
   me: string;
   isGroup: boolean;
-  /** The group's owner may recall any message. */
+  /** The group's owner and admins may recall any message. */
   mayRecallAny: boolean;
   readBy: Record<string, number>;
   /** Other loaded messages of the conversation, by conversationSeq (for reply snippets). */
@@ -110,6 +112,8 @@ function menu(context: RowContext, message: Message): HTMLElement {
     editable ? item('menu-edit', 'Edit', () => context.actions.edit(message)) : null,
     !message.recalled && (mine || context.mayRecallAny) ? item('menu-recall', 'Delete for everyone', () => context.actions.recall(message)) : null,
     item('menu-delete-for-me', 'Delete for me', () => context.actions.deleteForMe(message)),
+    mine ? null : item('menu-report-spam', 'Report spam', () => context.actions.report(message, 'spam')),
+    mine ? null : item('menu-report-abuse', 'Report abuse', () => context.actions.report(message, 'harassment')),
   );
   panel.hidden = context.openMenu !== message.conversationSeq;
   const toggle = h('button', { class: 'menu-button', testid: 'message-menu-button', title: 'More', attrs: { type: 'button', 'aria-haspopup': 'menu' } }, '⋯');
