@@ -48,8 +48,9 @@ export const ERROR_REASONS = {
     'messageRecalled',
     /** `send`: the attachment was uploaded by someone else. */
     'notUploader',
-    // Reserved for coming features:
+    /** `send` to a direct conversation in which one of the two members blocks the other (`block`). */
     'blocked',
+    // Reserved for coming features:
     'moderated',
     'notAdmin',
     'onlyAdminsSend',
@@ -74,6 +75,8 @@ export const ERROR_REASONS = {
     'attachmentTooLarge',
     /** `deleteForMe`: the caller has hidden as many messages of this conversation as can be kept. */
     'tooManyHidden',
+    /** `block`: the caller already blocks as many users as can be kept (MAX_BLOCKED_USERS). */
+    'tooManyBlocked',
   ],
   RATE_LIMITED: ['connectionRate', 'sendRate', /** the per-user daily upload quota is used up */ 'uploadQuota'],
   INTERNAL: [],

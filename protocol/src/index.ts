@@ -41,3 +41,5 @@ export * from './actions/typing.js';
 export * from './actions/register-push.js';
 export * from './actions/unregister-push.js';
 export * from './actions/mute.js';
+export * from './actions/block.js';
+export * from './actions/unblock.js';
