@@ -32,6 +32,8 @@ const TWO_WAY_ACTIONS = [
   'unregisterPush',
   'mute',
   'deleteForMe',
+  'block',
+  'unblock',
 ];
 
 

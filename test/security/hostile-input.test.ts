@@ -43,6 +43,8 @@ const ACTIONS = [
   'registerPush',
   'unregisterPush',
   'mute',
+  'block',
+  'unblock',
 ] as const;
 const SECRET = 'top-secret-body-7f3a';
 const SECRET_TITLE = 'secret-title-9c1d';
@@ -171,6 +173,9 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
     registerPush: { platform: 'apns', token: 'ab'.repeat(32) },
     unregisterPush: {},
     mute: { conversationId: ownGroup, until: null },
+    // Blocking oneself is refused, unblocking someone not blocked changes nothing.
+    block: { userId: names.alice },
+    unblock: { userId: names.carol },
   });
   const fieldTypes: Record<string, fc.Arbitrary<unknown>> = {
     clientMsgId: wrongForString,
@@ -190,6 +195,7 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
     platform: wrongForString,
     token: wrongForString,
     // null is an accepted `until` (unmute): only the other wrong values.
+    userId: wrongForString,
     until: fc.oneof(fc.string({ maxLength: 10 }), fc.constantFrom(-1, 0.5, 1e21, 2 ** 53 + 2), fc.boolean(), fc.constant([1]), fc.constant({ N: '1' })),
   };
   const stats = { frames: 0, ok: 0, errors: {} as Record<string, number>, closed1009: 0, internal: [] as string[] };
@@ -273,6 +279,9 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
       { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true },
     );
     expect((await alice.request('ping')).ok).toBe(true);
+    // A mutation may have left a valid `block` (of some user id the fuzzer made up): undo it, so
+    // the tests after this one send to whom they mean to.
+    for (const userId of (await alice.request('conversations')).data.blocked) expect((await alice.request('unblock', { userId })).ok).toBe(true);
   });
 
   it('changes no stored state for a batch of frames that are invalid by construction', async () => {
