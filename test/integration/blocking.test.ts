@@ -1,4 +1,4 @@
-import { directConversationId } from '@serverless-im/protocol';
+import { directConversationId, MAX_BLOCKED_USERS } from '@serverless-im/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
 import { NO_RATE_LIMITS } from '../reliability/harness.js';
@@ -184,5 +184,20 @@ describe('block and unblock', () => {
     // A new message is refused, and the history holds the one message once.
     await refused(b.request('send', { clientMsgId: 'twice', to: alice, body: text('sent after') }), 'FORBIDDEN', 'blocked');
     expect((await ok(a.request('history', { conversationId: first.conversationId }))).items).toHaveLength(1);
+  });
+
+  it(`keeps at most ${MAX_BLOCKED_USERS} blocked users: the next block is TOO_LARGE, a repeated one still succeeds`, async () => {
+    const alice = unique('alice');
+    const a = await connect(alice);
+    const others = Array.from({ length: MAX_BLOCKED_USERS }, (_, index) => `${alice}-x${index}`);
+    for (let from = 0; from < others.length; from += 20) {
+      const replies = await Promise.all(others.slice(from, from + 20).map((userId) => a.request('block', { userId })));
+      for (const reply of replies) expect(reply.ok, JSON.stringify(reply)).toBe(true);
+    }
+    await refused(a.request('block', { userId: `${alice}-one-more` }), 'TOO_LARGE', 'tooManyBlocked');
+    await ok(a.request('block', { userId: others[0] }));
+    expect((await blockedList(a)).sort()).toEqual([...others].sort());
+    await ok(a.request('unblock', { userId: others[0] }));
+    await ok(a.request('block', { userId: `${alice}-one-more` }));
   });
 });
