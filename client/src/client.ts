@@ -91,6 +91,8 @@ export interface ImClientEvents {
   presence: PresenceEvent;
   /** The conversation list (unread, readUpTo, lastMessage, receipts) changed. */
   conversationsChanged: ConversationState[];
+  /** The users this user blocks changed (a `block` or `unblock` here, or the list as loaded with the conversations). */
+  blockedChanged: string[];
   /** The outbox changed (queued, sending, retrying, removed). */
   outbox: OutboxEntry[];
   /** An outbox message was acknowledged; also for messages queued before a reload. */
@@ -153,6 +155,8 @@ export class ImClient {
   private refreshing: Promise<unknown> | undefined;
   private refreshAgain = false;
   private running = false;
+  /** The users this user blocks, as the last `conversations` reply or block/unblock here left it. */
+  private blockedUsers: ReadonlySet<string> = new Set();
 
   constructor(options: ImClientOptions) {
     if (!options.url) throw new TypeError('ImClient: options.url is required');
@@ -586,6 +590,8 @@ export class ImClient {
     const generation = this.conversationStore.beginSnapshot();
     const result = await this.call('conversations', {});
     this.conversationStore.applySnapshot(generation, result.items);
+    // An older server sends no `blocked`: nobody is blocked there.
+    this.setBlocked(result.blocked ?? []);
     for (const item of result.items) {
       if (item.large) void this.largeGroups.noteLatest(item.conversationId, item.latestSeq ?? item.lastMessage?.conversationSeq ?? 0);
     }
@@ -731,6 +737,41 @@ export class ImClient {
     const result = await this.call('mute', { conversationId, until });
     this.conversationStore.setMutedUntil(conversationId, result.mutedUntil);
     return result;
+  }
+
+  // ---- Blocking -----------------------------------------------------------------------------
+
+  /**
+   * Blocks a user: no direct messages (a `send` either way fails with FORBIDDEN `blocked`), typing,
+   * read or delivered receipts or presence pass between the two until `unblock`. Shared groups are
+   * not affected. Idempotent.
+   */
+  async block(userId: string): Promise<void> {
+    await this.call('block', { userId });
+    this.setBlocked([...this.blockedUsers, userId]);
+  }
+
+  /** Undoes `block` (idempotent). */
+  async unblock(userId: string): Promise<void> {
+    await this.call('unblock', { userId });
+    this.setBlocked([...this.blockedUsers].filter((blocked) => blocked !== userId));
+  }
+
+  /** The users this user blocks (loaded with the conversations, kept by `block`/`unblock`). */
+  get blocked(): string[] {
+    return [...this.blockedUsers];
+  }
+
+  /** Whether this user blocks `userId`. */
+  isBlocked(userId: string): boolean {
+    return this.blockedUsers.has(userId);
+  }
+
+  private setBlocked(userIds: readonly string[]): void {
+    const next = new Set(userIds);
+    if (next.size === this.blockedUsers.size && [...next].every((userId) => this.blockedUsers.has(userId))) return;
+    this.blockedUsers = next;
+    this.emitter.emit('blockedChanged', this.blocked);
   }
 
   /** True while the app is in the background and the connection was closed for it (see `appState`). */

@@ -133,6 +133,9 @@ describe('conversation list, unread, read receipts, typing, presence', () => {
     const alice = makeClient(server, 'alice', { autoLoadConversations: false });
     await Promise.all([bob.client.start(), alice.client.start()]);
     await until(() => bob.client.connected && alice.client.connected);
+    // Presence is private: before they share a conversation, bob looks like nobody.
+    expect(await done(alice.client.presence(['bob']))).toEqual({ bob: { online: false, lastSeen: null } });
+    await done(alice.client.send({ to: 'bob', body: text('hi') }));
     expect(await done(alice.client.presence(['bob', 'nobody']))).toEqual({
       bob: { online: true, lastSeen: expect.any(Number) },
       nobody: { online: false, lastSeen: null },
@@ -142,6 +145,41 @@ describe('conversation list, unread, read receipts, typing, presence', () => {
     await until(() => alice.client.presenceOf('bob')?.online === false);
     expect(alice.events.presence).toEqual([{ userId: 'bob', online: false }]);
     await Promise.all([bob.client.stop(), alice.client.stop()]);
+  });
+
+  it('blocks and unblocks: the blocked list loads with the conversations, follows block/unblock, and a send to a blocked user fails permanently', async () => {
+    server.sendAs('bob', { to: 'alice' }, 'b1');
+    const alice = makeClient(server, 'alice');
+    const bob = makeClient(server, 'bob');
+    await Promise.all([alice.client.start(), bob.client.start()]);
+    await until(() => alice.client.conversations.length === 1);
+    expect(alice.client.blocked).toEqual([]);
+
+    await done(alice.client.block('bob'));
+    expect(alice.client.blocked).toEqual(['bob']);
+    expect(alice.client.isBlocked('bob')).toBe(true);
+    expect(alice.events.blockedChanged).toEqual([['bob']]);
+    // Blocking twice is one block, and emits nothing new.
+    await done(alice.client.block('bob'));
+    expect(alice.events.blockedChanged).toHaveLength(1);
+
+    // A send either way fails with FORBIDDEN blocked and is not retried.
+    await expect(done(bob.client.send({ to: 'alice', body: text('let me in') }))).rejects.toMatchObject({ code: 'FORBIDDEN', reason: 'blocked' });
+    await expect(done(alice.client.send({ to: 'bob', body: text('you are blocked') }))).rejects.toMatchObject({ code: 'FORBIDDEN', reason: 'blocked' });
+    expect(server.requests.filter((entry) => entry.frame.action === 'send' && entry.user === 'bob')).toHaveLength(1);
+
+    // Another device of alice learns the list with the conversations.
+    const laptop = makeClient(server, 'alice', { deviceId: 'laptop' });
+    await laptop.client.start();
+    await until(() => laptop.client.blocked.length === 1);
+    expect(laptop.client.isBlocked('bob')).toBe(true);
+
+    await done(alice.client.unblock('bob'));
+    expect(alice.client.blocked).toEqual([]);
+    expect(alice.events.blockedChanged?.at(-1)).toEqual([]);
+    await done(bob.client.send({ to: 'alice', body: text('hello again') }));
+    await expect(done(alice.client.block('alice'))).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await Promise.all([alice.client.stop(), bob.client.stop(), laptop.client.stop()]);
   });
 
   it('wraps the group actions as plain requests', async () => {

@@ -23,7 +23,7 @@ import type { WebSocketConstructor, WebSocketLike } from '../src/websocket.js';
  * when replies are delayed), and a small in-memory implementation of protocol v1 (per-user
  * timelines with contiguous seq, send idempotent per clientMsgId, sync, conversations, read,
  * history, syncConversation, readReceipts, typing, presence, ping, large groups, edit, recall,
- * react, deleteForMe, delivered receipts), plus hooks to
+ * react, deleteForMe, delivered receipts, block/unblock and presence privacy), plus hooks to
  * inject faults.
  *
  * It speaks the protocol through the same schemas as the server (@serverless-im/protocol):
@@ -219,6 +219,8 @@ export class FakeServer {
   private readonly live = new Set<FakeSocket>();
   private readonly users = new Map<string, UserState>();
   private readonly conversations = new Map<string, Conversation>();
+  /** Who each user blocks (`block`). */
+  private readonly blocks = new Map<string, Set<string>>();
   private readonly faults: Fault[] = [];
   private refusals = 0;
   private refusalStatus = 401;
@@ -545,7 +547,7 @@ export class FakeServer {
           }
           items.push(summary);
         }
-        return { items, totalUnread: items.reduce((sum, item) => sum + item.unread, 0) };
+        return { items, totalUnread: items.reduce((sum, item) => sum + item.unread, 0), blocked: [...(this.blocks.get(user) ?? [])] };
       }
       case 'read': {
         const conversation = this.member(user, frame.conversationId);
@@ -553,7 +555,8 @@ export class FakeServer {
         if (upTo > (conversation.reads.get(user) ?? 0)) {
           conversation.reads.set(user, upTo);
           const event = { event: 'read', data: { conversationId: conversation.id, userId: user, upTo } };
-          for (const member of conversation.members) this.push(member, event, socket);
+          // As the server: a block stops read receipts both ways (the reader's own devices still hear).
+          for (const member of conversation.members) if (member === user || !this.blockedConversation(conversation)) this.push(member, event, socket);
         }
         const readUpTo = conversation.reads.get(user) ?? 0;
         const unread = conversation.messages.filter((message) => message.from !== user && message.conversationSeq > readUpTo).length;
@@ -616,6 +619,8 @@ export class FakeServer {
       }
       case 'typing': {
         const conversation = this.member(user, frame.conversationId);
+        // As the server: not into a direct conversation without messages, nor while a block stands.
+        if (conversation.kind === 'direct' && (conversation.messages.length === 0 || this.blockedConversation(conversation))) return {};
         for (const member of conversation.members) {
           if (member !== user) this.push(member, { event: 'typing', data: { conversationId: conversation.id, userId: user } });
         }
@@ -625,6 +630,11 @@ export class FakeServer {
         const users = frame.users as string[];
         const result: Record<string, { online: boolean; lastSeen: number | null }> = {};
         for (const id of users) {
+          // As the server: only users who share a conversation with the caller and no block.
+          if (!this.visibleTo(user, id)) {
+            result[id] = { online: false, lastSeen: null };
+            continue;
+          }
           const online = this.connectionsOf(id).length > 0;
           result[id] = { online, lastSeen: online ? Date.now() : (this.users.get(id)?.lastSeen ?? null) };
         }
@@ -753,6 +763,16 @@ export class FakeServer {
       case 'unregisterPush':
         this.pushTokens.delete(`${user}/${socket.device}`);
         return {};
+      case 'block':
+      case 'unblock': {
+        const other = frame.userId as string;
+        if (other === user) throw new ProtocolError('BAD_REQUEST', 'userId: you cannot block yourself', 'invalidField');
+        const blocked = this.blocks.get(user) ?? new Set<string>();
+        if (action === 'block') blocked.add(other);
+        else blocked.delete(other);
+        this.blocks.set(user, blocked);
+        return {};
+      }
       case 'mute': {
         const id = String(frame.conversationId);
         // As the server: a direct conversation of the caller without messages has nothing to mute.
@@ -799,6 +819,8 @@ export class FakeServer {
       }
       return claim.reply;
     }
+    // As the server: after the idempotency check (a retry of an accepted send still answers), before anything is stored.
+    if (this.blockedConversation(conversation)) throw new ProtocolError('FORBIDDEN', 'this conversation is blocked', 'blocked');
     const message: Message = {
       msgId: `m${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`,
       conversationId: conversation.id,
@@ -888,6 +910,22 @@ export class FakeServer {
   }
 
   /** Moves `user`'s delivered position per conversation over `messages` from others, and tells their authors. */
+  /** True for a direct conversation in which one member blocks the other. */
+  private blockedConversation(conversation: Conversation): boolean {
+    if (conversation.kind !== 'direct') return false;
+    const [a, b] = conversation.members as [string, string];
+    return (this.blocks.get(a)?.has(b) ?? false) || (this.blocks.get(b)?.has(a) ?? false);
+  }
+
+  /** Whether `presence` may report `other` to `user`: themselves, or a shared conversation and no block. */
+  private visibleTo(user: string, other: string): boolean {
+    if (other === user) return true;
+    if ((this.blocks.get(user)?.has(other) ?? false) || (this.blocks.get(other)?.has(user) ?? false)) return false;
+    return [...this.conversations.values()].some(
+      (conversation) => conversation.members.includes(user) && conversation.members.includes(other) && (conversation.kind === 'group' || conversation.messages.length > 0),
+    );
+  }
+
   private recordReceipts(user: string, messages: readonly Message[]): void {
     const byConversation = new Map<string, Message[]>();
     for (const message of messages) if (message.from !== user) byConversation.set(message.conversationId, [...(byConversation.get(message.conversationId) ?? []), message]);
@@ -899,6 +937,8 @@ export class FakeServer {
       const upTo = Math.max(...received.map((message) => message.conversationSeq));
       if (upTo <= before) continue;
       conversation.delivered.set(user, upTo);
+      // As the server: a block stops delivered receipts both ways.
+      if (this.blockedConversation(conversation)) continue;
       const authors = new Set(received.filter((message) => message.conversationSeq > before).map((message) => message.from));
       for (const author of authors) this.push(author, { event: 'delivered', data: { conversationId, userId: user, upTo } });
     }

@@ -83,6 +83,7 @@ export function makeClient(server: FakeServer, user: string, options: Partial<Im
     'messageStatus',
     'changes',
     'changeFailed',
+    'blockedChanged',
   ];
   for (const name of names) {
     const record = (payload: unknown): void => {

@@ -1,5 +1,5 @@
 import { type ConversationRef, type ConversationSummary, type ConversationsResult, type Message, parseConversationId } from '@serverless-im/protocol';
-import { type DirectHead, directHeadOf, emptyDirectHead, type GroupHead, groupHeadOf, headsOf, messagesAt } from '../storage/conversations/index.js';
+import { blockedUsersOf, isBlocked, type DirectHead, directHeadOf, emptyDirectHead, type GroupHead, groupHeadOf, headsOf, messagesAt } from '../storage/conversations/index.js';
 import { allGroupMembers, type GroupMembership, listMemberships, type MembershipRecord, roleOf } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
 import { asDeletedForMe } from './deleted-for-me.js';
@@ -28,7 +28,8 @@ function directEntry(membership: MembershipRecord, ref: Extract<ConversationRef,
     kind: 'direct',
     unread: state.unread,
     readUpTo: state.readUpTo,
-    deliveredUpTo: directDeliveredUpTo(head, ref, userId),
+    // While a block stands the peer's position is not reported (receipts stop both ways).
+    deliveredUpTo: isBlocked(head) ? 0 : directDeliveredUpTo(head, ref, userId),
   };
   if (membership.peer) summary.peer = membership.peer;
   return { membership, ref, summary, latest: state.latest };
@@ -56,12 +57,21 @@ function groupEntry(membership: MembershipRecord, ref: ConversationRef, head: Gr
 }
 
 /**
- * `conversations`: every conversation of the user with its unread count, read position and last
+ * `conversations`: the list below and the users the caller blocks (one GetItem of their block
+ * list, read alongside it).
+ */
+export async function conversationsOf(storage: Storage, userId: string): Promise<ConversationsResult> {
+  const [list, blocked] = await Promise.all([listConversations(storage, userId), blockedUsersOf(storage, userId)]);
+  return { ...list, blocked };
+}
+
+/**
+ * Every conversation of the user with its unread count, read position and last
  * message. Unread is derived at read time (direct: from the conversation head; groups: the head's
  * last cseq against the member's own read position), and `totalUnread` is the sum of the very
  * numbers returned, so the two can never disagree.
  */
-export async function listConversations(storage: Storage, userId: string, fresh: FreshReads = {}, now = Date.now()): Promise<ConversationsResult> {
+export async function listConversations(storage: Storage, userId: string, fresh: FreshReads = {}, now = Date.now()): Promise<Omit<ConversationsResult, 'blocked'>> {
   const memberships = await listMemberships(storage, userId);
   const refs = memberships.flatMap((membership) => {
     const ref = parseConversationId(membership.conversationId);

@@ -53,11 +53,12 @@ async function authorsToTell(storage: Storage, conversation: ConversationRef, re
  * Undefined when the receiver has no row for the group (not, or no longer, a member).
  */
 async function recordReceipt(deps: MarkDeliveredDeps, receiver: string, conversation: ConversationRef, receipt: Receipt): Promise<PositionMove | undefined> {
-  const move =
+  const move: PositionMove | undefined =
     conversation.kind === 'direct'
       ? await recordDelivered(deps.storage, conversation, receiver, receipt.upTo)
       : await recordGroupDelivered(deps.storage, receiver, conversation.id, receipt.upTo);
-  if (move?.advanced) {
+  // A block stops delivered receipts both ways: the position still moves (it is the receiver's own state), nobody is told.
+  if (move?.advanced && !move.blocked) {
     const authors = await authorsToTell(deps.storage, conversation, receipt, move, receiver);
     await deps.pusher.pushToUsers(authors, { event: 'delivered', data: { conversationId: conversation.id, userId: receiver, upTo: move.after } });
   }

@@ -1,7 +1,7 @@
 import { type ConversationRef, peerOf, type ReadResult } from '@serverless-im/protocol';
 import { requireMember } from '../membership/require-member.js';
 import type { Pusher, ServerEvent } from '../push/pusher.js';
-import { authorsBetween, readDirectHead, readGroupHead, recordRead } from '../storage/conversations/index.js';
+import { authorsBetween, isBlocked, readDirectHead, readGroupHead, recordRead } from '../storage/conversations/index.js';
 import { getMembership, type GroupMembership, recordGroupRead } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
 import { listConversations } from './conversation-list.js';
@@ -66,8 +66,10 @@ export async function markRead(deps: MarkReadDeps, input: MarkReadInput): Promis
   const after = advanced ? withDirectRead(head, conversation, reader, upTo) : head;
   if (advanced) {
     const event = readEvent(conversation.id, reader, upTo);
+    // A block stops read receipts both ways: the reader's own devices are still told.
+    const peers = isBlocked(head) ? [] : [peerOf(conversation, reader)];
     await Promise.all([
-      deps.pusher.pushToUsers([peerOf(conversation, reader)], event),
+      deps.pusher.pushToUsers(peers, event),
       deps.pusher.pushToUsers([reader], event, { exceptConnectionId: input.reader.connectionId }),
     ]);
   }

@@ -1,7 +1,7 @@
 import type { ReadReceiptsResult } from '@serverless-im/protocol';
 import { NotFoundError } from '../errors/request-errors.js';
 import { requireMember } from '../membership/require-member.js';
-import { getMessage, readDirectHead } from '../storage/conversations/index.js';
+import { getMessage, isBlocked, readDirectHead } from '../storage/conversations/index.js';
 import { allGroupMembers } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
 import { directDeliveredUpTo, directReadState, effectiveDeliveredUpTo, effectiveReadUpTo } from './read-state.js';
@@ -20,9 +20,11 @@ export async function readReceipts(storage: Storage, userId: string, conversatio
   if (conversation.kind === 'direct') {
     const head = await readDirectHead(storage, conversationId);
     const others = conversation.members.filter((member) => member !== message.from);
-    readers = others.filter((member) => directReadState(head, conversation, member).readUpTo >= conversationSeq);
+    // While a block stands the caller is not told how far the peer read or received (receipts stop both ways).
+    const reported = others.filter((member) => member === userId || !isBlocked(head));
+    readers = reported.filter((member) => directReadState(head, conversation, member).readUpTo >= conversationSeq);
     // The peer's delivered position, as the author sees it.
-    receivers = others.filter(() => directDeliveredUpTo(head, conversation, message.from) >= conversationSeq);
+    receivers = reported.filter(() => directDeliveredUpTo(head, conversation, message.from) >= conversationSeq);
     memberCount = others.length;
   } else {
     const members = (await allGroupMembers(storage, conversationId)).filter((member) => member.userId !== message.from);

@@ -1,5 +1,5 @@
 import { conversationsRequest } from '@serverless-im/protocol';
-import { listConversations } from '../conversations/conversation-list.js';
+import { conversationsOf } from '../conversations/conversation-list.js';
 import { actionHandler } from '../runtime/action-handler.js';
 import { storageFromEnv } from '../runtime/instance.js';
 
@@ -7,5 +7,5 @@ import { storageFromEnv } from '../runtime/instance.js';
 export const handler = actionHandler({
   action: 'conversations',
   schema: conversationsRequest,
-  run: (_input, { caller }) => listConversations(storageFromEnv(), caller.userId),
+  run: (_input, { caller }) => conversationsOf(storageFromEnv(), caller.userId),
 });

@@ -3,9 +3,9 @@ import { presenceOf } from '../presence/presence.js';
 import { actionHandler } from '../runtime/action-handler.js';
 import { storageFromEnv } from '../runtime/instance.js';
 
-/** `presence`: who of `users` is online now, and when each was last seen. */
+/** `presence`: who of `users` is online now, and when each was last seen (only users who share a conversation with the caller). */
 export const handler = actionHandler({
   action: 'presence',
   schema: presenceRequest,
-  run: async (input) => ({ users: await presenceOf(storageFromEnv(), input.users, Date.now()) }),
+  run: async (input, { caller }) => ({ users: await presenceOf(storageFromEnv(), caller.userId, input.users, Date.now()) }),
 });

@@ -2,10 +2,14 @@ import type { Body, Message, TimelineItem } from '@serverless-im/protocol';
 import { countSend } from '../limits/send-window.js';
 import type { Pusher } from '../push/pusher.js';
 import { connectionsOf, type UserConnection } from '../storage/connections.js';
-import { appendMessage, type DirectConversation, fromMessageRecord, type MessageRecord, recordListed, recordSent } from '../storage/conversations/index.js';
+import { ForbiddenError } from '../errors/request-errors.js';
+import { appendMessage, type DirectConversation, fromMessageRecord, latestCseqUnlessBlocked, type MessageRecord, recordListed, recordSent } from '../storage/conversations/index.js';
 import { putDirectMemberships } from '../storage/memberships.js';
 import { allocateSeq } from '../storage/timelines/index.js';
 import { appendRecordedMessage, type Delivery, type MessageReferences, type SendDeps, sendMessage, type SendReply } from './send-message.js';
+
+/** The refusal of a direct send while either member blocks the other (which one is not said). */
+export const blockedSend = (): ForbiddenError => new ForbiddenError('this conversation is blocked', { reason: 'blocked' });
 
 export interface SendDirectDeps extends SendDeps {
   pusher: Pusher;
@@ -37,6 +41,11 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
     liveConnections.catch(() => undefined);
     let record = stored;
     if (!record) {
+      // The block check is the newest-cseq query the append needs anyway, made before anything is
+      // spent: a blocked send allocates no seq and counts nothing. Only a send that commits a new
+      // message is checked: a retry of one stored before the block finishes it (idempotency wins).
+      const top = await latestCseqUnlessBlocked(storage, conversation.id);
+      if (top.blocked) throw blockedSend();
       // The sender's allocation also counts the send against the per-user limit; it goes first,
       // so a refused send allocates nothing in the recipient's timeline.
       const senderSeq = (await countSend(storage, sender, now, true))!;
@@ -52,7 +61,7 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
         clientMsgId: input.clientMsgId,
         senderSeq,
         recipientSeq,
-      });
+      }, top.latest);
       await deps.checkpoint('send:message-stored');
     }
     const { senderSeq, message } = await finishDirectDelivery(deps, conversation, record, {

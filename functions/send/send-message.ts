@@ -1,5 +1,5 @@
 import type { Message } from '@serverless-im/protocol';
-import { ConflictError, RateLimitedError } from '../errors/request-errors.js';
+import { ConflictError, ForbiddenError, RateLimitedError } from '../errors/request-errors.js';
 import { newMessageId } from '../ids/new-ids.js';
 import type { Checkpoint } from '../platform/checkpoints.js';
 import { claimSend, releaseClaim, type SendClaim, sendClaimId, type SendReply, saveReply, takeOverClaim } from '../storage/claims.js';
@@ -30,6 +30,8 @@ export interface SendDeps {
  */
 export type Delivery = (claim: SendClaim, stored?: MessageRecord) => Promise<SendReply>;
 
+const isBlockedRefusal = (error: unknown): boolean => error instanceof ForbiddenError && error.reason === 'blocked';
+
 /** How long a retry waits for a concurrent first attempt to store the message before answering. */
 const RESUME_WAIT_MS = 3_000;
 const RESUME_POLL_MS = 100;
@@ -59,7 +61,8 @@ export async function sendMessage(
     try {
       return await deliver(claimed.claim);
     } catch (error) {
-      if (error instanceof RateLimitedError) await releaseClaim(deps.storage, claimed.claim.claimId);
+      // Refused before anything was stored: the claim goes, so the same clientMsgId can be sent later.
+      if (error instanceof RateLimitedError || isBlockedRefusal(error)) await releaseClaim(deps.storage, claimed.claim.claimId);
       throw error;
     }
   }

@@ -81,6 +81,29 @@ export const listMemberships = (storage: Storage, userId: string): Promise<Membe
     ExpressionAttributeValues: { ':u': userId },
   });
 
+/** Which of `userIds` have a row for at least one of `conversationIds` (one batch get of every pair). */
+export async function membersAmong(storage: Storage, userIds: readonly string[], conversationIds: readonly string[]): Promise<Set<string>> {
+  const keys = userIds.flatMap((userId) => conversationIds.map((conversationId) => ({ userId, conversationId })));
+  const rows = await batchGetAll(storage.db, storage.tables.memberships, keys, { projection: 'userId' });
+  return new Set(rows.map((row) => String(row.userId)));
+}
+
+/** Which of `userIds` have a row for at least one of `conversationIds` (one query of each user's rows). */
+export async function membershipsOfUsers(storage: Storage, userIds: readonly string[], conversationIds: ReadonlySet<string>): Promise<Set<string>> {
+  const found = await Promise.all(
+    userIds.map(async (userId) => {
+      const rows = await queryAll<{ conversationId: string }>(storage, {
+        TableName: storage.tables.memberships,
+        KeyConditionExpression: 'userId = :u',
+        ExpressionAttributeValues: { ':u': userId },
+        ProjectionExpression: 'conversationId',
+      });
+      return rows.some((row) => conversationIds.has(String(row.conversationId))) ? [userId] : [];
+    }),
+  );
+  return new Set(found.flat());
+}
+
 /** The large groups a user belongs to (their rows carry `large` once the group switched). */
 export async function largeGroupsOf(storage: Storage, userId: string): Promise<string[]> {
   const rows = await queryAll<{ conversationId: string }>(storage, {

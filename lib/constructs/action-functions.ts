@@ -121,8 +121,9 @@ const ACTIONS: ActionSpec[] = [
     actions: ['presence'],
     handler: 'presence',
     description: 'presence: reports who is online',
-    // 256 MB, 10 s: one index query per user asked about and one batch get.
-    tables: { connections: 'read', timelines: 'read' },
+    // 256 MB, 10 s: the caller's memberships (shared groups), a batch get of the pair heads (direct
+    // conversations, blocks), then for those it may report: one index query per user and one batch get.
+    tables: { connections: 'read', timelines: 'read', memberships: 'read', conversations: 'read' },
   },
   {
     actions: ['edit', 'recall', 'react'],
@@ -171,6 +172,13 @@ const ACTIONS: ActionSpec[] = [
     description: 'report: stores a member report of a message for the company',
     // 256 MB, 10 s: a membership get (groups), a message get and one conditional put (the report item in Conversations).
     tables: { memberships: 'read', conversations: 'readWrite' },
+  },
+  {
+    actions: ['block', 'unblock'],
+    handler: 'block',
+    description: 'block, unblock: stops or restores direct messages, typing, receipts and presence with a user',
+    // 256 MB, 10 s: one transaction of three updates (the blocker's list, the pair's head and block marker).
+    tables: { memberships: 'readWrite', conversations: 'readWrite' },
   },
   {
     actions: ['attachmentUpload'],

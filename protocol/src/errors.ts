@@ -54,8 +54,9 @@ export const ERROR_REASONS = {
     'onlyAdminsSend',
     /** `addMembers` to a group where only the owner and admins may add. */
     'onlyAdminsAdd',
-    // Reserved for coming features:
+    /** `send` to a direct conversation in which one of the two members blocks the other (`block`). */
     'blocked',
+    // Reserved for coming features:
     'moderated',
   ],
   NOT_FOUND: [
@@ -80,6 +81,8 @@ export const ERROR_REASONS = {
     'attachmentTooLarge',
     /** `deleteForMe`: the caller has hidden as many messages of this conversation as can be kept. */
     'tooManyHidden',
+    /** `block`: the caller already blocks as many users as can be kept (MAX_BLOCKED_USERS). */
+    'tooManyBlocked',
   ],
   RATE_LIMITED: ['connectionRate', 'sendRate', /** the per-user daily upload quota is used up */ 'uploadQuota'],
   INTERNAL: [],

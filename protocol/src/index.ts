@@ -45,3 +45,5 @@ export * from './actions/report.js';
 export * from './actions/register-push.js';
 export * from './actions/unregister-push.js';
 export * from './actions/mute.js';
+export * from './actions/block.js';
+export * from './actions/unblock.js';

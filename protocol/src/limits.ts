@@ -46,3 +46,6 @@ export const MAX_REACTIONS_PER_USER = 3;
 export const MAX_REACTIONS_PER_MESSAGE = 1000;
 /** `react` `emoji`: one emoji grapheme, at most this many UTF-16 code units. */
 export const MAX_EMOJI_CHARS = 32;
+
+/** `block`: users one user may block at once (TOO_LARGE `tooManyBlocked` beyond). */
+export const MAX_BLOCKED_USERS = 200;

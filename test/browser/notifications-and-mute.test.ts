@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserFixture, conversationItem, openConversation, sendText, signIn, startDirectChat, WAIT, waitForText, type WebCloud } from './browser-support.js';
+import { browserFixture, conversationItem, openConversation, sendText, shownTexts, signIn, startDirectChat, WAIT, waitForText, type WebCloud } from './browser-support.js';
 
 /**
  * The web page's part of push notifications: mute from the conversation menu (shown in the list)
@@ -39,7 +39,7 @@ type Shown = { title: string; body?: string; tag?: string };
 const shown = (page: Page): Promise<Shown[]> => page.evaluate(() => ((globalThis as any).__shown as Shown[]).slice());
 const setHidden = (page: Page, hidden: boolean) => page.evaluate((value) => (globalThis as any).__setHidden(value), hidden);
 
-describe('web chat: mute and browser notifications', () => {
+describe('web chat: the conversation menu (mute, block) and browser notifications', () => {
   const fixture = browserFixture();
   let web: WebCloud;
   const stubbedContext = async (): Promise<BrowserContext> => {
@@ -94,5 +94,38 @@ describe('web chat: mute and browser notifications', () => {
     const reloaded = await signIn(await stubbedContext(), web.cloud, 'nalice');
     await conversationItem(reloaded, 'nbob').waitFor({ timeout: WAIT });
     expect(await conversationItem(reloaded, 'nbob').getByTestId('muted-icon').count()).toBe(0);
+  });
+
+  it('blocks the peer from the conversation menu: the chat and the list are marked, the peer’s message is refused, unblock lets it through', async () => {
+    const alicePage = await signIn(await stubbedContext(), web.cloud, 'balice');
+    const bobPage = await signIn(await stubbedContext(), web.cloud, 'bbob');
+    await startDirectChat(bobPage, 'balice');
+    await sendText(bobPage, 'before the block');
+    await expect.poll(() => conversationItem(alicePage, 'bbob').getByTestId('conversation-preview').textContent(), { timeout: WAIT }).toBe('before the block');
+    await openConversation(alicePage, 'bbob');
+    await waitForText(alicePage, 'before the block');
+
+    await alicePage.getByTestId('conversation-menu-button').click();
+    await alicePage.getByTestId('block-user').click();
+    await alicePage.getByTestId('blocked-mark').waitFor({ timeout: WAIT });
+    await conversationItem(alicePage, 'bbob').getByTestId('blocked-icon').waitFor({ timeout: WAIT });
+
+    // Bob's message is refused by the server (FORBIDDEN blocked): his page says so, Alice never gets it.
+    await sendText(bobPage, 'can you hear me');
+    await expect.poll(() => bobPage.getByTestId('error').textContent(), { timeout: WAIT }).toContain('Message not sent');
+    await sendText(alicePage, 'not while blocked');
+    await expect.poll(() => alicePage.getByTestId('error').textContent(), { timeout: WAIT }).toContain('Message not sent');
+
+    // Unblock from the same menu: the marks go, and a new message arrives.
+    await alicePage.getByTestId('conversation-menu-button').click();
+    await alicePage.getByTestId('unblock-user').click();
+    await expect.poll(() => conversationItem(alicePage, 'bbob').getByTestId('blocked-icon').count(), { timeout: WAIT }).toBe(0);
+    await sendText(bobPage, 'after the unblock');
+    await waitForText(alicePage, 'after the unblock');
+    expect(await shownTexts(alicePage)).not.toContain('can you hear me');
+    // The block list lives on the server: a fresh page of Alice's shows no mark.
+    const reloaded = await signIn(await stubbedContext(), web.cloud, 'balice');
+    await conversationItem(reloaded, 'bbob').waitFor({ timeout: WAIT });
+    expect(await conversationItem(reloaded, 'bbob').getByTestId('blocked-icon').count()).toBe(0);
   });
 });

@@ -38,6 +38,8 @@ const TWO_WAY_ACTIONS = [
   'deleteForMe',
   // Answered by API Gateway itself (a MOCK integration), see below.
   'heartbeat',
+  'block',
+  'unblock',
 ];
 
 

@@ -19,6 +19,8 @@ describe('presence of a crashed client', () => {
     const crashing = await connectAs(cloud, 'pe-crashing');
     const alive = await connectAs(cloud, 'pe-alive');
     const users = ['pe-crashing', 'pe-alive'];
+    // `presence` reports only users who share a conversation with the caller.
+    for (const user of users) expect((await watcher.request('send', { clientMsgId: `hello-${user}`, to: user, body: { kind: 'text', text: 'hi' } })).ok).toBe(true);
     // Each round pings first, so a slow machine cannot make a live client look expired.
     const round = async (clients: typeof alive[]) => {
       for (const client of clients) expect((await client.request('ping')).ok).toBe(true);

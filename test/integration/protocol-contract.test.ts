@@ -167,6 +167,14 @@ async function runScenario(target: Target, name: (user: string) => string): Prom
   await refused(a.sendRaw('not json'), 'BAD_REQUEST', 'invalidFrame');
   await refused(a.request('readReceipts', { conversationId: dm, conversationSeq: 99 }), 'NOT_FOUND');
 
+  // Blocking (added).
+  await call(c, 'block', { userId: dave });
+  expect((await call(c, 'conversations')).blocked).toEqual([dave]);
+  await refused(d.request('send', { clientMsgId: 'to-blocker', to: carol, body: text('blocked?') }), 'FORBIDDEN', 'blocked');
+  await refused(c.request('block', { userId: carol }), 'BAD_REQUEST', 'invalidField');
+  await call(c, 'unblock', { userId: dave });
+  await call(d, 'send', { clientMsgId: 'to-blocker', to: carol, body: text('unblocked') });
+
   const connections = [a, b, c, d];
   for (const [index, connection] of connections.entries()) eventsConform(connection, ['alice', 'bob', 'carol', 'dave'][index]!);
   expect(connections.flatMap((connection) => connection.events.map((frame) => frame.event))).toEqual(

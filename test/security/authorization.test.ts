@@ -229,4 +229,54 @@ describe('authorization matrix and limits', () => {
     }
     expect((await o.request('presence', { users: many })).error?.code).toBe('BAD_REQUEST');
   });
+
+  it('block and unblock act only on the caller\'s own list: an outsider, a member, the owner and the blocked user each change only their own pair', async () => {
+    const refusedBlocked = async (client: TestClient, to: string, what: string) => {
+      const reply = await client.request('send', { clientMsgId: `blk-${Math.random()}`, to, body: text('blocked?') });
+      expect(reply.error, `${what}: ${JSON.stringify(reply)}`).toMatchObject({ code: 'FORBIDDEN', reason: 'blocked' });
+      for (const secret of [SECRET_BODY, SECRET_TITLE]) expect(JSON.stringify(reply)).not.toContain(secret);
+    };
+    const sends = async (client: TestClient, params: Record<string, unknown>, what: string) => {
+      const reply = await client.request('send', { clientMsgId: `ok-${Math.random()}`, body: text('fine'), ...params });
+      expect(reply.ok, `${what}: ${JSON.stringify(reply)}`).toBe(true);
+    };
+    const listOf = async (client: TestClient) => (await client.request('conversations')).data.blocked;
+
+    // An outsider blocks a member: only the outsider's pair changes.
+    expect((await x.request('block', { userId: alice })).ok).toBe(true);
+    expect(await listOf(x)).toEqual([alice]);
+    expect(await listOf(a)).toEqual([]);
+    await sends(a, { to: bob }, 'alice to bob after an outsider blocked alice');
+    await refusedBlocked(a, outsider, 'alice to the outsider who blocks her');
+
+    // A member blocks their direct peer: the peer (the blocked user) cannot lift it.
+    expect((await b.request('block', { userId: alice })).ok).toBe(true);
+    await refusedBlocked(a, bob, 'blocked alice to bob');
+    expect((await a.request('unblock', { userId: bob })).ok).toBe(true);
+    await refusedBlocked(a, bob, 'blocked alice to bob after her own unblock');
+    expect(await listOf(a)).toEqual([]);
+    // Nor read the blocker's presence, nor make them see typing, though they share the group.
+    expect((await a.request('presence', { users: [bob] })).data.users[bob]).toEqual({ online: false, lastSeen: null });
+    // The shared group is not the pair's conversation: both still send there.
+    await sends(a, { conversationId: group }, 'blocked alice in the shared group');
+    await sends(b, { conversationId: group }, 'bob in the shared group');
+
+    // The owner blocks a member: group administration is unchanged by it.
+    expect((await o.request('block', { userId: bob })).ok).toBe(true);
+    await refusedBlocked(b, owner, 'bob to the owner who blocks him');
+    await sends(b, { conversationId: group }, 'bob in the group of the owner who blocks him');
+    const readdable = await o.request('addMembers', { conversationId: group, members: [outsider] });
+    expect(readdable.ok, JSON.stringify(readdable)).toBe(true);
+    expect((await o.request('removeMembers', { conversationId: group, members: [outsider] })).ok).toBe(true);
+
+    // Nobody blocks themselves; a malformed id is BAD_REQUEST.
+    for (const [client, self] of [[o, owner], [a, alice], [x, outsider]] as const) {
+      expect((await client.request('block', { userId: self })).error).toMatchObject({ code: 'BAD_REQUEST', reason: 'invalidField' });
+    }
+    expect((await x.request('block', { userId: 'g:AAAAAAAA' })).error?.code).toBe('BAD_REQUEST');
+
+    for (const [client, other] of [[x, alice], [b, alice], [o, bob]] as const) expect((await client.request('unblock', { userId: other })).ok).toBe(true);
+    await sends(a, { to: bob }, 'alice to bob once unblocked');
+    await waitForQueuesIdle(cloud);
+  });
 });

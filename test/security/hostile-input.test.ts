@@ -47,6 +47,8 @@ const ACTIONS = [
   'transferOwnership',
   'updateGroup',
   'report',
+  'block',
+  'unblock',
 ] as const;
 const SECRET = 'top-secret-body-7f3a';
 const SECRET_TITLE = 'secret-title-9c1d';
@@ -179,6 +181,9 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
     transferOwnership: { conversationId: foreignGroup, userId: names.alice },
     updateGroup: { conversationId: ownGroup, title: 'fuzzed', onlyAdminsSend: false },
     report: { conversationId: dm, conversationSeq: 1, reason: 'spam' },
+    // Blocking oneself is refused, unblocking someone not blocked changes nothing.
+    block: { userId: names.alice },
+    unblock: { userId: names.carol },
   });
   const fieldTypes: Record<string, fc.Arbitrary<unknown>> = {
     clientMsgId: wrongForString,
@@ -286,6 +291,9 @@ describe('hostile input never crashes anything, never answers INTERNAL, never ch
       { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}), endOnFailure: true },
     );
     expect((await alice.request('ping')).ok).toBe(true);
+    // A mutation may have left a valid `block` (of some user id the fuzzer made up): undo it, so
+    // the tests after this one send to whom they mean to.
+    for (const userId of (await alice.request('conversations')).data.blocked) expect((await alice.request('unblock', { userId })).ok).toBe(true);
   });
 
   it('changes no stored state for a batch of frames that are invalid by construction', async () => {

@@ -95,6 +95,10 @@ export class AppShell {
         const total = client.totalUnread;
         document.title = total > 0 ? `(${total}) Chat — ${me}` : `Chat — ${me}`;
       }),
+      client.on('blockedChanged', () => {
+        this.list.render(this.chat.openId);
+        this.chat.conversationsChanged();
+      }),
       client.on('message', ({ message }) => {
         this.presence.messageFrom(message);
         this.chat.messageArrived(message);

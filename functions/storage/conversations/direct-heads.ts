@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, itemOfConditionFailure, writeIfConditionHolds } from '../conditions.js';
 import type { Storage } from '../storage.js';
-import { type DirectConversation, type DirectHead, directHeadOf, headKey, sideOf } from './records.js';
+import { type DirectConversation, type DirectHead, directHeadOf, headKey, isBlocked, sideOf } from './records.js';
 
 export async function readDirectHead(storage: Storage, conversationId: string, consistent = false): Promise<DirectHead> {
   const result = await storage.db.send(new GetCommand({ TableName: storage.tables.conversations, Key: headKey(conversationId), ConsistentRead: consistent }));
@@ -70,6 +70,8 @@ export interface PositionMove {
   before: number;
   /** Where it is now. */
   after: number;
+  /** Direct conversations: a block stands between the two members, so the peer is not told. */
+  blocked?: boolean;
 }
 
 /**
@@ -91,11 +93,12 @@ export async function recordDelivered(storage: Storage, conversation: DirectConv
           ConditionExpression: '(attribute_not_exists(#d) OR #d < :upTo) AND (ownLo >= :upTo OR ownHi >= :upTo)',
           ExpressionAttributeNames: { '#d': attribute },
           ExpressionAttributeValues: { ':upTo': target },
-          ReturnValues: 'UPDATED_OLD',
+          // The whole old item costs no more than the updated attribute and shows a block.
+          ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { advanced: true, before: Number(result.Attributes?.[attribute] ?? 0), after: target };
+      return { advanced: true, before: Number(result.Attributes?.[attribute] ?? 0), after: target, blocked: isBlocked(directHeadOf(result.Attributes)) };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       const head = directHeadOf(itemOfConditionFailure<Record<string, unknown>>(error));

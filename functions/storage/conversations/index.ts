@@ -8,3 +8,4 @@ export * from './direct-heads.js';
 export * from './messages.js';
 export * from './change-log.js';
 export * from './recalls.js';
+export * from './blocks.js';

@@ -4,6 +4,7 @@ import { batchGetAll } from '../batch.js';
 import { isConditionalCheckFailed, writeIfConditionHolds } from '../conditions.js';
 import { ConversationBusyError } from '../errors.js';
 import type { Storage } from '../storage.js';
+import { isBlockMarker, LAST_MESSAGE_CSEQ } from './blocks.js';
 import { fromMessageRecord, HEAD_CSEQ, headKey, type MessageDraft, type MessageRecord } from './records.js';
 
 /** The highest conversationSeq in use (0 when none). */
@@ -11,8 +12,8 @@ export async function latestCseq(storage: Storage, conversationId: string, consi
   const result = await storage.db.send(
     new QueryCommand({
       TableName: storage.tables.conversations,
-      KeyConditionExpression: 'conversationId = :c AND cseq > :zero',
-      ExpressionAttributeValues: { ':c': conversationId, ':zero': HEAD_CSEQ },
+      KeyConditionExpression: 'conversationId = :c AND cseq BETWEEN :first AND :last',
+      ExpressionAttributeValues: { ':c': conversationId, ':first': 1, ':last': LAST_MESSAGE_CSEQ },
       ScanIndexForward: false,
       Limit: 1,
       ConsistentRead: consistent,
@@ -23,12 +24,34 @@ export async function latestCseq(storage: Storage, conversationId: string, consi
 }
 
 /**
+ * What a direct send needs to know before it spends anything: the highest conversationSeq in use,
+ * or that a block stands between the two members. One query, the one `latestCseq` makes: the
+ * block marker sorts above every message, so while it exists it is what this query returns.
+ */
+export async function latestCseqUnlessBlocked(storage: Storage, conversationId: string): Promise<{ blocked: true } | { blocked: false; latest: number }> {
+  const result = await storage.db.send(
+    new QueryCommand({
+      TableName: storage.tables.conversations,
+      KeyConditionExpression: 'conversationId = :c AND cseq > :zero',
+      ExpressionAttributeValues: { ':c': conversationId, ':zero': HEAD_CSEQ },
+      ScanIndexForward: false,
+      Limit: 1,
+      ProjectionExpression: 'cseq',
+    }),
+  );
+  const top = result.Items?.[0];
+  if (isBlockMarker(top)) return { blocked: true };
+  return { blocked: false, latest: Number(top?.cseq ?? 0) };
+}
+
+/**
  * Stores a message at the conversation's next cseq. The conditional put is the allocation: a
  * cseq exists only once its message does, so a conversation never has a hole, and a writer that
  * dies before this point leaves nothing behind. Concurrent writers race and the loser re-reads.
+ * `knownLatest`: the newest cseq the caller read already (a direct send reads it with its block check).
  */
-export async function appendMessage(storage: Storage, draft: MessageDraft): Promise<MessageRecord> {
-  let last = await latestCseq(storage, draft.conversationId);
+export async function appendMessage(storage: Storage, draft: MessageDraft, knownLatest?: number): Promise<MessageRecord> {
+  let last = knownLatest ?? (await latestCseq(storage, draft.conversationId));
   for (let attempt = 0; attempt < 50; attempt++) {
     const record: MessageRecord = { ...draft, cseq: last + 1 };
     try {
@@ -144,11 +167,12 @@ export async function queryHistory(storage: Storage, conversationId: string, bef
 
 /** `syncConversation`: ascending after `after`, cut at the first gap a lagging replica may show. */
 export async function queryConversationAfter(storage: Storage, conversationId: string, after: number, limit: number): Promise<Message[]> {
+  if (after >= LAST_MESSAGE_CSEQ) return [];
   const result = await storage.db.send(
     new QueryCommand({
       TableName: storage.tables.conversations,
-      KeyConditionExpression: 'conversationId = :c AND cseq > :after',
-      ExpressionAttributeValues: { ':c': conversationId, ':after': after },
+      KeyConditionExpression: 'conversationId = :c AND cseq BETWEEN :first AND :last',
+      ExpressionAttributeValues: { ':c': conversationId, ':first': after + 1, ':last': LAST_MESSAGE_CSEQ },
       Limit: limit,
     }),
   );

@@ -193,7 +193,15 @@ export interface DirectHead {
   listed: boolean;
   /** cseqs of recalled messages: they no longer count as unread. */
   recalled?: ReadonlySet<number>;
+  /** Which of the two members block the other (`block`, storage/conversations/blocks.ts); absent when neither does. */
+  blockedBy?: readonly string[];
 }
+
+/** True while either member of the direct conversation blocks the other. */
+export const isBlocked = (head: Pick<DirectHead, 'blockedBy'>): boolean => (head.blockedBy?.length ?? 0) > 0;
+
+/** True once the direct conversation has a message (its head may exist earlier, holding only a block). */
+export const hasMessages = (head: Pick<DirectHead, 'ownLo' | 'ownHi'>): boolean => Math.max(head.ownLo, head.ownHi) > 0;
 
 /** Which half of a direct head belongs to `userId`. */
 export const sideOf = (conversation: { members: readonly [string, string] }, userId: string): 'Lo' | 'Hi' => (conversation.members[0] === userId ? 'Lo' : 'Hi');
@@ -210,4 +218,5 @@ export const directHeadOf = (item: Record<string, unknown> | undefined): DirectH
   deliveredHi: Number(item?.deliveredHi ?? 0),
   listed: item?.listed === true,
   ...(numberSet(item?.recalled) ? { recalled: numberSet(item?.recalled)! } : {}),
+  ...(item?.blockedBy instanceof Set && item.blockedBy.size > 0 ? { blockedBy: [...item.blockedBy].map(String) } : {}),
 });

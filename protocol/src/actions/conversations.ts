@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { count, requestIdSchema } from '../schemas/identifiers.js';
+import { count, requestIdSchema, userIdSchema } from '../schemas/identifiers.js';
 import { conversationSummarySchema } from '../schemas/shapes.js';
 
 /** `conversations`: the caller's conversations, most recent activity first, with unread counts. */
@@ -8,5 +8,7 @@ export const conversationsResult = z.strictObject({
   items: z.array(conversationSummarySchema),
   /** Always the sum of `unread` over `items`. */
   totalUnread: count(),
+  /** The users the caller blocks (`block`), in no particular order. */
+  blocked: z.array(userIdSchema),
 });
 export type ConversationsResult = z.infer<typeof conversationsResult>;

@@ -2,6 +2,7 @@ import type * as z from 'zod/mini';
 import { addMembersRequest, addMembersResult } from './add-members.js';
 import { attachmentDownloadRequest, attachmentDownloadResult } from './attachment-download.js';
 import { attachmentUploadRequest, attachmentUploadResult } from './attachment-upload.js';
+import { blockRequest, blockResult } from './block.js';
 import { conversationsRequest, conversationsResult } from './conversations.js';
 import { createGroupRequest, createGroupResult } from './create-group.js';
 import { deleteForMeRequest, deleteForMeResult } from './delete-for-me.js';
@@ -22,6 +23,7 @@ import { syncConversationRequest, syncConversationResult } from './sync-conversa
 import { typingRequest, typingResult } from './typing.js';
 import { muteRequest, muteResult } from './mute.js';
 import { registerPushRequest, registerPushResult } from './register-push.js';
+import { unblockRequest, unblockResult } from './unblock.js';
 import { unregisterPushRequest, unregisterPushResult } from './unregister-push.js';
 import { setRoleRequest, setRoleResult, transferOwnershipRequest, transferOwnershipResult, updateGroupRequest, updateGroupResult } from './group-roles.js';
 import { reportRequest, reportResult } from './report.js';
@@ -56,6 +58,8 @@ export const actions = {
   transferOwnership: { request: transferOwnershipRequest, result: transferOwnershipResult },
   updateGroup: { request: updateGroupRequest, result: updateGroupResult },
   report: { request: reportRequest, result: reportResult },
+  block: { request: blockRequest, result: blockResult },
+  unblock: { request: unblockRequest, result: unblockResult },
 } as const;
 
 export type ActionName = keyof typeof actions;

@@ -50,6 +50,7 @@ export class ConversationList {
             { class: 'conversation-bottom' },
             h('span', { class: 'preview', testid: 'conversation-preview' }, preview(conversation.lastMessage, me, conversation.kind, conversation.lastMessage !== undefined && client.isHidden(conversation.conversationId, conversation.lastMessage.conversationSeq))),
             isMutedNow(conversation.mutedUntil) ? h('span', { class: 'muted', testid: 'muted-icon', title: 'Notifications muted' }, '🔕') : null,
+            conversation.kind === 'direct' && conversation.peer && client.isBlocked(conversation.peer) ? h('span', { class: 'blocked', testid: 'blocked-icon', title: 'Blocked' }, '🚫') : null,
             unread > 0 ? h('span', { class: 'badge', testid: 'unread-badge', title: `${unread} unread` }, unread > 99 ? '99+' : unread) : null,
           ),
         ),
