@@ -119,7 +119,7 @@ describe('events out: one event per committed change, no body by default', () =>
 
     // Group changes and messages come from two streams: the bus gets them in no defined order
     // across the two, so they are compared in the order they happened.
-    const events = (await env.eventsOf(conversationId)).sort((a, b) => a.event.detail.ts - b.event.detail.ts);
+    const events = (await env.eventsOf(conversationId)).sort((a, b) => Number(a.event.detail.ts) - Number(b.event.detail.ts));
     expect(events.map(({ event }) => `${event['detail-type']}:${event.detail.change ?? ''}`)).toEqual([
       'group.changed:groupCreated',
       'message.sent:',
