@@ -254,7 +254,8 @@ describe('randomized: invariants hold for any mix of traffic and faults', () => 
           changes.sent({ ...reply.data, from: user, text: `${user} ${sent}` });
           sent++;
         } else if (op.kind === 'edit' || op.kind === 'recall') {
-          const own = changes.ownLive(user);
+          // Only in conversations the user is still in: one who left or was removed may no longer change them.
+          const own = changes.ownLive(user).filter((m) => !currentMembers.has(m.conversationId) || currentMembers.get(m.conversationId)!.has(user));
           if (own.length === 0) continue;
           const target = own[mine.int(own.length)]!;
           const where = { conversationId: target.conversationId, conversationSeq: target.conversationSeq };
