@@ -1,36 +1,10 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-
-const bytesOf = (data: SourceData): Buffer =>
-  typeof data === 'string' ? Buffer.from(data, 'utf8') : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+import { createHash } from 'node:crypto';
 
 /**
- * SHA-256 (and HMAC-SHA256 when constructed with a key) from Node's crypto, in the shape
- * `@smithy/signature-v4` takes as its `sha256` constructor.
+ * The SigV4 hash the local HTTP API verifies with is the one the server client signs with: one
+ * implementation, so the two cannot disagree about how bytes are hashed.
  */
-export class NodeSha256 {
-  private hash: Hash | Hmac;
+export { NodeSha256 } from '@serverless-im/server-client/sha256';
 
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-
-  update(data: SourceData): void {
-    this.hash.update(bytesOf(data));
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-
-  reset(): void {
-    this.hash = this.fresh();
-  }
-
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(this.secret));
-  }
-}
-
+/** SHA-256 of a request body, hex (the `x-amz-content-sha256` form). */
 export const sha256Hex = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
