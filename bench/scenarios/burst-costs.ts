@@ -69,6 +69,21 @@ function perMessage(cost: OperationCost, count: number): OperationCost {
   };
 }
 
+/**
+ * GB-seconds from each function's invocations and a duration per invocation measured without
+ * contention: many invocations at once on a 2-core machine wait for the CPU, and their wall-clock
+ * durations would bill that wait.
+ */
+function withDurations(bench: BenchCloud, cost: OperationCost, msPerInvocation: Record<string, number>): OperationCost {
+  const memory = new Map(bench.cloud.model.functions.map((fn) => [bench.logicalIdOf(fn.name), fn.memoryMb]));
+  let gbSeconds = 0;
+  for (const [fn, invocations] of Object.entries(cost.lambda)) {
+    const ms = msPerInvocation[fn] ?? cost.lambdaMedianMsByFunction[fn] ?? 0;
+    gbSeconds += invocations * (ms / 1000) * ((memory.get(fn) ?? 256) / 1024);
+  }
+  return { ...cost, lambdaGbSeconds: round(gbSeconds, 6), lambdaMedianMsByFunction: { ...cost.lambdaMedianMsByFunction, ...msPerInvocation } };
+}
+
 /** Every sender sends `each` messages one after another, all senders at once; resolves when every recipient device has them all. */
 async function burst(
   bench: BenchCloud,
@@ -98,7 +113,10 @@ async function burst(
  * with one device; each sender sends `each` messages, all at once. Conversations exist before the
  * window (their one-time listing cost is not a message's).
  */
-export async function measureBursts(bench: BenchCloud, options: { pairs: number; groups: number; groupSize: number; each: number }): Promise<BurstCosts> {
+export async function measureBursts(
+  bench: BenchCloud,
+  options: { pairs: number; groups: number; groupSize: number; each: number; msPerInvocation?: Record<string, number> },
+): Promise<BurstCosts> {
   const prefix = `burst${process.pid}`;
   const opened: TestClient[] = [];
   try {
@@ -118,9 +136,10 @@ export async function measureBursts(bench: BenchCloud, options: { pairs: number;
       groups.push({ client: members[0]!, target: { conversationId: created.conversationId as string }, recipients: members.slice(1) });
     }
     const group = await burst(bench, groups, options.each, 'message');
+    const priced = (cost: OperationCost) => (options.msPerInvocation ? withDurations(bench, cost, options.msPerInvocation) : cost);
     return {
-      direct: { ...perMessage(direct.cost, direct.messages), messages: direct.messages },
-      group: { ...perMessage(group.cost, group.messages), members: options.groupSize, onlineMembers: options.groupSize, messages: group.messages },
+      direct: { ...priced(perMessage(direct.cost, direct.messages)), messages: direct.messages },
+      group: { ...priced(perMessage(group.cost, group.messages)), members: options.groupSize, onlineMembers: options.groupSize, messages: group.messages },
     };
   } finally {
     await closeAll(opened);
