@@ -148,9 +148,9 @@ describe('user erasure, erasure=anonymize (the default)', () => {
     expect(bobItems.some((item) => item.type === 'message' && item.message!.conversationId.startsWith('dm:'))).toBe(false);
     // The group they owned has a new owner, and everyone saw them leave.
     const bobGroups = await ok(b, 'conversations');
-    const ownedNow = bobGroups.conversations.find((entry: any) => entry.conversationId === owned);
+    const ownedNow = bobGroups.items.find((entry: any) => entry.conversationId === owned);
     expect(ownedNow).toBeDefined();
-    expect(bobGroups.conversations.some((entry: any) => entry.conversationId.startsWith('dm:'))).toBe(false);
+    expect(bobGroups.items.some((entry: any) => entry.conversationId.startsWith('dm:'))).toBe(false);
     const history = await env.server.conversationMessages(joined);
     expect(history.items.map((message) => message.from)).toContain(ERASED_USER_ID);
     expect(json(history)).not.toContain(names.erased);
