@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { PARTITIONS } from '../functions/fan-out/partitions.js';
 import { startDynamoDbLocal } from '../local-cloud/dynamodb/dynamodb-local.js';
 import { baselineMessage, BASELINE_ASSUMPTIONS, measureBaselineScans } from './baseline-scan-broadcast.js';
-import { dollarsOf, type MonthlyEstimate, monthlyEstimate, PROFILES } from './cost-model.js';
+import { dollarsOf, httpRouteDollars, type MonthlyEstimate, monthlyEstimate, PROFILES } from './cost-model.js';
 import { PRICES } from './prices.js';
 import { writeReport } from './report/markdown.js';
 import type { BenchResult, GroupDollars, TargetCheck } from './result.js';
@@ -22,6 +22,7 @@ import { type GroupReach, measureDirectLatency, measureGroupReach } from './scen
 import { type AttachmentCost, measureAttachmentMessage } from './scenarios/attachment-costs.js';
 import { type GroupCost, measureDirectAndConnection, measureGroups, type MessageCosts } from './scenarios/message-costs.js';
 import { type LifecycleCost, measureLifecycleCosts } from './scenarios/lifecycle-costs.js';
+import { measureServerApiCosts, type ServerApiCost } from './scenarios/server-api-costs.js';
 import { offlineSharesFromEnv } from './push.js';
 import { type PushPipelineCosts, pushDollars } from './push-cost-model.js';
 import { measurePushCosts } from './scenarios/push-costs.js';
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     let attachment: AttachmentCost;
     let push: PushPipelineCosts;
     let lifecycle: LifecycleCost[];
+    let serverApi: ServerApiCost[];
     const groupReach: GroupReach[] = [];
     try {
       log('direct messages, pings, connects');
@@ -84,6 +86,8 @@ async function main(): Promise<void> {
         await group.owner.close();
       }
       push = await measurePushCosts(bench, QUICK ? 2 : 5);
+      log('server API routes');
+      serverApi = await measureServerApiCosts(bench, QUICK ? 2 : 3);
     } finally {
       await bench.stop();
     }
@@ -121,6 +125,7 @@ async function main(): Promise<void> {
       attachment: { ...attachment, websocketDollars: dollarsOf(attachment.cost) },
       push: { costs: push, dollars: pushDollars(push, offlineSharesFromEnv()) },
       lifecycle: lifecycle.map((row) => ({ ...row, dollars: dollarsOf(row.cost) })),
+      serverApi: serverApi.map((row) => ({ ...row, dollars: httpRouteDollars(row.cost) })),
     };
     result.targets.push(...lifecycleTargets(costs, lifecycle));
     const written = writeReport(path.join(ROOT, 'bench', 'results'), result);

@@ -6,6 +6,7 @@ import type { OperationCost } from '../scenarios/measure.js';
 import { V1_PING_INTERVAL_MINUTES } from '../cost-model.js';
 import { barChart, lineChart } from './svg.js';
 import { lifecycleMarkdown } from './lifecycle-section.js';
+import { serverApiMarkdown } from './server-api-section.js';
 import { pushMarkdown } from './push-section.js';
 
 const usd = (value: number): string => {
@@ -312,6 +313,8 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
     ];
     out.push(...lifecycleMarkdown(result.lifecycle, messages));
   }
+
+  if (result.serverApi && result.serverApi.length > 0) out.push(...serverApiMarkdown(result.serverApi, result.prices.aws.apiGatewayHttp.perMillionRequests));
 
   out.push('## Dollars');
   out.push('');
