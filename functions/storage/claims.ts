@@ -262,6 +262,21 @@ export async function moveFanOutSeq(storage: Storage, msgId: string, partition: 
   );
 }
 
+/** Takes a recipient out of a fan-out claim (a user's erasure: the claim names them); nothing if there is no claim. */
+export async function forgetFanOutRecipient(storage: Storage, msgId: string, partition: number, userId: string): Promise<void> {
+  await writeIfConditionHolds(() =>
+    storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.claims,
+        Key: { claimId: fanOutClaimId(msgId, partition) },
+        UpdateExpression: 'REMOVE seqs.#u',
+        ConditionExpression: 'attribute_exists(seqs.#u)',
+        ExpressionAttributeNames: { '#u': userId },
+      }),
+    ),
+  );
+}
+
 /** Where a group message's copy was put for a member: their partition's fan-out claim, else a delivery claim. */
 export async function fanOutSeqOf(storage: Storage, msgId: string, partition: number, userId: string): Promise<number | undefined> {
   return (await readFanOutClaim(storage, msgId, partition))?.get(userId) ?? deliveredSeqOf(storage, userId, msgId);
