@@ -266,7 +266,7 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   }
   out.push(
     'A write that fails its condition (e.g. `UpdateItem (condition failed)`) is billed by AWS like a successful one; the front door records it as 1 WRU. ' +
-      'In write fan-out each recipient costs a delivery claim, a seq allocation and a timeline item (3 WRU) plus a device lookup (0.5 RRU, billed even when the recipient has no connection).',
+      'In write fan-out each recipient costs a seq allocation and a timeline item (2 WRU) plus a device lookup (0.5 RRU, billed even when the recipient has no connection); each job (the recipients of one of 10 partitions) adds its fan-out claim, 1 WRU per ~25 recipients, and its consistent read (1 RRU).',
   );
   out.push('');
   out.push('### Connection lifecycle (per event)');
@@ -435,7 +435,7 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   out.push(
     `Per broadcast with everyone online: ${comparisons.join('; ')}. ` +
       'Both designs pay one WebSocket message per online recipient ($1 per million), which dominates at scale, so for a room where everyone is online their costs grow alike with users; ' +
-      'this stack also stores the message (per-user timelines below the large-group threshold: ~3 WRU per recipient; one copy above it), which the baseline does not (no history, no offline delivery, no order). ' +
+      'this stack also stores the message (per-user timelines below the large-group threshold: ~2 WRU per recipient plus a claim per job; one copy above it), which the baseline does not (no history, no offline delivery, no order). ' +
       `What the baseline cannot do is address anyone: a one-to-one message in a deployment of N users still scans N items and posts N times, while this stack's direct message costs ${usd(result.dollars.direct.total)} at any N (the dashed line). ` +
       'Above the large-group threshold this stack writes a constant number of units per message (read fan-out) and pays per online listener only.',
   );

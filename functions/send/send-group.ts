@@ -58,7 +58,8 @@ export function sendGroupMessage(deps: SendGroupDeps, input: SendGroupInput): Pr
     return { msgId: message.msgId, conversationId, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts };
   };
 
-  return sendMessage(deps, { sender, clientMsgId: input.clientMsgId, conversationId }, deliver);
+  // The head's newest cseq (read by the membership check) is below wherever the message will be stored.
+  return sendMessage(deps, { sender, clientMsgId: input.clientMsgId, conversationId, afterCseq: input.head.lastCseq }, deliver);
 }
 
 /**

@@ -2,8 +2,8 @@ import type { Message } from '@serverless-im/protocol';
 import { ConflictError, ForbiddenError, RateLimitedError } from '../errors/request-errors.js';
 import { newMessageId } from '../ids/new-ids.js';
 import type { Checkpoint } from '../platform/checkpoints.js';
-import { claimSend, releaseClaim, type SendClaim, sendClaimId, type SendReply, saveReply, takeOverClaim } from '../storage/claims.js';
-import { findSentMessage, type MessageRecord } from '../storage/conversations/index.js';
+import { claimSend, readSendClaim, releaseClaim, type SendClaim, sendClaimId, type SendReply, saveReply, takeOverClaim } from '../storage/claims.js';
+import { findSentMessage, findSentMessageAfter, latestCseq, type MessageRecord } from '../storage/conversations/index.js';
 import type { Storage } from '../storage/storage.js';
 import { messageRecord } from '../storage/timelines/index.js';
 import { appendOnce } from '../timeline/append-once.js';
@@ -26,9 +26,10 @@ export interface SendDeps {
 /**
  * Stores and delivers one message for a claim. Without `stored`, it commits the message first;
  * with it (a retry found the message an earlier attempt committed), it only finishes delivery,
- * and every step must then be idempotent.
+ * and every step must then be idempotent. `firstAttempt`: this request made the claim, so what it
+ * read before claiming is still current (a takeover reads again).
  */
-export type Delivery = (claim: SendClaim, stored?: MessageRecord) => Promise<SendReply>;
+export type Delivery = (claim: SendClaim, stored: MessageRecord | undefined, firstAttempt: boolean) => Promise<SendReply>;
 
 const isBlockedRefusal = (error: unknown): boolean => error instanceof ForbiddenError && error.reason === 'blocked';
 
@@ -40,52 +41,73 @@ const CLOCK_SKEW_MS = 5_000;
 
 /**
  * `send`, whatever the conversation: the first write claims (sender, clientMsgId), which fixes
- * the message id and time; the message stored in its conversation is the commit point. A retry
+ * the message id and time and records a cseq the message will be above (`afterCseq`, read by the
+ * caller before claiming); the message stored in its conversation is the commit point. A retry
  * answers from the first attempt: finishing its delivery if it stored the message, waiting for it
  * while it may still run, taking over once it has certainly ended without storing.
+ *
+ * `refusal`: the caller already knows a new send would be refused (a block): nothing is written,
+ * but a retry of a send claimed before still finishes it (idempotency wins).
  */
 export async function sendMessage(
   deps: SendDeps,
-  input: { sender: string; clientMsgId: string; conversationId: string },
+  input: { sender: string; clientMsgId: string; conversationId: string; afterCseq: number; refusal?: Error },
   deliver: Delivery,
 ): Promise<SendReply> {
   const now = deps.clock();
-  const claimed = await claimSend(deps.storage, {
-    claimId: sendClaimId(input.sender, input.clientMsgId),
-    msgId: newMessageId(now),
-    ts: now,
-    conversationId: input.conversationId,
-  });
+  const claimId = sendClaimId(input.sender, input.clientMsgId);
+  if (input.refusal) {
+    const earlier = await readSendClaim(deps.storage, claimId);
+    if (!earlier) throw input.refusal;
+    return resumeSend(deps, input, earlier, deliver);
+  }
+  const claimed = await claimSend(deps.storage, { claimId, msgId: newMessageId(now), ts: now, conversationId: input.conversationId, afterCseq: input.afterCseq });
   if (claimed.status === 'claimed') {
     await deps.checkpoint('send:claimed');
     try {
-      return await deliver(claimed.claim);
+      return await deliver(claimed.claim, undefined, true);
     } catch (error) {
       // Refused before anything was stored: the claim goes, so the same clientMsgId can be sent later.
       if (error instanceof RateLimitedError || isBlockedRefusal(error)) await releaseClaim(deps.storage, claimed.claim.claimId);
       throw error;
     }
   }
-  const claim = claimed.claim;
-  if (claim.reply) return claim.reply;
-  if (claim.conversationId !== input.conversationId) {
-    throw new ConflictError('clientMsgId: already used for a message to another conversation', { reason: 'clientMsgIdReused' });
-  }
+  return resumeSend(deps, input, claimed.claim, deliver);
+}
+
+/**
+ * A retry of a claimed send. The message of the attempt the claim names (the first one, or the
+ * latest takeover) is above the claim's `afterCseq` and was claimed by the time that attempt
+ * ended, so the lookup reads only the messages stored during the attempt, however deep the
+ * conversation is now. Not found once the attempt has certainly ended: take over, but only the
+ * claim as read (another retry's takeover names another attempt, whose message this lookup did
+ * not look for), so the claim is read again on every round.
+ */
+async function resumeSend(
+  deps: SendDeps,
+  input: { sender: string; clientMsgId: string; conversationId: string },
+  first: SendClaim,
+  deliver: Delivery,
+): Promise<SendReply> {
+  let claim = first;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   const giveUpAt = deps.clock() + RESUME_WAIT_MS;
   for (;;) {
-    // Messages committed after ours can carry a time up to one attempt older than ours.
-    const notBefore = claim.ts - deps.attemptMs - CLOCK_SKEW_MS;
-    const stored = await findSentMessage(deps.storage, input.conversationId, input.sender, input.clientMsgId, notBefore);
-    if (stored) {
-      const reply = await deliver(claim, stored);
+    if (claim.reply) return claim.reply;
+    if (claim.conversationId !== input.conversationId) {
+      throw new ConflictError('clientMsgId: already used for a message to another conversation', { reason: 'clientMsgIdReused' });
+    }
+    const attemptEndsAt = Math.max(claim.ts, claim.takenOverAt ?? 0) + deps.attemptMs;
+    const { found, newest } = await lookUpMessage(deps, input, claim, attemptEndsAt);
+    if (found) {
+      const reply = await deliver(claim, found, false);
       await saveReply(deps.storage, claim.claimId, reply);
       return reply;
     }
     const now = deps.clock();
-    const attemptEndsAt = Math.max(claim.ts, claim.takenOverAt ?? 0) + deps.attemptMs;
-    if (now > attemptEndsAt && (await takeOverClaim(deps.storage, claim.claimId, now, deps.attemptMs))) {
-      return deliver(claim);
+    if (now > attemptEndsAt) {
+      const afterCseq = newest ?? (await latestCseq(deps.storage, input.conversationId));
+      if (await takeOverClaim(deps.storage, claim, now, deps.attemptMs, afterCseq)) return deliver({ ...claim, takenOverAt: now, afterCseq }, undefined, false);
     }
     if (now >= giveUpAt) {
       throw new ConflictError('a send with this clientMsgId is still in progress; retry later with the same clientMsgId', {
@@ -95,7 +117,24 @@ export async function sendMessage(
       });
     }
     await sleep(RESUME_POLL_MS);
+    claim = (await readSendClaim(deps.storage, claim.claimId)) ?? claim;
   }
+}
+
+async function lookUpMessage(
+  deps: SendDeps,
+  input: { sender: string; clientMsgId: string; conversationId: string },
+  claim: SendClaim,
+  attemptEndsAt: number,
+): Promise<{ found?: MessageRecord; newest?: number }> {
+  if (claim.afterCseq !== undefined) {
+    return findSentMessageAfter(deps.storage, input.conversationId, input.sender, input.clientMsgId, Number(claim.afterCseq), attemptEndsAt + CLOCK_SKEW_MS);
+  }
+  // A claim from before `afterCseq`: look back from the newest message. Messages committed after
+  // ours can carry a time up to one attempt older than ours.
+  const notBefore = claim.ts - deps.attemptMs - CLOCK_SKEW_MS;
+  const found = await findSentMessage(deps.storage, input.conversationId, input.sender, input.clientMsgId, notBefore);
+  return found ? { found } : {};
 }
 
 /**
