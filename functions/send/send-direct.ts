@@ -1,5 +1,6 @@
 import type { Body, Message, TimelineItem } from '@serverless-im/protocol';
 import { countSend } from '../limits/send-window.js';
+import { storedBodyIfReplaced } from '../moderation/moderate.js';
 import type { Pusher } from '../push/pusher.js';
 import { connectionsOf, type UserConnection } from '../storage/connections.js';
 import { ForbiddenError } from '../errors/request-errors.js';
@@ -35,7 +36,7 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
   const sender = input.sender.userId;
   const { recipient, conversation } = input;
 
-  const deliver: Delivery = async (claim, stored) => {
+  const deliver: Delivery = async (claim, stored, body = input.body) => {
     const now = deps.clock();
     const liveConnections = connectionsOf(storage, [sender, recipient], now);
     liveConnections.catch(() => undefined);
@@ -55,7 +56,7 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
         conversationId: conversation.id,
         msgId: claim.msgId,
         from: sender,
-        body: input.body,
+        body,
         ...input.references,
         ts: claim.ts,
         clientMsgId: input.clientMsgId,
@@ -69,10 +70,10 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
       exceptConnectionId: input.sender.connectionId,
       liveConnections,
     });
-    return { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts };
+    return { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts, ...storedBodyIfReplaced(message.body, input.body) };
   };
 
-  return sendMessage(deps, { sender, clientMsgId: input.clientMsgId, conversationId: conversation.id }, deliver);
+  return sendMessage(deps, { sender, clientMsgId: input.clientMsgId, conversationId: conversation.id, body: input.body }, deliver);
 }
 
 export interface FinishOptions {

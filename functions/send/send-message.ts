@@ -1,6 +1,7 @@
-import type { Message } from '@serverless-im/protocol';
+import type { Body, Message } from '@serverless-im/protocol';
 import { ConflictError, ForbiddenError, RateLimitedError } from '../errors/request-errors.js';
 import { newMessageId } from '../ids/new-ids.js';
+import type { Moderate } from '../moderation/moderate.js';
 import type { Checkpoint } from '../platform/checkpoints.js';
 import { claimSend, releaseClaim, type SendClaim, sendClaimId, type SendReply, saveReply, takeOverClaim } from '../storage/claims.js';
 import { findSentMessage, type MessageRecord } from '../storage/conversations/index.js';
@@ -21,16 +22,20 @@ export interface SendDeps {
   attemptMs: number;
   checkpoint: Checkpoint;
   sleep?: (ms: number) => Promise<void>;
+  /** The deployment's moderation hook, when it has one (functions/moderation/). */
+  moderate?: Moderate;
 }
 
 /**
- * Stores and delivers one message for a claim. Without `stored`, it commits the message first;
- * with it (a retry found the message an earlier attempt committed), it only finishes delivery,
- * and every step must then be idempotent.
+ * Stores and delivers one message for a claim. Without `stored`, it commits the message first,
+ * with `body` (what moderation let through) when given; with it (a retry found the message an
+ * earlier attempt committed), it only finishes delivery, and every step must then be idempotent.
  */
-export type Delivery = (claim: SendClaim, stored?: MessageRecord) => Promise<SendReply>;
+export type Delivery = (claim: SendClaim, stored?: MessageRecord, body?: Body) => Promise<SendReply>;
 
-const isBlockedRefusal = (error: unknown): boolean => error instanceof ForbiddenError && error.reason === 'blocked';
+/** Refusals that come before anything is stored: the claim goes, so the same clientMsgId can be sent later. */
+const refusedBeforeStoring = (error: unknown): boolean =>
+  error instanceof RateLimitedError || (error instanceof ForbiddenError && (error.reason === 'blocked' || error.reason === 'moderated'));
 
 /** How long a retry waits for a concurrent first attempt to store the message before answering. */
 const RESUME_WAIT_MS = 3_000;
@@ -46,25 +51,26 @@ const CLOCK_SKEW_MS = 5_000;
  */
 export async function sendMessage(
   deps: SendDeps,
-  input: { sender: string; clientMsgId: string; conversationId: string },
+  input: { sender: string; clientMsgId: string; conversationId: string; body: Body },
   deliver: Delivery,
 ): Promise<SendReply> {
-  const now = deps.clock();
-  const claimed = await claimSend(deps.storage, {
-    claimId: sendClaimId(input.sender, input.clientMsgId),
-    msgId: newMessageId(now),
-    ts: now,
-    conversationId: input.conversationId,
-  });
-  if (claimed.status === 'claimed') {
-    await deps.checkpoint('send:claimed');
+  const claimNow = (now: number) =>
+    claimSend(deps.storage, { claimId: sendClaimId(input.sender, input.clientMsgId), msgId: newMessageId(now), ts: now, conversationId: input.conversationId });
+  // An attempt that stores the message: moderation judges it first (once per stored message: a
+  // retry that finds it stored never asks again), before any seq is spent.
+  const attempt = async (claim: SendClaim): Promise<SendReply> => {
     try {
-      return await deliver(claimed.claim);
+      const body = deps.moderate && (await deps.moderate({ kind: 'message', sender: input.sender, conversationId: input.conversationId, body: input.body, msgId: claim.msgId, clientMsgId: input.clientMsgId }));
+      return await deliver(claim, undefined, body);
     } catch (error) {
-      // Refused before anything was stored: the claim goes, so the same clientMsgId can be sent later.
-      if (error instanceof RateLimitedError || isBlockedRefusal(error)) await releaseClaim(deps.storage, claimed.claim.claimId);
+      if (refusedBeforeStoring(error)) await releaseClaim(deps.storage, claim.claimId);
       throw error;
     }
+  };
+  const claimed = await claimNow(deps.clock());
+  if (claimed.status === 'claimed') {
+    await deps.checkpoint('send:claimed');
+    return attempt(claimed.claim);
   }
   const claim = claimed.claim;
   if (claim.reply) return claim.reply;
@@ -85,9 +91,12 @@ export async function sendMessage(
     const now = deps.clock();
     const attemptEndsAt = Math.max(claim.ts, claim.takenOverAt ?? 0) + deps.attemptMs;
     if (now > attemptEndsAt && (await takeOverClaim(deps.storage, claim.claimId, now, deps.attemptMs))) {
-      return deliver(claim);
+      return attempt(claim);
     }
     if (now >= giveUpAt) {
+      // The attempt we waited for was refused before storing and gave the clientMsgId back: this is a first attempt now.
+      const again = await claimNow(now);
+      if (again.status === 'claimed') return attempt(again.claim);
       throw new ConflictError('a send with this clientMsgId is still in progress; retry later with the same clientMsgId', {
         reason: 'inProgress',
         // Until the attempt in progress has certainly ended (another retry took over when it is already past).
