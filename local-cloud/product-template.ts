@@ -28,7 +28,8 @@ export function productTemplateWithContext(context: Record<string, string>): { t
   if (!existsSync(defaultPath)) throw new Error(`${defaultPath} is missing: run "npm run synth" first`);
   const defaults = readFileSync(defaultPath, 'utf8');
   const key = createHash('sha256').update(defaults).update(JSON.stringify(Object.entries(context).sort())).digest('hex').slice(0, 24);
-  const templatePath = path.join(CACHE, `${key}.template.json`);
+  // The local cloud names the stack after the template's file: keep it ServerlessIm.
+  const templatePath = path.join(CACHE, key, `${STACK}.template.json`);
   if (existsSync(templatePath)) return { templatePath, assetsDir: CDK_OUT };
 
   const outdir = mkdtempSync(path.join(tmpdir(), 'product-template-'));
@@ -44,7 +45,7 @@ export function productTemplateWithContext(context: Record<string, string>): { t
       if (asset === undefined) throw new Error(`${logicalId} has code but no bundle in cdk.out: run "npm run synth" first`);
       resource.Metadata['aws:asset:path'] = asset;
     }
-    mkdirSync(CACHE, { recursive: true });
+    mkdirSync(path.dirname(templatePath), { recursive: true });
     // Written whole, then renamed: a concurrent caller never reads half a template.
     const partial = `${templatePath}.${process.pid}.partial`;
     writeFileSync(partial, JSON.stringify(template));

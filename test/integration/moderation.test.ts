@@ -3,11 +3,11 @@ import { ServerApiError, ServerClient } from '@serverless-im/server-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
 import { NO_RATE_LIMITS } from '../reliability/harness.js';
-import { moderationCalls, startModerationCloud } from '../support/moderation-cloud.js';
+import { MODERATION_ARN, MODERATION_FUNCTION_FILE, moderationCalls, startModerationCloud } from '../support/moderation-cloud.js';
 import { RUN_ID } from '../support/protocol-target.js';
 import { ok, refused } from '../support/replies.js';
 import { StoredItems } from '../support/stored-items.js';
-import { connectAs } from '../support/test-cloud.js';
+import { connectAs, startTestCloud } from '../support/test-cloud.js';
 import { isContiguousFrom, messagesOf, syncAll } from '../support/timeline-reader.js';
 import type { TestClient } from '../support/ws-client.js';
 
@@ -290,5 +290,33 @@ describe('moderation hook, fallback allow', () => {
     expect(edited.message.body).toEqual(text('edited #throw'));
     const server = await h.server.sendMessage({ from: unique('bot'), to: bob, clientMsgId: 'sv', body: text('server #throw') });
     expect(server.body).toBeUndefined();
+  });
+});
+
+describe('moderation hook, IAM enforced', () => {
+  let cloud: LocalCloud;
+  const clients: TestClient[] = [];
+  beforeAll(async () => {
+    // The default template grants no invoke; its send function is told the ARN all the same.
+    cloud = await startTestCloud({
+      functionEnvironment: { ...NO_RATE_LIMITS, MODERATION_FUNCTION_ARN: MODERATION_ARN, MODERATION_TIMEOUT_MS: '4000', MODERATION_FALLBACK: 'deny' },
+      extraFunctions: [{ name: 'moderation', file: MODERATION_FUNCTION_FILE }],
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    await cloud?.stop();
+  });
+
+  it('a role without lambda:InvokeFunction on the ARN is refused by IAM: the function never runs and the fallback applies', async () => {
+    expect(cloud.iam).toBeDefined();
+    const [alice, bob] = [unique('alice'), unique('bob')];
+    const a = await connectAs(cloud, alice);
+    clients.push(a);
+    const reply = await a.request('send', { clientMsgId: 'iam', to: bob, body: text('hello') });
+    await refused(Promise.resolve(reply), 'FORBIDDEN', 'moderated');
+    expect(reply.error?.message).toContain('could not be checked');
+    expect(moderationCalls(cloud)).toBe(0);
+    expect(cloud.iam!.denials.filter((denial) => denial.request.action === 'lambda:InvokeFunction' && denial.request.resource === MODERATION_ARN).length).toBeGreaterThan(0);
   });
 });
