@@ -72,6 +72,8 @@ export interface ImConfig {
   events: EventsConfig;
   /** The company's moderation function, asked before a message or an edit is stored (docs/moderation.md); none when absent. */
   moderation?: ModerationConfig;
+  /** What `DELETE /v1/users/{id}` does to the messages the user sent (docs/server-api.md). */
+  erasure: 'anonymize' | 'recall';
 }
 
 export interface ModerationConfig {
@@ -271,6 +273,7 @@ const contextShape = {
   // Well inside the send function's 10 s, which also bounds a retry's takeover.
   moderationTimeoutMs: wholeNumber(10, 5_000),
   moderationFallback: setting('allow or deny', oneOf(['allow', 'deny'] as const)),
+  erasure: setting('anonymize or recall', oneOf(['anonymize', 'recall'] as const)),
 };
 
 export const CONTEXT_KEYS = Object.keys(contextShape) as (keyof typeof contextShape)[];
@@ -369,6 +372,7 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
     push: pushOf(settings),
     events: { includeBody: settings.eventBodies ?? false },
     ...(moderation ? { moderation } : {}),
+    erasure: settings.erasure ?? 'anonymize',
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
     attachments: {
       maxMB: maxAttachmentMB,

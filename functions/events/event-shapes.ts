@@ -8,7 +8,7 @@ import type { Body, GroupRole, ReportReason, SystemEvent } from '@serverless-im/
 export const EVENT_SOURCE = 'serverless-im';
 export const SCHEMA_VERSION = 1;
 
-export const DETAIL_TYPES = ['message.sent', 'message.updated', 'group.changed', 'message.reported'] as const;
+export const DETAIL_TYPES = ['message.sent', 'message.updated', 'group.changed', 'message.reported', 'user.erased'] as const;
 export type DetailType = (typeof DETAIL_TYPES)[number];
 
 interface Common {
@@ -81,7 +81,19 @@ export interface MessageReportedDetail extends Common {
   reportedAt: number;
 }
 
+/** `user.erased`: an erasure job finished (functions/erasure/). No conversation: it is about a user. */
+export interface UserErasedDetail {
+  schemaVersion: typeof SCHEMA_VERSION;
+  eventId: string;
+  userId: string;
+  /** The deployment's `erasure` setting it ran with: what happened to the messages they sent. */
+  mode: 'anonymize' | 'recall';
+  startedAt: number;
+  erasedAt: number;
+}
+
 export type OutgoingEvent =
+  | { detailType: 'user.erased'; time: number; detail: UserErasedDetail }
   | { detailType: 'message.sent'; time: number; detail: MessageSentDetail }
   | { detailType: 'message.reported'; time: number; detail: MessageReportedDetail }
   | { detailType: 'message.updated'; time: number; detail: MessageUpdatedDetail }

@@ -3,7 +3,7 @@ import type { MessageRecord } from '../storage/conversations/index.js';
 import type { ReportRecord } from '../storage/reports.js';
 import { newImageOf, type StreamRecord } from '../storage/stream-records.js';
 import type { TimelineRecord } from '../storage/timelines/index.js';
-import { type EventSettings, type GroupChangedDetail, type MessageReportedDetail, type MessageSentDetail, type MessageUpdatedDetail, type OutgoingEvent, SCHEMA_VERSION } from './event-shapes.js';
+import { type EventSettings, type GroupChangedDetail, type MessageReportedDetail, type MessageSentDetail, type MessageUpdatedDetail, type OutgoingEvent, SCHEMA_VERSION, type UserErasedDetail } from './event-shapes.js';
 
 /**
  * Which committed change a stream record is, as the event it publishes (undefined: none). Where
@@ -120,16 +120,32 @@ function groupChanged(record: TimelineRecord): OutgoingEvent | undefined {
   return { detailType: 'group.changed', time: detail.ts, detail };
 }
 
+function userErased(image: Record<string, unknown>): OutgoingEvent | undefined {
+  if (image.status !== 'finishing' || typeof image.userId !== 'string') return undefined;
+  const detail: UserErasedDetail = {
+    schemaVersion: SCHEMA_VERSION,
+    // `erasure#<hash of the user id>`: the record's partition, one per erased user.
+    eventId: String(image.conversationId),
+    userId: image.userId,
+    mode: image.mode === 'recall' ? 'recall' : 'anonymize',
+    startedAt: Number(image.startedAt),
+    erasedAt: Number(image.finishedAt),
+  };
+  return { detailType: 'user.erased', time: detail.erasedAt, detail };
+}
+
 export function eventOfRecord(record: StreamRecord, settings: EventSettings): OutgoingEvent | undefined {
   const image = newImageOf(record);
   if (!image) return undefined;
+  // Conversations: the erasure record's `finishing` write, the only one that still names the user (functions/erasure/).
+  if (image.recordType === 'erasure') return userErased(image);
   // Timelines items have a `userId`; only the actor's copy of a system item is a change.
   if (typeof image.userId === 'string') {
     const item = image as unknown as TimelineRecord;
     return record.eventName === 'INSERT' && item.type === 'system' && item.origin === true ? groupChanged(item) : undefined;
   }
   // Conversations: a report is its own record type (it has a msgId too: the reported message's).
-  if ((image as { recordType?: unknown }).recordType === 'report') return record.eventName === 'INSERT' ? messageReported(image as unknown as ReportRecord) : undefined;
+  if (image.recordType === 'report') return record.eventName === 'INSERT' ? messageReported(image as unknown as ReportRecord) : undefined;
   // Conversations: messages are the items with a msgId at cseq >= 1 (heads and the change log have none).
   const message = image as unknown as MessageRecord;
   if (typeof message.msgId !== 'string' || !(Number(message.cseq) >= 1)) return undefined;

@@ -75,6 +75,11 @@ export class EventPublishing extends Construct {
           // Reports (`report`): their items carry the reported message's msgId, so the first filter
           // matches them already; said on its own so a change to that one cannot drop them.
           FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { recordType: { S: FilterRule.isEqual('report') } } } }),
+          // user.erased: the erasure record's write that still names the user (functions/erasure/).
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('MODIFY'),
+            dynamodb: { NewImage: { recordType: { S: FilterRule.isEqual('erasure') }, status: { S: FilterRule.isEqual('finishing') } } },
+          }),
         ],
       }),
     );
