@@ -540,7 +540,7 @@ function explainMiss(name: string, result: BenchResult): string {
 }
 
 /** What the moderation hook adds per message when a deployment has one (bench/moderation-cost-model.ts). */
-function moderationMarkdown(directPerMessage: number): string[] {
+export function moderationMarkdown(directPerMessage: number): string[] {
   const a = DEFAULT_MODERATION_ASSUMPTIONS;
   const d = moderationDollarsPerMessage(a);
   return [

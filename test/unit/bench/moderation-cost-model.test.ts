@@ -17,3 +17,13 @@ describe('moderation hook cost model', () => {
     expect(d.total * 1e6).toBeLessThan(1);
   });
 });
+
+describe('moderation hook in the bench report', () => {
+  it('prints the parts, the total added and the direct message for comparison, per million', async () => {
+    const { moderationMarkdown } = await import('../../../bench/report/markdown.js');
+    const text = moderationMarkdown(0.000002).join('\n');
+    expect(text).toContain('### Moderation hook');
+    expect(text).toContain('Total added');
+    expect(text).toMatch(/A direct message without the hook, for comparison \| \$2\.00/);
+  });
+});
