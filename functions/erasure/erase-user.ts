@@ -12,6 +12,7 @@ import type { Checkpoint } from '../platform/checkpoints.js';
 import { NO_CONNECTION } from '../server-api/send-as-user.js';
 import { deliveredSeqOf, deliveryClaimId, PUSH_CLAIM_SECONDS, pushClaimId, sendClaimId, uploadAllowanceId } from '../storage/claims.js';
 import { connectionsOf } from '../storage/connections.js';
+import { forgetAllLiveConnections } from '../storage/group-listeners.js';
 import { appendChange, blockedUsersOf, blockListKey, getMessage, type MessageRecord, readGroupHead, replaceMessage, versionOf } from '../storage/conversations/index.js';
 import { devicesOf, removeDevice } from '../storage/devices.js';
 import { formerMembersSince, formerPartition } from '../storage/former-members.js';
@@ -88,6 +89,12 @@ const connectionsPage: Page = async (deps, { userId }) => {
   for (const connection of connections) {
     await deps.closer.close(connection.connectionId).catch(() => 'gone');
     await deleteConnectionRecord(deps.storage, connection.connectionId);
+  }
+  // The live-connection directory (large-group listeners) names the user too; a connection only
+  // it knows of (its record expired, the socket stayed open) is closed as well.
+  const known = new Set(connections.map((connection) => connection.connectionId));
+  for (const connectionId of await forgetAllLiveConnections(deps.storage, userId)) {
+    if (!known.has(connectionId)) await deps.closer.close(connectionId).catch(() => 'gone');
   }
   return undefined;
 };

@@ -85,3 +85,10 @@ export async function liveConnectionsOf(storage: Storage, userIds: readonly stri
   );
   return perUser.flat();
 }
+
+/** Removes a user's whole directory (their erasure: no connection of theirs may be listed once they are gone). */
+export async function forgetAllLiveConnections(storage: Storage, userId: string): Promise<string[]> {
+  const entries = await liveConnectionsOf(storage, [userId], 0);
+  await Promise.all(entries.map((entry) => forgetLiveConnection(storage, userId, entry.connectionId)));
+  return entries.map((entry) => entry.connectionId);
+}
