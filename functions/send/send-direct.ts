@@ -1,5 +1,6 @@
 import type { Body, Message, TimelineItem } from '@serverless-im/protocol';
 import { countSend } from '../limits/send-window.js';
+import { storedBodyIfReplaced } from '../moderation/moderate.js';
 import type { Pusher } from '../push/pusher.js';
 import { connectionsOf, type UserConnection } from '../storage/connections.js';
 import { ForbiddenError } from '../errors/request-errors.js';
@@ -36,7 +37,7 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
   const sender = input.sender.userId;
   const { recipient, conversation } = input;
 
-  const deliver = (top: Awaited<ReturnType<typeof latestCseqUnlessBlocked>>): Delivery => async (claim, stored, firstAttempt) => {
+  const deliver = (top: Awaited<ReturnType<typeof latestCseqUnlessBlocked>>): Delivery => async (claim, stored, firstAttempt, body = input.body) => {
     const now = deps.clock();
     const liveConnections = connectionsOf(storage, [sender, recipient], now);
     liveConnections.catch(() => undefined);
@@ -54,7 +55,7 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
         conversationId: conversation.id,
         msgId: claim.msgId,
         from: sender,
-        body: input.body,
+        body,
         ...input.references,
         ts: claim.ts,
         clientMsgId: input.clientMsgId,
@@ -68,7 +69,7 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
       exceptConnectionId: input.sender.connectionId,
       liveConnections,
     });
-    return { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts };
+    return { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts, ...storedBodyIfReplaced(message.body, input.body) };
   };
 
   // The block check is the newest-cseq query the append needs anyway, made before anything is
@@ -78,7 +79,7 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
   return latestCseqUnlessBlocked(storage, conversation.id).then((top) =>
     sendMessage(
       deps,
-      { sender, clientMsgId: input.clientMsgId, conversationId: conversation.id, afterCseq: top.blocked ? 0 : top.latest, ...(top.blocked ? { refusal: blockedSend() } : {}) },
+      { sender, clientMsgId: input.clientMsgId, conversationId: conversation.id, body: input.body, afterCseq: top.blocked ? 0 : top.latest, ...(top.blocked ? { refusal: blockedSend() } : {}) },
       deliver(top),
     ),
   );

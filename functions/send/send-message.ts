@@ -1,6 +1,7 @@
-import type { Message } from '@serverless-im/protocol';
+import type { Body, Message } from '@serverless-im/protocol';
 import { ConflictError, ForbiddenError, RateLimitedError } from '../errors/request-errors.js';
 import { newMessageId } from '../ids/new-ids.js';
+import type { Moderate } from '../moderation/moderate.js';
 import type { Checkpoint } from '../platform/checkpoints.js';
 import { claimSend, readSendClaim, releaseClaim, type SendClaim, sendClaimId, type SendReply, saveReply, takeOverClaim } from '../storage/claims.js';
 import { findSentMessage, findSentMessageAfter, latestCseq, type MessageRecord } from '../storage/conversations/index.js';
@@ -21,17 +22,51 @@ export interface SendDeps {
   attemptMs: number;
   checkpoint: Checkpoint;
   sleep?: (ms: number) => Promise<void>;
+  /** The deployment's moderation hook, when it has one (functions/moderation/). */
+  moderate?: Moderate;
 }
 
 /**
- * Stores and delivers one message for a claim. Without `stored`, it commits the message first;
- * with it (a retry found the message an earlier attempt committed), it only finishes delivery,
- * and every step must then be idempotent. `firstAttempt`: this request made the claim, so what it
- * read before claiming is still current (a takeover reads again).
+ * Stores and delivers one message for a claim. Without `stored`, it commits the message first,
+ * with `body` (what moderation let through) when given; with it (a retry found the message an
+ * earlier attempt committed), it only finishes delivery, and every step must then be idempotent.
+ * `firstAttempt`: this request made the claim, so what it read before claiming is still current
+ * (a takeover reads again).
  */
-export type Delivery = (claim: SendClaim, stored: MessageRecord | undefined, firstAttempt: boolean) => Promise<SendReply>;
+export type Delivery = (claim: SendClaim, stored: MessageRecord | undefined, firstAttempt: boolean, body?: Body) => Promise<SendReply>;
 
-const isBlockedRefusal = (error: unknown): boolean => error instanceof ForbiddenError && error.reason === 'blocked';
+/** Refusals that come before anything is stored: the claim goes, so the same clientMsgId can be sent later. */
+const refusedBeforeStoring = (error: unknown): boolean =>
+  error instanceof RateLimitedError || (error instanceof ForbiddenError && (error.reason === 'blocked' || error.reason === 'moderated'));
+
+type SendInput = { sender: string; clientMsgId: string; conversationId: string; body: Body };
+
+/** Claiming and storing, as the first attempt and a takeover do them. */
+interface Attempts {
+  /** Takes the claim (fixing the message id and time) with the cseq the message will be above. */
+  claim(now: number, afterCseq: number): ReturnType<typeof claimSend>;
+  /**
+   * Stores the message of a claim: moderation judges it first (once per stored message: a retry
+   * that finds it stored never asks again), before any seq is spent.
+   */
+  store(claim: SendClaim, firstAttempt: boolean): Promise<SendReply>;
+}
+
+function attemptsOf(deps: SendDeps, input: SendInput, deliver: Delivery): Attempts {
+  const claimId = sendClaimId(input.sender, input.clientMsgId);
+  return {
+    claim: (now, afterCseq) => claimSend(deps.storage, { claimId, msgId: newMessageId(now), ts: now, conversationId: input.conversationId, afterCseq }),
+    store: async (claim, firstAttempt) => {
+      try {
+        const body = deps.moderate && (await deps.moderate({ kind: 'message', sender: input.sender, conversationId: input.conversationId, body: input.body, msgId: claim.msgId, clientMsgId: input.clientMsgId }));
+        return await deliver(claim, undefined, firstAttempt, body);
+      } catch (error) {
+        if (refusedBeforeStoring(error)) await releaseClaim(deps.storage, claim.claimId);
+        throw error;
+      }
+    },
+  };
+}
 
 /** How long a retry waits for a concurrent first attempt to store the message before answering. */
 const RESUME_WAIT_MS = 3_000;
@@ -51,28 +86,21 @@ const CLOCK_SKEW_MS = 5_000;
  */
 export async function sendMessage(
   deps: SendDeps,
-  input: { sender: string; clientMsgId: string; conversationId: string; afterCseq: number; refusal?: Error },
+  input: SendInput & { afterCseq: number; refusal?: Error },
   deliver: Delivery,
 ): Promise<SendReply> {
-  const now = deps.clock();
-  const claimId = sendClaimId(input.sender, input.clientMsgId);
+  const attempts = attemptsOf(deps, input, deliver);
   if (input.refusal) {
-    const earlier = await readSendClaim(deps.storage, claimId);
+    const earlier = await readSendClaim(deps.storage, sendClaimId(input.sender, input.clientMsgId));
     if (!earlier) throw input.refusal;
-    return resumeSend(deps, input, earlier, deliver);
+    return resumeSend(deps, { ...input, refusal: input.refusal }, earlier, deliver, attempts);
   }
-  const claimed = await claimSend(deps.storage, { claimId, msgId: newMessageId(now), ts: now, conversationId: input.conversationId, afterCseq: input.afterCseq });
+  const claimed = await attempts.claim(deps.clock(), input.afterCseq);
   if (claimed.status === 'claimed') {
     await deps.checkpoint('send:claimed');
-    try {
-      return await deliver(claimed.claim, undefined, true);
-    } catch (error) {
-      // Refused before anything was stored: the claim goes, so the same clientMsgId can be sent later.
-      if (error instanceof RateLimitedError || isBlockedRefusal(error)) await releaseClaim(deps.storage, claimed.claim.claimId);
-      throw error;
-    }
+    return attempts.store(claimed.claim, true);
   }
-  return resumeSend(deps, input, claimed.claim, deliver);
+  return resumeSend(deps, input, claimed.claim, deliver, attempts);
 }
 
 /**
@@ -85,9 +113,10 @@ export async function sendMessage(
  */
 async function resumeSend(
   deps: SendDeps,
-  input: { sender: string; clientMsgId: string; conversationId: string },
+  input: SendInput & { refusal?: Error },
   first: SendClaim,
   deliver: Delivery,
+  attempts: Attempts,
 ): Promise<SendReply> {
   let claim = first;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -107,9 +136,14 @@ async function resumeSend(
     const now = deps.clock();
     if (now > attemptEndsAt) {
       const afterCseq = newest ?? (await latestCseq(deps.storage, input.conversationId));
-      if (await takeOverClaim(deps.storage, claim, now, deps.attemptMs, afterCseq)) return deliver({ ...claim, takenOverAt: now, afterCseq }, undefined, false);
+      if (await takeOverClaim(deps.storage, claim, now, deps.attemptMs, afterCseq)) return attempts.store({ ...claim, takenOverAt: now, afterCseq }, false);
     }
     if (now >= giveUpAt) {
+      // The attempt waited for was refused before storing and gave the clientMsgId back: unless a
+      // new send is refused anyway (a block), this is a first attempt now.
+      if (input.refusal && !(await readSendClaim(deps.storage, claim.claimId))) throw input.refusal;
+      const again = input.refusal ? undefined : await attempts.claim(now, newest ?? (await latestCseq(deps.storage, input.conversationId)));
+      if (again?.status === 'claimed') return attempts.store(again.claim, false);
       throw new ConflictError('a send with this clientMsgId is still in progress; retry later with the same clientMsgId', {
         reason: 'inProgress',
         // Until the attempt in progress has certainly ended (another retry took over when it is already past).
