@@ -106,6 +106,12 @@ class Reads {
     for (const id of rowIds) this.rows.set(id, rows.get(id));
     for (const id of headIds) this.heads.set(id, heads.get(id));
   }
+
+  async loadHeads(conversationIds: readonly string[]): Promise<void> {
+    const headIds = conversationIds.filter((id) => !this.heads.has(id));
+    const heads = await headsOf(this.storage, headIds);
+    for (const id of headIds) this.heads.set(id, heads.get(id));
+  }
 }
 
 function entryOf(reads: Reads, conversationId: string, userId: string, fresh: FreshReads): Entry | undefined {
@@ -128,8 +134,15 @@ function entryOf(reads: Reads, conversationId: string, userId: string, fresh: Fr
 export async function unreadElsewhere(storage: Storage, userId: string, tail: Tail, known: ReadonlySet<string>, reads = new Reads(storage, userId), fresh: FreshReads = {}): Promise<number> {
   const flagged = await flaggedUnread(storage, userId);
   const ids = [...new Set([...flagged, ...[...tail.touched].filter(([, touched]) => touched.fromOthers).map(([id]) => id)])].filter((id) => !known.has(id));
-  await reads.load(ids);
-  return ids.reduce((sum, id) => sum + (entryOf(reads, id, userId, fresh)?.summary.unread ?? 0), 0);
+  // A direct conversation's unread is on its head alone; a group's also needs the member's row.
+  const groups = ids.filter((id) => parseConversationId(id)?.kind === 'group');
+  await Promise.all([reads.load(groups), reads.loadHeads(ids)]);
+  return ids.reduce((sum, id) => {
+    const ref = parseConversationId(id);
+    if (ref?.kind !== 'direct') return sum + (entryOf(reads, id, userId, fresh)?.summary.unread ?? 0);
+    const head = reads.heads.get(id);
+    return sum + (head !== undefined ? directReadState(directHeadOf(head), ref, userId).unread : 0);
+  }, 0);
 }
 
 /** Large groups write no timeline items: their rows' `activity` follows their newest message, read at each first page. */
