@@ -229,7 +229,9 @@ export async function listConversations(storage: Storage, userId: string, page: 
   }
   const hasMore = cut || more;
   const pageUnread = items.reduce((sum, item) => sum + item.unread, 0);
-  const totalUnread = hasMore ? pageUnread + (await unreadElsewhere(storage, userId, tail, returned, reads)) : pageUnread;
+  // A reply that holds every conversation totals its own items; any other adds the rest.
+  const everything = !hasMore && page.cursor === undefined;
+  const totalUnread = everything ? pageUnread : pageUnread + (await unreadElsewhere(storage, userId, tail, returned, reads));
   return { items, totalUnread, hasMore, ...(hasMore && last ? { cursor: encodeCursor(last) } : {}) };
 }
 
