@@ -45,6 +45,8 @@ interface Entry {
   extra: Set<number>;
   /** Snapshot generation that last saw or touched this conversation. */
   generation: number;
+  /** The server listed it (a page); false for one known only from messages while pages are missing. */
+  listed: boolean;
 }
 
 /**
@@ -93,9 +95,13 @@ export class ConversationStore {
     return this.listedUnread() + this.unlisted;
   }
 
+  /**
+   * While later pages are missing, a conversation the server has not listed is counted in the
+   * server's total of the rest, not by its local guess (messages seen, read state unknown).
+   */
   private listedUnread(): number {
     let total = 0;
-    for (const entry of this.entries.values()) total += unreadOf(entry);
+    for (const entry of this.entries.values()) if (entry.listed || this.nextCursor === undefined) total += unreadOf(entry);
     return total;
   }
 
@@ -142,6 +148,7 @@ export class ConversationStore {
   private applyItems(generation: number, items: ConversationSummary[]): void {
     for (const item of items) {
       const entry = this.entry(item.conversationId);
+      entry.listed = true;
       const state = entry.state;
       state.kind = item.kind;
       for (const key of ['peer', 'title', 'role', 'owner', 'admins', 'onlyAdminsSend', 'onlyAdminsAdd', 'members', 'large', 'latestSeq', 'mutedUntil'] as const) {
@@ -259,6 +266,7 @@ export class ConversationStore {
         head: 0,
         extra: new Set(),
         generation: this.generation,
+        listed: false,
       };
       this.entries.set(conversationId, entry);
     }
