@@ -24,6 +24,7 @@ import { type LifecycleCost, measureLifecycleCosts } from './scenarios/lifecycle
 import { offlineSharesFromEnv } from './push.js';
 import { type PushPipelineCosts, pushDollars } from './push-cost-model.js';
 import { measurePushCosts } from './scenarios/push-costs.js';
+import { type ConversationListCost, conversationListTargets, measureConversationList } from './scenarios/conversation-list.js';
 import { log, round, startBenchCloud } from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     let attachment: AttachmentCost;
     let push: PushPipelineCosts;
     let lifecycle: LifecycleCost[];
+    let conversationList: ConversationListCost[];
     const groupReach: GroupReach[] = [];
     try {
       log('direct messages, pings, connects');
@@ -83,6 +85,8 @@ async function main(): Promise<void> {
         await group.owner.close();
       }
       push = await measurePushCosts(bench, QUICK ? 2 : 5);
+      log('conversation list and read at 10, 500 and 5,000 conversations');
+      conversationList = await measureConversationList(bench, QUICK ? [10, 500] : [10, 500, 5000]);
     } finally {
       await bench.stop();
     }
@@ -122,6 +126,12 @@ async function main(): Promise<void> {
       lifecycle: lifecycle.map((row) => ({ ...row, dollars: dollarsOf(row.cost) })),
     };
     result.targets.push(...lifecycleTargets(costs, lifecycle));
+    result.targets.push(...conversationListTargets(conversationList));
+    result.notes.push(
+      `Conversation list (issue 18): per size (conversations), a first page of 50, the next page and a read, DynamoDB units measured: ${conversationList
+        .map((c) => `${c.conversations}: ${c.firstPage.read} RRU + ${c.firstPage.write} WRU / ${c.nextPage.read} RRU + ${c.nextPage.write} WRU / ${c.read.read} RRU + ${c.read.write} WRU`)
+        .join('; ')}. Conversations are seeded in the tables as the stack leaves them (3 unread), plus one live conversation.`,
+    );
     const written = writeReport(path.join(ROOT, 'bench', 'results'), result);
     log(`wrote ${written.map((file) => path.relative(ROOT, file)).join(', ')}`);
   } finally {
