@@ -204,10 +204,12 @@ export async function listConversations(storage: Storage, userId: string, page: 
       // The first page: what the index may not show yet moves in, in its place.
       const present = new Set(rows.map((row) => row.conversationId));
       const moved = [...known].filter(([id]) => !present.has(id)).map(([conversationId, activity]) => ({ conversationId, activity }));
-      rows = [...rows.map((row) => ({ ...row, activity: Math.max(row.activity, known.get(row.conversationId) ?? 0) })), ...moved]
+      const merged = [...rows.map((row) => ({ ...row, activity: Math.max(row.activity, known.get(row.conversationId) ?? 0) })), ...moved]
         .filter((row) => !more || row.activity >= (chunk.rows.at(-1)?.activity ?? 0))
-        .sort((a, b) => b.activity - a.activity)
-        .slice(0, want);
+        .sort((a, b) => b.activity - a.activity);
+      // What the merge pushes past the page comes on the next one.
+      if (merged.length > want) more = true;
+      rows = merged.slice(0, want);
     }
     if (rows.length === 0) break;
     const summaries = await summariesOf(storage, userId, reads, rows.map((row) => row.conversationId), now);
