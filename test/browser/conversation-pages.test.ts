@@ -34,5 +34,5 @@ describe('web chat: a long conversation list', () => {
     await expect.poll(() => page.locator('[data-testid="conversation-item"][data-unread="1"]').count(), { timeout: WAIT }).toBe(2);
     await expect.poll(() => page.locator('[data-testid="conversation-item"][data-unread="0"]').count(), { timeout: WAIT }).toBe(60);
     await context.close();
-  });
+  }, 180_000);
 });
