@@ -70,6 +70,8 @@ export interface ImConfig {
   push: PushConfig;
   /** Events on the stack's EventBridge bus (docs/events.md). */
   events: EventsConfig;
+  /** What `DELETE /v1/users/{id}` does to the messages the user sent (docs/server-api.md). */
+  erasure: 'anonymize' | 'recall';
 }
 
 export interface EventsConfig {
@@ -249,6 +251,7 @@ const contextShape = {
   ),
   fcmPlatformApplicationArn: setting('an SNS platform application ARN (arn:aws:sns:REGION:ACCOUNT:app/GCM/NAME)', matching(applicationArn('GCM'))),
   eventBodies: booleanSetting(),
+  erasure: setting('anonymize or recall', oneOf(['anonymize', 'recall'] as const)),
 };
 
 export const CONTEXT_KEYS = Object.keys(contextShape) as (keyof typeof contextShape)[];
@@ -334,6 +337,7 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
     manageAccountLogsRole: settings.apiGatewayLogsRole ?? true,
     push: pushOf(settings),
     events: { includeBody: settings.eventBodies ?? false },
+    erasure: settings.erasure ?? 'anonymize',
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
     attachments: {
       maxMB: maxAttachmentMB,

@@ -15,7 +15,9 @@ export interface ConnectionIdentity {
  * subscribes it to the user's large groups (read fan-out pushes go to listeners).
  */
 export async function openConnection(storage: Storage, connection: ConnectionIdentity, connectedAt: number, checkpoint: Checkpoint = noCheckpoint): Promise<void> {
-  const largeGroups = await listenOnConnect(storage, connection.userId, connection.connectionId, connectedAt);
+  const largeGroups = await listenOnConnect(storage, connection.userId, connection.connectionId, connectedAt, () =>
+    checkpoint('connect:groups-read', { userId: connection.userId }),
+  );
   await saveConnection(storage, { ...connection, connectedAt, ...(largeGroups.length > 0 ? { largeGroups } : {}) });
   // Until $connect answers, API Gateway answers pushes to this connection with 410.
   await checkpoint('connect:stored', { userId: connection.userId });
@@ -27,5 +29,5 @@ export async function openConnection(storage: Storage, connection: ConnectionIde
  */
 export async function closeConnection(storage: Storage, connection: Pick<ConnectionIdentity, 'connectionId' | 'userId'>, now: number): Promise<void> {
   const [removed] = await Promise.all([removeConnection(storage, connection.connectionId), recordLastSeen(storage, connection.userId, now)]);
-  if (removed?.largeGroups) await stopListening(storage, connection.connectionId, removed.largeGroups);
+  await stopListening(storage, connection.userId, connection.connectionId, removed?.largeGroups ?? []);
 }

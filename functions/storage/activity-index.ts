@@ -25,7 +25,9 @@ import type { Storage } from './storage.js';
 export const BY_ACTIVITY_INDEX = 'byActivity';
 export const BY_UNREAD_INDEX = 'byUnread';
 
-const markKey = (userId: string) => ({ userId: `listed#${userId}`, conversationId: 'mark' });
+/** The key of a user's catch-up mark (erasure deletes it with the user's other items). */
+export const catchUpMarkKey = (userId: string) => ({ userId: `listed#${userId}`, conversationId: 'mark' });
+const markKey = catchUpMarkKey;
 
 /**
  * Where a page ended: the activity of its last row and the ids of the rows of that very activity

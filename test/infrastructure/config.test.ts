@@ -27,6 +27,7 @@ describe('configuration from CDK context', () => {
       attachments: { maxMB: 100, contentTypes: DEFAULT_ATTACHMENT_CONTENT_TYPES, dailyQuotaMB: 2048, origins: DEFAULT_ATTACHMENT_ORIGINS },
       push: { preview: 'full', largeGroups: 'mentions', applications: { apns: { kind: 'named' }, 'apns-sandbox': { kind: 'named' }, fcm: { kind: 'named' } } },
       events: { includeBody: false },
+      erasure: 'anonymize',
     });
   });
 
