@@ -27,6 +27,7 @@ import { type BurstCosts, measureBursts } from './scenarios/burst-costs.js';
 import { offlineSharesFromEnv } from './push.js';
 import { type PushPipelineCosts, pushDollars } from './push-cost-model.js';
 import { measurePushCosts } from './scenarios/push-costs.js';
+import { type ConversationListCost, conversationListTargets, measureConversationList } from './scenarios/conversation-list.js';
 import { log, round, startBenchCloud } from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
     let attachment: AttachmentCost;
     let push: PushPipelineCosts;
     let lifecycle: LifecycleCost[];
+    let conversationList: ConversationListCost[];
     let serverApi: ServerApiCost[];
     let bursts: BurstCosts;
     const groupReach: GroupReach[] = [];
@@ -88,6 +90,8 @@ async function main(): Promise<void> {
         await group.owner.close();
       }
       push = await measurePushCosts(bench, QUICK ? 2 : 5);
+      log('conversation list and read at 10, 500 and 5,000 conversations');
+      conversationList = await measureConversationList(bench, QUICK ? [10, 500] : [10, 500, 5000]);
       log('server API routes');
       serverApi = await measureServerApiCosts(bench, QUICK ? 2 : 3);
       log('bursts: many senders at once, everyone online (the monthly profile\'s traffic)');
@@ -135,6 +139,12 @@ async function main(): Promise<void> {
       serverApi: serverApi.map((row) => ({ ...row, dollars: httpRouteDollars(row.cost) })),
     };
     result.targets.push(...lifecycleTargets(costs, lifecycle));
+    result.targets.push(...conversationListTargets(conversationList));
+    result.notes.push(
+      `Conversation list (issue 18): per size (conversations), a first page of 50, the next page and a read, DynamoDB units measured: ${conversationList
+        .map((c) => `${c.conversations}: ${c.firstPage.read} RRU + ${c.firstPage.write} WRU / ${c.nextPage.read} RRU + ${c.nextPage.write} WRU / ${c.read.read} RRU + ${c.read.write} WRU`)
+        .join('; ')}. Conversations are seeded in the tables as the stack leaves them (3 unread), plus one live conversation.`,
+    );
     const written = writeReport(path.join(ROOT, 'bench', 'results'), result);
     log(`wrote ${written.map((file) => path.relative(ROOT, file)).join(', ')}`);
   } finally {

@@ -75,6 +75,12 @@ export interface ImClientOptions {
   typingThrottleMs?: number;
   /** Load the conversation list after every (re)connect. Default true. */
   autoLoadConversations?: boolean;
+  /**
+   * Page size of the conversation list (1-100, `conversations` `limit`): the first page on connect,
+   * then `loadMoreConversations()`. Default: no limit on the first page (the server answers as many
+   * as fit in one reply: all of them for most users, and what a v1 server answers), 50 per later page.
+   */
+  conversationPageSize?: number;
   /** Messages fetched for a large group seen for the first time. Default 50. */
   largeGroupBackfill?: number;
   /** How attachment bytes go to S3. Default: XMLHttpRequest (with progress) where it exists, else fetch. */

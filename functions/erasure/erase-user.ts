@@ -14,6 +14,7 @@ import { deliveredSeqOf, deliveryClaimId, fanOutSeqOf, forgetFanOutRecipient, le
 import { partitionOf } from '../fan-out/partitions.js';
 import { connectionsOf } from '../storage/connections.js';
 import { forgetAllLiveConnections } from '../storage/group-listeners.js';
+import { catchUpMarkKey } from '../storage/activity-index.js';
 import { appendChange, blockedUsersOf, blockListKey, getMessage, type MessageRecord, readGroupHead, replaceMessage, versionOf } from '../storage/conversations/index.js';
 import { devicesOf, removeDevice } from '../storage/devices.js';
 import { formerMembersSince, formerPartition } from '../storage/former-members.js';
@@ -385,7 +386,7 @@ const leftoversPage: Page = async (deps, context) => {
   const now = deps.clock();
   const days = [-3, -2, -1, 0, 1].map((offset) => new Date(now + offset * DAY_MS).toISOString().slice(0, 10));
   await deleteClaims(deps.storage, days.map((day) => uploadAllowanceId(userId, day)));
-  await deleteItems(deps.storage, 'memberships', [blockListKey(userId)]);
+  await deleteItems(deps.storage, 'memberships', [blockListKey(userId), catchUpMarkKey(userId)]);
   await deletePartition(deps.storage, 'memberships', hiddenKey(userId, '').userId);
   // What arrived while the job ran ($disconnect's last seen, a late item): the whole partition again.
   await connectionsPage(deps, context, undefined);

@@ -8,6 +8,9 @@ export interface Tables {
   conversations: string;
   memberships: string;
   membershipsByGroup: string;
+  /** The conversation list's indexes (storage/activity-index.ts); their names when left out. */
+  membershipsByActivity?: string;
+  membershipsByUnread?: string;
   claims: string;
   groupListeners: string;
   /** Push registrations (functions that handle notifications only). */

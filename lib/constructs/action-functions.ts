@@ -68,8 +68,9 @@ const ACTIONS: ActionSpec[] = [
     actions: ['conversations'],
     handler: 'conversations',
     description: 'conversations: lists conversations with unread counts',
-    // 256 MB, 10 s: one query and two batch gets per page.
-    tables: { memberships: 'read', conversations: 'read' },
+    // 256 MB, 10 s: a first page applies the timeline's tail to the activity index (reads the
+    // timeline, raises rows), then one index query and batch gets per page.
+    tables: { memberships: 'readWrite', conversations: 'read', timelines: 'read' },
   },
   {
     actions: ['history'],
@@ -98,8 +99,8 @@ const ACTIONS: ActionSpec[] = [
     actions: ['read'],
     handler: 'read',
     description: 'read: moves a read position and notifies',
-    // 256 MB, 10 s: a conditional update, the list reads and a few pushes.
-    tables: { connections: 'readWrite', memberships: 'readWrite', conversations: 'readWrite' },
+    // 256 MB, 10 s: a conditional update, the unread index (and the timeline's tail) and a few pushes.
+    tables: { connections: 'readWrite', memberships: 'readWrite', conversations: 'readWrite', timelines: 'read' },
     push: true,
   },
   {

@@ -16,6 +16,10 @@ export const MAX_MEMBER_LIST = 10_000;
 export const MAX_PRESENCE_USERS = 100;
 /** `sync` and `syncConversation` page sizes. */
 export const SYNC_LIMIT = { min: 1, max: 200, default: 100 } as const;
+/** `conversations` page sizes (no `limit`: as many as fit in one reply, what v1 clients get). */
+export const CONVERSATIONS_LIMIT = { min: 1, max: 100 } as const;
+/** `conversations`: longest `cursor` the server gives. */
+export const MAX_CONVERSATIONS_CURSOR_CHARS = 8_000;
 /** `history` page sizes. */
 export const HISTORY_LIMIT = { min: 1, max: 100, default: 50 } as const;
 
