@@ -177,7 +177,7 @@ describe('connection: the terminal state, refused handshakes and the closing sig
       let issued = 0;
       const { client, events } = makeClient(server, 'alice', {
         autoLoadConversations: false,
-        token: () => fakeJwt(`alice`, 60 + ++issued), // a different token every time
+        token: () => fakeJwt(`alice`, 3600 + ++issued), // a different token every time (an hour: no rotation before its expiry meanwhile)
       });
       await client.start();
       await client.whenConnected();

@@ -57,9 +57,13 @@ describe('server API contract', () => {
     expect(outputs.ServerApiUrl).toBeDefined();
   });
 
-  it('only the disconnect function may close connections (DELETE @connections)', () => {
+  it('only the disconnect route, the token sweeper and WebSocket action functions may close connections (DELETE @connections)', () => {
     const deleting = resourcesOf(template, 'AWS::IAM::Policy').filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes('DELETE/@connections'));
-    expect(deleting.map(([id]) => id)).toEqual([expect.stringMatching(/^ServerApiDisconnectUserHandler/)]);
+    // Action functions close their own connection once its token expired (functions/connections/token-expiry.ts).
+    const ids = deleting.map(([id]) => id);
+    expect(ids.filter((id) => id.startsWith('ServerApi'))).toEqual([expect.stringMatching(/^ServerApiDisconnectUserHandler/)]);
+    expect(ids.some((id) => id.startsWith('TokenSweeper'))).toBe(true);
+    expect(ids.every((id) => /^(ServerApiDisconnectUserHandler|TokenSweeper|Actions|PingHandler|Push(Registration|Mute)Handler)/.test(id)), JSON.stringify(ids)).toBe(true);
   });
 
   it('alarms on 5xx and latency of the server API', () => {
