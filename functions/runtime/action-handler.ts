@@ -98,7 +98,9 @@ export function actionHandler<Schema extends z.ZodMiniType<{ id: string }>, Resu
       }
       const parsed = definition.schema.safeParse(frame);
       if (!parsed.success) throw schemaRefusal(parsed.error);
-      await perUser.count(storageFromEnv, definition.action, caller.userId, now);
+      // The frame's own action: one function may serve several (group-membership, message-change, ...).
+      const action = (parsed.data as { action?: unknown }).action;
+      await perUser.count(storageFromEnv, typeof action === 'string' ? action : definition.action, caller.userId, now);
       const data = await definition.run(parsed.data, { caller, receivedAt: event.requestContext.requestTimeEpoch });
       await keepConnectionAlive(definition.action, caller.connectionId, event.requestContext.connectedAt, now);
       return respond(okReply(parsed.data.id, data));
