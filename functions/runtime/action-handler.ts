@@ -86,10 +86,11 @@ export function actionHandler<Schema extends z.ZodMiniType<{ id: string }>, Resu
     try {
       const caller = callerOf(event.requestContext);
       logger.appendKeys({ userId: caller.userId });
-      frame = parseFrame(event.body);
       const now = Date.now();
+      // Before anything else: an expired connection gets nothing done, not even a BAD_REQUEST.
       const tokenExpiry = tokenExpiryOf(event.requestContext.authorizer);
       if (tokenExpiry !== undefined && now >= tokenExpiry) await refuseExpired(caller.connectionId);
+      frame = parseFrame(event.body);
       if (!perConnection.take(caller.connectionId, now)) {
         throw new RateLimitedError('too many requests on this connection; slow down', {
           reason: 'connectionRate',
