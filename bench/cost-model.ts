@@ -21,6 +21,13 @@ export function dollarsOf(cost: Pick<OperationCost, 'dynamo' | 'lambdaInvocation
   return { dynamoDb, lambda, sqs, apiGateway, total: dynamoDb + lambda + sqs + apiGateway };
 }
 
+/** A server API call: what it causes, priced like any operation, plus its HTTP API request. */
+export function httpRouteDollars(cost: Parameters<typeof dollarsOf>[0]): Dollars {
+  const base = dollarsOf(cost);
+  const request = PRICES.aws.apiGatewayHttp.perMillionRequests / M;
+  return { ...base, apiGateway: base.apiGateway + request, total: base.total + request };
+}
+
 export const scaleDollars = (d: Dollars, factor: number): Dollars => ({
   dynamoDb: d.dynamoDb * factor,
   lambda: d.lambda * factor,

@@ -11,7 +11,7 @@ export const PRICES = {
     'https://aws.amazon.com/dynamodb/pricing/on-demand/ (on-demand price cut of Nov 2024)',
     'https://aws.amazon.com/lambda/pricing/ (arm64, first 6 billion GB-s tier)',
     'https://aws.amazon.com/sqs/pricing/ (beyond the free tier)',
-    'https://aws.amazon.com/api-gateway/pricing/ (WebSocket APIs, first 1 billion messages)',
+    'https://aws.amazon.com/api-gateway/pricing/ (WebSocket APIs, first 1 billion messages; HTTP APIs, first 300 million requests)',
     'https://aws.amazon.com/sns/pricing/ (mobile push notifications)',
     'https://ably.com/pricing (published list prices, pay-as-you-go)',
     'https://aws.amazon.com/s3/pricing/ (S3 Standard, first 50 TB)',
@@ -35,6 +35,10 @@ export const PRICES = {
     sns: {
       /** Mobile push notifications (APNs, FCM): per million deliveries (Publish to an endpoint). */
       perMillionMobilePushes: 0.5,
+    },
+    apiGatewayHttp: {
+      /** HTTP APIs (the server API), first 300 million requests per month, metered in 512 KB increments. */
+      perMillionRequests: 1.0,
     },
     apiGatewayWebSocket: {
       /** Messages in and out, metered in 32 KB increments; first 1 billion per month. */

@@ -8,6 +8,8 @@ import type { DirectLatency, GroupReach } from './scenarios/latency.js';
 import type { AttachmentCost } from './scenarios/attachment-costs.js';
 import type { LifecycleCost } from './scenarios/lifecycle-costs.js';
 import type { MessageCosts } from './scenarios/message-costs.js';
+import type { ServerApiCost } from './scenarios/server-api-costs.js';
+import type { BurstCosts } from './scenarios/burst-costs.js';
 
 export interface TargetCheck {
   name: string;
@@ -52,5 +54,9 @@ export interface BenchResult {
   lifecycle?: (LifecycleCost & { dollars: Dollars })[];
   /** Offline push notifications: the pipeline's cost per message and notification, and per million messages by offline share. */
   push?: { costs: PushPipelineCosts; dollars: PushDollars };
+  /** Messages sent by many users at once, everyone online: the monthly estimate's message inputs. */
+  bursts?: BurstCosts & { dollars: { direct: Dollars; group: Dollars } };
+  /** Server API routes per call (dollars include the HTTP API request). */
+  serverApi?: (ServerApiCost & { dollars: Dollars })[];
   notes: string[];
 }

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDynamoDbLocal } from '../local-cloud/dynamodb/dynamodb-local.js';
 import { baselineMessage, BASELINE_ASSUMPTIONS, measureBaselineScans } from './baseline-scan-broadcast.js';
-import { dollarsOf, type MonthlyEstimate, monthlyEstimate, PROFILES } from './cost-model.js';
+import { dollarsOf, httpRouteDollars, type MonthlyEstimate, monthlyEstimate, PROFILES } from './cost-model.js';
 import { PRICES } from './prices.js';
 import { writeReport } from './report/markdown.js';
 import type { BenchResult, GroupDollars, TargetCheck } from './result.js';
@@ -21,6 +21,8 @@ import { type GroupReach, measureDirectLatency, measureGroupReach } from './scen
 import { type AttachmentCost, measureAttachmentMessage } from './scenarios/attachment-costs.js';
 import { type GroupCost, measureDirectAndConnection, measureGroups, type MessageCosts } from './scenarios/message-costs.js';
 import { type LifecycleCost, measureLifecycleCosts } from './scenarios/lifecycle-costs.js';
+import { measureServerApiCosts, type ServerApiCost } from './scenarios/server-api-costs.js';
+import { type BurstCosts, measureBursts } from './scenarios/burst-costs.js';
 import { offlineSharesFromEnv } from './push.js';
 import { type PushPipelineCosts, pushDollars } from './push-cost-model.js';
 import { measurePushCosts } from './scenarios/push-costs.js';
@@ -54,6 +56,8 @@ async function main(): Promise<void> {
     let attachment: AttachmentCost;
     let push: PushPipelineCosts;
     let lifecycle: LifecycleCost[];
+    let serverApi: ServerApiCost[];
+    let bursts: BurstCosts;
     const groupReach: GroupReach[] = [];
     try {
       log('direct messages, pings, connects');
@@ -83,6 +87,13 @@ async function main(): Promise<void> {
         await group.owner.close();
       }
       push = await measurePushCosts(bench, QUICK ? 2 : 5);
+      log('server API routes');
+      serverApi = await measureServerApiCosts(bench, QUICK ? 2 : 3);
+      log('bursts: many senders at once, everyone online (the monthly profile\'s traffic)');
+      // Durations per invocation from the messages measured one at a time (see burst-costs.ts).
+      const smallest = groups.reduce((best, g) => (g.members < best.members ? g : best));
+      const msPerInvocation: Record<string, number> = { ...smallest.lambdaMedianMsByFunction, ...direct.direct.lambdaMedianMsByFunction };
+      bursts = await measureBursts(bench, { ...(QUICK ? { pairs: 5, groups: 3, groupSize: 10, each: 3 } : { pairs: 20, groups: 10, groupSize: 10, each: 5 }), msPerInvocation });
     } finally {
       await bench.stop();
     }
@@ -115,11 +126,12 @@ async function main(): Promise<void> {
     const sdkOnlyInitMs = measureSdkOnlyInit(ROOT, QUICK ? 2 : 5);
 
     const result = {
-      ...assemble({ started, costs, groupReach, latency, coldStarts, measuredScanRru, gsi, notes }),
+      ...assemble({ started, costs, bursts, groupReach, latency, coldStarts, measuredScanRru, gsi, notes }),
       sdkOnlyInitMs,
       attachment: { ...attachment, websocketDollars: dollarsOf(attachment.cost) },
       push: { costs: push, dollars: pushDollars(push, offlineSharesFromEnv()) },
       lifecycle: lifecycle.map((row) => ({ ...row, dollars: dollarsOf(row.cost) })),
+      serverApi: serverApi.map((row) => ({ ...row, dollars: httpRouteDollars(row.cost) })),
     };
     result.targets.push(...lifecycleTargets(costs, lifecycle));
     const written = writeReport(path.join(ROOT, 'bench', 'results'), result);
@@ -132,6 +144,7 @@ async function main(): Promise<void> {
 function assemble(input: {
   started: Date;
   costs: MessageCosts;
+  bursts: BurstCosts;
   groupReach: GroupReach[];
   latency: BenchResult['latency'];
   coldStarts: BenchResult['coldStarts'];
@@ -158,7 +171,16 @@ function assemble(input: {
   });
   const closestGroup = (size: number) => costs.groups.reduce((best, g) => (Math.abs(g.members - size) < Math.abs(best.members - size) ? g : best));
   const monthly = PROFILES.map((profile) =>
-    monthlyEstimate(profile, { direct: costs.direct, ping: costs.ping, heartbeat: costs.heartbeat, connect: costs.connect, disconnect: costs.disconnect, group: closestGroup(profile.averageGroupSize) }),
+    // Messages as the profile sends them: many users at once, everyone online (a burst), so the
+    // stream and queue consumers batch as they do at this scale. The group size is the profile's.
+    monthlyEstimate(profile, {
+      direct: input.bursts.direct,
+      ping: costs.ping,
+      heartbeat: costs.heartbeat,
+      connect: costs.connect,
+      disconnect: costs.disconnect,
+      group: input.bursts.group.members === profile.averageGroupSize ? input.bursts.group : closestGroup(profile.averageGroupSize),
+    }),
   );
   const baselineUsers = [10, 100, 500, 1000, 10_000, 100_000];
   const points = baselineUsers.map((users) => baselineMessage(users, input.measuredScanRru[users]));
@@ -193,6 +215,10 @@ function assemble(input: {
     coldStarts: input.coldStarts,
     baseline: { assumptions: BASELINE_ASSUMPTIONS, measuredScanRru: input.measuredScanRru, points, ours },
     dollars: { direct, directPerMillion: direct.total * 1e6, ping: dollarsOf(costs.ping), groups, monthly },
+    bursts: {
+      ...input.bursts,
+      dollars: { direct: dollarsOf(input.bursts.direct), group: dollarsOf(input.bursts.group) },
+    },
     targets,
     dynamoDbLocalAccounting: input.gsi,
     notes,

@@ -71,6 +71,8 @@ export interface ImConfig {
   push: PushConfig;
   /** Events on the stack's EventBridge bus (docs/events.md). */
   events: EventsConfig;
+  /** What `DELETE /v1/users/{id}` does to the messages the user sent (docs/server-api.md). */
+  erasure: 'anonymize' | 'recall';
   /** Per-user and per-connection limits (docs/protocol.md, "Rate limits"). */
   limits: LimitsConfig;
 }
@@ -274,6 +276,7 @@ const contextShape = {
   // At least a minute; at most 30 days.
   maxTokenLifetimeSeconds: wholeNumber(60, 30 * 24 * 60 * 60),
   allowedOrigins: listOf('a comma-separated list of origins such as https://chat.example.com (one * at most each)', (text) => ORIGIN.test(text) && text.split('*').length <= 2),
+  erasure: setting('anonymize or recall', oneOf(['anonymize', 'recall'] as const)),
 };
 
 export const CONTEXT_KEYS = Object.keys(contextShape) as (keyof typeof contextShape)[];
@@ -373,6 +376,7 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
     push: pushOf(settings),
     limits: limitsOf(settings),
     events: { includeBody: settings.eventBodies ?? false },
+    erasure: settings.erasure ?? 'anonymize',
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
     attachments: {
       maxMB: maxAttachmentMB,

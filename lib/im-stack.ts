@@ -1,4 +1,5 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { ImConfig } from './config.js';
 import { ActionFunctions, SEND_TIMEOUT, type TableName } from './constructs/action-functions.js';
@@ -15,6 +16,7 @@ import { PushNotifications } from './constructs/push-notifications.js';
 import { ServerApi } from './constructs/server-api.js';
 import { TokenAuth } from './constructs/token-auth.js';
 import { TokenSweeper } from './constructs/token-sweeper.js';
+import { UserErasure } from './constructs/user-erasure.js';
 import { HEARTBEAT_REPLY_TEMPLATE, WebSocketGateway } from './constructs/websocket-gateway.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
 
@@ -193,6 +195,20 @@ export class ImStack extends Stack {
       logRetentionDays,
     });
 
+    const erasure = new UserErasure(this, 'Erasure', {
+      mode: config.erasure,
+      environment: actionEnvironment,
+      tables,
+      fanOutQueue: fanOut.queue,
+      gateway: this.gateway,
+      attachments,
+      push,
+      serverApi,
+      logRetentionDays,
+    });
+    // $connect refuses a user being erased (or erased): one GetItem of the erasure record.
+    connect.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [messaging.conversations.tableArn] }));
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       api: this.gateway.api,
       stageName: config.stageName,
@@ -216,6 +232,7 @@ export class ImStack extends Stack {
       serverApi: { apiId: serverApi.api.apiId, stageName: serverApi.stage.stageName },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
+    erasure.notify(this.monitoring.topic);
     acknowledgeFindings(this);
 
     new CfnOutput(this, 'WebSocketUrl', { value: this.gateway.stage.url, description: 'wss:// URL for clients' });
@@ -242,6 +259,7 @@ export class ImStack extends Stack {
       value: fanOut.deadLetterQueue.queueArn,
       description: 'Source of a redrive (aws sqs start-message-move-task --source-arn ...)',
     });
+    new CfnOutput(this, 'ErasureDeadLetterQueueName', { value: erasure.deadLetterQueue.queueName });
     new CfnOutput(this, 'EventBusName', { value: events.bus.eventBusName, description: 'EventBridge bus of message and group events (docs/events.md)' });
     new CfnOutput(this, 'EventBusArn', { value: events.bus.eventBusArn });
     new CfnOutput(this, 'DevicesTableName', { value: push.devices.tableName });

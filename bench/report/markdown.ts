@@ -6,6 +6,7 @@ import type { OperationCost } from '../scenarios/measure.js';
 import { V1_PING_INTERVAL_MINUTES } from '../cost-model.js';
 import { barChart, lineChart } from './svg.js';
 import { lifecycleMarkdown } from './lifecycle-section.js';
+import { serverApiMarkdown } from './server-api-section.js';
 import { pushMarkdown } from './push-section.js';
 
 const usd = (value: number): string => {
@@ -313,6 +314,8 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
     out.push(...lifecycleMarkdown(result.lifecycle, messages));
   }
 
+  if (result.serverApi && result.serverApi.length > 0) out.push(...serverApiMarkdown(result.serverApi, result.prices.aws.apiGatewayHttp.perMillionRequests));
+
   out.push('## Dollars');
   out.push('');
   out.push(`![Cost per million messages](${charts.dollars})`);
@@ -345,6 +348,29 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
       `Ably: ${usd(result.prices.ably.perMillionMessages)} per million messages (a publish and each delivery count), ${usd(result.prices.ably.perMillionConnectionMinutes)} per million connection-minutes — ${result.prices.ably.note}`,
   );
   out.push('');
+  if (result.bursts) {
+    const b = result.bursts;
+    const one = (label: string, cost: { dynamo: { billedWrite: number; billedRead: number }; lambdaInvocations: number; sqsBilled: { total: number }; wsOut: number }, dollars: { total: number }) =>
+      [label, `${n(cost.dynamo.billedWrite)} / ${n(cost.dynamo.billedRead)}`, n(cost.lambdaInvocations), n(cost.sqsBilled.total), n(cost.wsOut), usd(dollars.total * 1e6)];
+    const closest = result.dollars.groups.find((g) => g.members === b.group.members);
+    const closestCost = result.costs.groups.find((g) => g.members === b.group.members);
+    out.push(
+      `The profile's messages are priced as measured in a burst: ${n(b.direct.messages)} direct messages and ${n(b.group.messages)} messages to ${n(b.group.members)}-member groups sent by many users at once, every recipient online, so the stream and queue consumers batch as they do at this scale (the tables above send one message at a time: a worst case, where each message gets consumer invocations and SQS requests of its own). Per message:`,
+    );
+    out.push('');
+    out.push(
+      table(
+        ['Message', 'WRU / RRU billed', 'Lambda inv.', 'SQS req.', 'WS out', '$ per million'],
+        [
+          one('direct, in a burst', b.direct, b.dollars.direct),
+          one('direct, one at a time', result.costs.direct, result.dollars.direct),
+          one(`group of ${n(b.group.members)}, in a burst (all online)`, b.group, b.dollars.group),
+          ...(closest && closestCost ? [one(`group of ${n(b.group.members)}, one at a time (${closestCost.onlineMembers} online)`, closestCost, closest.perMessage)] : []),
+        ],
+      ),
+    );
+    out.push('');
+  }
   out.push(`![Monthly cost](${charts.monthly})`);
   out.push('');
   out.push(

@@ -47,7 +47,9 @@ export async function openConnection(
   checkpoint: Checkpoint = noCheckpoint,
 ): Promise<void> {
   await admitConnection(storage, connection.userId, connectedAt);
-  const largeGroups = await listenOnConnect(storage, connection.userId, connection.connectionId, connectedAt);
+  const largeGroups = await listenOnConnect(storage, connection.userId, connection.connectionId, connectedAt, () =>
+    checkpoint('connect:groups-read', { userId: connection.userId }),
+  );
   await saveConnection(storage, { ...connection, connectedAt, ...(largeGroups.length > 0 ? { largeGroups } : {}) });
   // Until $connect answers, API Gateway answers pushes to this connection with 410.
   await checkpoint('connect:stored', { userId: connection.userId });
@@ -59,5 +61,5 @@ export async function openConnection(
  */
 export async function closeConnection(storage: Storage, connection: Pick<ConnectionIdentity, 'connectionId' | 'userId'>, now: number): Promise<void> {
   const [removed] = await Promise.all([removeConnection(storage, connection.connectionId), recordLastSeen(storage, connection.userId, now)]);
-  if (removed?.largeGroups) await stopListening(storage, connection.connectionId, removed.largeGroups);
+  await stopListening(storage, connection.userId, connection.connectionId, removed?.largeGroups ?? []);
 }

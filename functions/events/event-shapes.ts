@@ -8,7 +8,7 @@ import type { Body, GroupRole, SystemEvent } from '@serverless-im/protocol';
 export const EVENT_SOURCE = 'serverless-im';
 export const SCHEMA_VERSION = 1;
 
-export const DETAIL_TYPES = ['message.sent', 'message.updated', 'group.changed'] as const;
+export const DETAIL_TYPES = ['message.sent', 'message.updated', 'group.changed', 'user.erased'] as const;
 export type DetailType = (typeof DETAIL_TYPES)[number];
 
 interface Common {
@@ -68,7 +68,19 @@ export interface GroupChangedDetail extends Common {
   onlyAdminsAdd?: boolean;
 }
 
+/** `user.erased`: an erasure job finished (functions/erasure/). No conversation: it is about a user. */
+export interface UserErasedDetail {
+  schemaVersion: typeof SCHEMA_VERSION;
+  eventId: string;
+  userId: string;
+  /** The deployment's `erasure` setting it ran with: what happened to the messages they sent. */
+  mode: 'anonymize' | 'recall';
+  startedAt: number;
+  erasedAt: number;
+}
+
 export type OutgoingEvent =
+  | { detailType: 'user.erased'; time: number; detail: UserErasedDetail }
   | { detailType: 'message.sent'; time: number; detail: MessageSentDetail }
   | { detailType: 'message.updated'; time: number; detail: MessageUpdatedDetail }
   | { detailType: 'group.changed'; time: number; detail: GroupChangedDetail };

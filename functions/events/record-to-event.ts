@@ -2,7 +2,7 @@ import { type Body, parseConversationId, type SystemEvent } from '@serverless-im
 import type { MessageRecord } from '../storage/conversations/index.js';
 import { newImageOf, type StreamRecord } from '../storage/stream-records.js';
 import type { TimelineRecord } from '../storage/timelines/index.js';
-import { type EventSettings, type GroupChangedDetail, type MessageSentDetail, type MessageUpdatedDetail, type OutgoingEvent, SCHEMA_VERSION } from './event-shapes.js';
+import { type EventSettings, type GroupChangedDetail, type MessageSentDetail, type MessageUpdatedDetail, type OutgoingEvent, SCHEMA_VERSION, type UserErasedDetail } from './event-shapes.js';
 
 /**
  * Which committed change a stream record is, as the event it publishes (undefined: none). Where
@@ -96,9 +96,25 @@ function groupChanged(record: TimelineRecord): OutgoingEvent | undefined {
   return { detailType: 'group.changed', time: detail.ts, detail };
 }
 
+function userErased(image: Record<string, unknown>): OutgoingEvent | undefined {
+  if (image.status !== 'finishing' || typeof image.userId !== 'string') return undefined;
+  const detail: UserErasedDetail = {
+    schemaVersion: SCHEMA_VERSION,
+    // `erasure#<hash of the user id>`: the record's partition, one per erased user.
+    eventId: String(image.conversationId),
+    userId: image.userId,
+    mode: image.mode === 'recall' ? 'recall' : 'anonymize',
+    startedAt: Number(image.startedAt),
+    erasedAt: Number(image.finishedAt),
+  };
+  return { detailType: 'user.erased', time: detail.erasedAt, detail };
+}
+
 export function eventOfRecord(record: StreamRecord, settings: EventSettings): OutgoingEvent | undefined {
   const image = newImageOf(record);
   if (!image) return undefined;
+  // Conversations: the erasure record's `finishing` write, the only one that still names the user (functions/erasure/).
+  if (image.recordType === 'erasure') return userErased(image);
   // Timelines items have a `userId`; only the actor's copy of a system item is a change.
   if (typeof image.userId === 'string') {
     const item = image as unknown as TimelineRecord;

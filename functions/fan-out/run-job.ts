@@ -104,6 +104,7 @@ async function goLarge(deps: FanOutDeps, job: GoLargeJob): Promise<void> {
   const group = { conversationId: job.conversationId, ...(job.roster ? { roster: true as const } : {}) };
   const { userIds, cursor } = await currentMembersPage(deps.storage, group, job.cursor, MEMBERS_PER_GO_LARGE_JOB);
   await markMembershipsLarge(deps.storage, job.conversationId, userIds);
+  await deps.checkpoint('fanout:go-large-marked', { conversationId: job.conversationId });
   await listenWithLiveConnections(deps.storage, job.conversationId, userIds, deps.clock());
   if (cursor) await enqueueJobs(deps.queue, [goLargeEnvelope({ ...job, cursor, page: (job.page ?? 0) + 1 })]);
 }

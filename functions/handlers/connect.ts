@@ -1,6 +1,7 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { openConnection, TooManyConnectionsError } from '../connections/connection-lifecycle.js';
 import { tokenExpiryOf } from '../connections/token-expiry.js';
+import { isErased } from '../erasure/start-erasure.js';
 import { runtimeCheckpoint } from '../platform/checkpoints.js';
 import { logger } from '../platform/observability.js';
 import { callerOf } from '../runtime/caller.js';
@@ -16,6 +17,11 @@ type ConnectEvent = APIGatewayProxyWebsocketEventV2 & { requestContext: { author
 export async function handler(event: ConnectEvent, context: Context): Promise<APIGatewayProxyResultV2> {
   logger.addContext(context);
   const caller = callerOf(event.requestContext as Parameters<typeof callerOf>[0]);
+  // A user being erased (or erased) stays out, whatever token they still hold: nothing of them may be written again.
+  if (await isErased(storageFromEnv(), caller.userId)) {
+    logger.info('connection refused: the user is erased', { connectionId: caller.connectionId });
+    return { statusCode: 403 };
+  }
   const tokenExpiry = tokenExpiryOf(event.requestContext.authorizer);
   try {
     await openConnection(

@@ -7,7 +7,7 @@ import { listenWithLiveConnections, stopListeningWithLiveConnections } from '../
 import type { Checkpoint } from '../platform/checkpoints.js';
 import type { Pusher } from '../push/pusher.js';
 import { createGroupHead, type GroupHead, readGroupHead, switchToLarge } from '../storage/conversations/index.js';
-import { getMembership, type GroupMembership, memberRoles, putGroupMemberships } from '../storage/memberships.js';
+import { getMembership, type GroupMembership, markMembershipsLarge, memberRoles, putGroupMemberships } from '../storage/memberships.js';
 import { ConversationBusyError } from '../storage/errors.js';
 import { recordFormerMembers } from '../storage/former-members.js';
 import { currentMembers, rosterItems } from '../storage/group-roster.js';
@@ -108,6 +108,10 @@ export async function addMembers(deps: MembershipDeps, caller: string, conversat
     current = await switchIfOutgrown(deps, counted);
     const base = systemEvent(conversationId, now, 'membersAdded', { by: caller, ...membersField(added) });
     if (current.large) {
+      // The rows were written from the head read before the join: if the group switched since,
+      // the switch's job may have listed the members before these rows existed. Mark them, so the
+      // users' next `$connect` listens too, before looking for their open connections.
+      if (!head.large) await markMembershipsLarge(deps.storage, conversationId, added);
       // Read fan-out: only the members the change is about hear of it in their timeline.
       await announce(deps, base, [caller, ...added], caller);
       await listenWithLiveConnections(deps.storage, conversationId, added, deps.clock());

@@ -1,12 +1,19 @@
 import type { BatchResultErrorEntry } from '@aws-sdk/client-sqs';
 import { InternalError } from '../errors/service-error.js';
 
-/** SQS kept refusing some notification jobs after retries; the batch that produced them is retried. */
+/**
+ * SQS kept refusing some notification jobs after retries (or the request failed); the batch that
+ * produced them is retried. `enqueued`: how many of the jobs, in order, are surely on the queue.
+ */
 export class NotificationJobsRefusedError extends InternalError<'NOTIFICATION_JOBS_REFUSED'> {
   override readonly code = 'NOTIFICATION_JOBS_REFUSED';
 
-  constructor(readonly failed: readonly BatchResultErrorEntry[]) {
-    super(`SQS refused ${failed.length} notification job(s): ${JSON.stringify(failed)}`);
+  constructor(
+    readonly failed: readonly BatchResultErrorEntry[],
+    readonly enqueued = 0,
+    cause?: unknown,
+  ) {
+    super(failed.length > 0 ? `SQS refused ${failed.length} notification job(s): ${JSON.stringify(failed)}` : 'enqueueing notification jobs failed', cause === undefined ? {} : { cause });
   }
 }
 

@@ -66,8 +66,9 @@ export function httpRouteHandler<R extends ServerApiRoute>(
         throw new BadRequestError('this route takes no body', { reason: 'invalidFrame' });
       }
       const reply = await run({ params, query, body, callerArn } as RouteInput<R>);
-      logger.info('server api request', { status: 200 });
-      return json(200, reply);
+      const status = route.successStatus ?? 200;
+      logger.info('server api request', { status });
+      return json(status, reply);
     } catch (error) {
       if (isRequestError(error)) {
         logger.info('request refused', { code: error.code, reason: error.reason, detail: error.message });

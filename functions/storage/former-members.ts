@@ -9,7 +9,7 @@ import type { Storage } from './storage.js';
  * A recall needs them: a former member's timeline still holds their copy of what was sent while
  * they were in, and only the member list says whose timelines to look in.
  */
-const formerPartition = (groupId: string): string => `former#${groupId}`;
+export const formerPartition = (groupId: string): string => `former#${groupId}`;
 
 /** Records that these users leave the group now (idempotent puts; a later leave only moves `leftAt`). */
 export async function recordFormerMembers(storage: Storage, groupId: string, userIds: readonly string[], leftAt: number): Promise<void> {

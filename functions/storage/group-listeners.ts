@@ -1,6 +1,6 @@
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from './batch.js';
-import { queryPage } from './query.js';
+import { queryAll, queryPage } from './query.js';
 import type { Storage } from './storage.js';
 
 /**
@@ -43,4 +43,52 @@ export async function listenersPage(
     limit,
   );
   return page.cursor ? { listeners: page.items, cursor: page.cursor } : { listeners: page.items };
+}
+
+// ---- The live-connection directory ---------------------------------------------------------------
+
+/**
+ * Which connections of a user are open, in the same table under the partition
+ * `connections#<userId>` (`#` occurs in no conversation id, so it can never be a group's
+ * partition). The Connections table answers "connections of a user" only through its `byUser`
+ * index, which lags; the listener set of a large group is decided by this directory instead,
+ * read strongly consistently, so a `$connect` racing a membership change or the switch to read
+ * fan-out is always seen by one side or the other (each writes its own fact first, then reads the
+ * other's). An entry lives as long as a connection can, like a listener.
+ */
+const directoryKey = (userId: string): string => `connections#${userId}`;
+
+export async function recordLiveConnection(storage: Storage, userId: string, connectionId: string, now: number): Promise<void> {
+  await storage.db.send(
+    new PutCommand({ TableName: storage.tables.groupListeners, Item: { conversationId: directoryKey(userId), connectionId, userId, expiresAt: listenerExpiry(now) } }),
+  );
+}
+
+export async function forgetLiveConnection(storage: Storage, userId: string, connectionId: string): Promise<void> {
+  await storage.db.send(new DeleteCommand({ TableName: storage.tables.groupListeners, Key: { conversationId: directoryKey(userId), connectionId } }));
+}
+
+/** The connections of `userIds` that may still be open (strongly consistent; expired entries left out). */
+export async function liveConnectionsOf(storage: Storage, userIds: readonly string[], now: number): Promise<{ userId: string; connectionId: string }[]> {
+  const nowSeconds = Math.floor(now / 1000);
+  const perUser = await Promise.all(
+    [...new Set(userIds)].map(async (userId) => {
+      const entries = await queryAll<{ connectionId: string; expiresAt: number }>(storage, {
+        TableName: storage.tables.groupListeners,
+        KeyConditionExpression: 'conversationId = :d',
+        ExpressionAttributeValues: { ':d': directoryKey(userId) },
+        ProjectionExpression: 'connectionId, expiresAt',
+        ConsistentRead: true,
+      });
+      return entries.filter((entry) => Number(entry.expiresAt) > nowSeconds).map((entry) => ({ userId, connectionId: String(entry.connectionId) }));
+    }),
+  );
+  return perUser.flat();
+}
+
+/** Removes a user's whole directory (their erasure: no connection of theirs may be listed once they are gone). */
+export async function forgetAllLiveConnections(storage: Storage, userId: string): Promise<string[]> {
+  const entries = await liveConnectionsOf(storage, [userId], 0);
+  await Promise.all(entries.map((entry) => forgetLiveConnection(storage, userId, entry.connectionId)));
+  return entries.map((entry) => entry.connectionId);
 }

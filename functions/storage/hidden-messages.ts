@@ -10,7 +10,7 @@ import type { Storage } from './storage.js';
  * set of cseqs. Only `history` and `syncConversation` read it, to mark those messages `deletedForMe`
  * for their owner (`conversations` uses the membership row's `hiddenMax` instead).
  */
-const hiddenKey = (userId: string, conversationId: string) => ({ userId: `hidden#${userId}`, conversationId });
+export const hiddenKey = (userId: string, conversationId: string) => ({ userId: `hidden#${userId}`, conversationId });
 
 
 /**

@@ -104,7 +104,7 @@ export async function membershipsOfUsers(storage: Storage, userIds: readonly str
   return new Set(found.flat());
 }
 
-/** The large groups a user belongs to (their rows carry `large` once the group switched). */
+/** The large groups a user belongs to (their rows carry `large` once the group switched), strongly consistent. */
 export async function largeGroupsOf(storage: Storage, userId: string): Promise<string[]> {
   const rows = await queryAll<{ conversationId: string }>(storage, {
     TableName: storage.tables.memberships,
@@ -113,6 +113,9 @@ export async function largeGroupsOf(storage: Storage, userId: string): Promise<s
     ExpressionAttributeNames: { '#large': 'large' },
     ExpressionAttributeValues: { ':u': userId, ':yes': true },
     ProjectionExpression: 'conversationId',
+    // A `$connect` decides its listeners by this read: it must see a switch or a removal that
+    // finished before it (functions/listeners/large-group-listeners.ts).
+    ConsistentRead: true,
   });
   return rows.map((row) => String(row.conversationId));
 }

@@ -71,6 +71,11 @@ export class EventPublishing extends Construct {
             eventName: FilterRule.isEqual('MODIFY'),
             dynamodb: { NewImage: { lastChange: { M: { kind: { S: FilterRule.or('edit', 'recall') } } } } },
           }),
+          // user.erased: the erasure record's write that still names the user (functions/erasure/).
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('MODIFY'),
+            dynamodb: { NewImage: { recordType: { S: FilterRule.isEqual('erasure') }, status: { S: FilterRule.isEqual('finishing') } } },
+          }),
         ],
       }),
     );

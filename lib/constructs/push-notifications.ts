@@ -48,6 +48,9 @@ export class PushNotifications extends Construct {
   readonly dispatcher: HandlerFunction;
   readonly registration: HandlerFunction;
   readonly mute: HandlerFunction;
+  /** The SNS endpoints of the platform applications (ARN patterns), and the cdk-nag note their `*` needs: for the erasure worker's DeleteEndpoint. */
+  readonly endpointArns: string[];
+  readonly acknowledgeEndpoints: (fn: HandlerFunction) => void;
   static readonly BY_ENDPOINT_INDEX = 'byEndpoint';
 
   constructor(scope: Construct, id: string, props: PushNotificationsProps) {
@@ -111,6 +114,8 @@ export class PushNotifications extends Construct {
       PUSH_CLAIM_LEASE_MS: String(PUSH_WORKER_TIMEOUT.toMilliseconds() + 5_000),
     };
     const endpointArns = applications.map((application) => application.endpointArns);
+    this.endpointArns = endpointArns;
+    this.acknowledgeEndpoints = (fn: HandlerFunction): void => acknowledgeEndpoints(fn);
     const acknowledgeEndpoints = (fn: HandlerFunction): void => {
       for (const application of applications) {
         Validations.of(fn.role!).acknowledge({

@@ -72,6 +72,17 @@ const ROUTES: Record<ServerApiOperation, RouteSpec> = {
     tables: { connections: 'read' },
     disconnect: true,
   },
+  eraseUser: {
+    handler: 'erase-user',
+    description: 'DELETE /v1/users/{id}: starts erasing a user (the queue and the worker are lib/constructs/user-erasure.ts)',
+    // The erasure record (GetItem, PutItem), and whether anything is stored about the user (a query each).
+    tables: { conversations: 'readWrite', timelines: 'read', memberships: 'read', connections: 'read' },
+  },
+  erasureStatus: {
+    handler: 'erasure-status',
+    description: "GET /v1/users/{id}/erasure: a user erasure's progress",
+    tables: { conversations: 'read' },
+  },
 };
 
 export interface ServerApiProps {

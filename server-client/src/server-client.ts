@@ -131,4 +131,14 @@ export class ServerClient {
   disconnectUser(userId: string) {
     return this.call('disconnectUser', { params: { id: userId } });
   }
+
+  /** `DELETE /v1/users/{id}`: starts erasing the user (202); idempotent. Follow it with `erasureStatus`. */
+  eraseUser(userId: string) {
+    return this.call('eraseUser', { params: { id: userId } });
+  }
+
+  /** `GET /v1/users/{id}/erasure`: `running` (with its step) or `done`. */
+  erasureStatus(userId: string) {
+    return this.call('erasureStatus', { params: { id: userId } });
+  }
 }

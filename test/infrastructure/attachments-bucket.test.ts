@@ -142,8 +142,10 @@ describe('who may touch attachments', () => {
     expect(policyOf('ActionsMessageChangeHandler')).toEqual(['s3:DeleteObject']);
     // The server API's send runs the same attachment checks as `send`.
     expect(policyOf('ServerApiPostMessageHandler')).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObjectTagging']);
-    // No other function of the stack reaches the bucket, and only the recall may delete.
-    expect(byPolicy.size).toBe(6);
+    // The erasure worker deletes the attachments of the direct conversations it erases (and recalls).
+    expect(policyOf('ErasureWorker')).toEqual(['s3:DeleteObject']);
+    // No other function of the stack reaches the bucket, and only the recall and the erasure may delete.
+    expect(byPolicy.size).toBe(7);
   });
 });
 

@@ -34,6 +34,7 @@ describe('configuration from CDK context', () => {
         maxTokenLifetimeSeconds: 86_400,
         allowedOrigins: [],
       },
+      erasure: 'anonymize',
     });
   });
 

@@ -27,6 +27,8 @@ describe('events out', () => {
     expect(patterns(mappingOn('MessagingConversations'))).toEqual([
       { eventName: ['INSERT'], dynamodb: { NewImage: { msgId: { S: [{ exists: true }] } } } },
       { eventName: ['MODIFY'], dynamodb: { NewImage: { lastChange: { M: { kind: { S: ['edit', 'recall'] } } } } } },
+      // user.erased: the erasure record's write that still names the user.
+      { eventName: ['MODIFY'], dynamodb: { NewImage: { recordType: { S: ['erasure'] }, status: { S: ['finishing'] } } } },
     ]);
     expect(patterns(mappingOn('MessagingTimelines'))).toEqual([{ eventName: ['INSERT'], dynamodb: { NewImage: { type: { S: ['system'] }, origin: { BOOL: [true] } } } }]);
   });

@@ -190,7 +190,7 @@ describe('ServerlessIm stack, production settings', () => {
       for (const [id, fn] of functions) {
         expect(fn.Properties.MemorySize, id).toBeGreaterThanOrEqual(256);
         // The fan-out and notification workers are polled from SQS (or a stream), the token sweeper runs on a schedule: none is called by API Gateway.
-        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(/^(FanOutWorker|PushWorker|PushDispatcher|DeliveryRepair|EventsPublisher|TokenSweeper)/.test(id) ? 60 : 29);
+        expect(fn.Properties.Timeout, id).toBeLessThanOrEqual(/^ErasureWorker/.test(id) ? 120 : /^(FanOutWorker|PushWorker|PushDispatcher|DeliveryRepair|EventsPublisher|TokenSweeper)/.test(id) ? 60 : 29);
       }
     });
 
@@ -321,7 +321,9 @@ describe('ServerlessIm stack, production settings', () => {
       expect(alarmMetrics(publisher)).toEqual([{ namespace: 'AWS/Lambda', name: 'IteratorAge', dimensions: ['FunctionName'] }]);
       expect(publisher.Properties.Threshold).toBe(600_000);
       for (const name of ['ServerApi5xx', 'ServerApiLatency']) expect(alarmNamed(template, name)).toBeDefined();
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 24);
+      // + ErasureDeadLetters (lib/constructs/user-erasure.ts).
+      expect(alarmNamed(template, 'ErasureDeadLetters')).toBeDefined();
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 25);
     });
 
     it('leaves alarms without actions and creates no topic without alarmEmail', () => {

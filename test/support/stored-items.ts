@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, paginateQuery, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, paginateQuery, paginateScan, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
 
 /**
@@ -20,6 +20,11 @@ export class StoredItems {
     const items: Record<string, unknown>[] = [];
     for await (const page of paginateScan({ client: this.db }, { TableName: this.cloud.tableName(logicalIdPrefix), ConsistentRead: true })) items.push(...(page.Items ?? []));
     return items;
+  }
+
+  /** Overwrites an item of the table whose logical id starts with `logicalIdPrefix` (to stage a state the services reach only with time). */
+  async put(logicalIdPrefix: string, item: Record<string, unknown>): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.cloud.tableName(logicalIdPrefix), Item: item }));
   }
 
   /** A user's timeline items as stored (head included). */

@@ -26,6 +26,8 @@ export const BLOCK_CSEQ = Number.MAX_SAFE_INTEGER;
 export const LAST_MESSAGE_CSEQ = BLOCK_CSEQ - 1;
 
 const listKey = (userId: string) => ({ userId: `blocks#${userId}`, conversationId: 'users' });
+/** The key of a user's block list (erasure deletes it, and removes an erased user from others' lists). */
+export const blockListKey = listKey;
 const markerKey = (conversationId: string) => ({ conversationId, cseq: BLOCK_CSEQ });
 
 /** A stored string set (the document client gives a Set) as an array. */

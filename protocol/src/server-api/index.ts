@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './messages.js';
 export * from './groups.js';
 export * from './users.js';
+export * from './erasure.js';
 export { serverApiOpenApi } from './openapi.js';
 
 export * from './routes.js';

@@ -50,7 +50,7 @@ function parametersOf(schema: JsonSchema, location: 'path' | 'query'): JsonSchem
 function operationOf(route: ServerApiRoute, components: Record<string, JsonSchema>): JsonSchema {
   const id = route.operationId;
   const responses: Record<string, JsonSchema> = {
-    200: { description: 'OK', content: jsonContent(embed(route.reply, 'output', `${id}Reply`, components)) },
+    [route.successStatus ?? 200]: { description: route.successStatus === 202 ? 'Accepted: the work goes on; follow it as the reply says' : 'OK', content: jsonContent(embed(route.reply, 'output', `${id}Reply`, components)) },
   };
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of route.errors) byStatus.set(HTTP_STATUS_OF[code], [...(byStatus.get(HTTP_STATUS_OF[code]) ?? []), code]);

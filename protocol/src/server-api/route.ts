@@ -19,6 +19,8 @@ export interface ServerApiRoute<
   method: 'GET' | 'POST' | 'DELETE';
   /** `/v1/groups/{id}/members`: API Gateway's path syntax (and OpenAPI's). */
   path: `/v1/${string}`;
+  /** The status of a successful reply: 200 unless the route says 202 (work accepted, still going on). */
+  successStatus?: 200 | 202;
   summary: string;
   description: string;
   /** Strict object of the `{name}` segments of `path` (strings, URL-decoded). */

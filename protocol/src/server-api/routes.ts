@@ -1,6 +1,7 @@
 import { addGroupMembers, createGroup, removeGroupMember } from './groups.js';
 import { conversationMessages, postMessage } from './messages.js';
 import { disconnectUser, userConversations } from './users.js';
+import { eraseUser, erasureStatus } from './erasure.js';
 
 /** Every route, by operationId. The erasure and export routes join here. */
 export const serverApiRoutes = {
@@ -11,6 +12,8 @@ export const serverApiRoutes = {
   conversationMessages,
   userConversations,
   disconnectUser,
+  eraseUser,
+  erasureStatus,
 } as const;
 export type ServerApiRoutes = typeof serverApiRoutes;
 export type ServerApiOperation = keyof ServerApiRoutes;
