@@ -71,6 +71,8 @@ export interface ImConfig {
   push: PushConfig;
   /** Events on the stack's EventBridge bus (docs/events.md). */
   events: EventsConfig;
+  /** The company's moderation function, asked before a message or an edit is stored (docs/moderation.md); none when absent. */
+  moderation?: ModerationConfig;
   /** What `DELETE /v1/users/{id}` does to the messages the user sent (docs/server-api.md). */
   erasure: 'anonymize' | 'recall';
   /** Per-user and per-connection limits (docs/protocol.md, "Rate limits"). */
@@ -89,6 +91,19 @@ export interface LimitsConfig {
   /** Origins whose pages may open a connection (`Origin` of the handshake); empty: any. A handshake without `Origin` (not a browser) is allowed. */
   allowedOrigins: string[];
 }
+
+export interface ModerationConfig {
+  /** The Lambda function's ARN (optionally qualified by a version or alias); the only one the stack may invoke. */
+  functionArn: string;
+  /** How long a send or an edit waits for the answer, in ms. */
+  timeoutMs: number;
+  /** What a failure, a late answer or an answer that is no decision amounts to. */
+  fallback: 'allow' | 'deny';
+}
+
+/** IVS Chat's review handler also lets a message through when the handler fails: messaging stays up. */
+export const DEFAULT_MODERATION_FALLBACK = 'allow';
+export const DEFAULT_MODERATION_TIMEOUT_MS = 500;
 
 export interface EventsConfig {
   /** Put message bodies into `message.sent` and `message.updated` events (off: ids, kinds and metadata only). */
@@ -221,6 +236,9 @@ const httpsUrl = (text: string) => (z.url({ protocol: /^https$/ }).safeParse(tex
 const applicationArn = (platform: 'APNS' | 'APNS_SANDBOX' | 'GCM'): RegExp =>
   new RegExp(`^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\\d:\\d{12}:app/${platform}/[A-Za-z0-9_.-]{1,256}$`);
 
+/** A Lambda function ARN, optionally with a version or alias (Lambda's own name rules). */
+const LAMBDA_FUNCTION_ARN = /^arn:aws(?:-[a-z]+)*:lambda:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}(?::(?:\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
+
 /** A user pool id starts with its region, so the issuer never depends on where the CLI runs. */
 const USER_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[A-Za-z0-9]+$/;
 
@@ -276,6 +294,10 @@ const contextShape = {
   // At least a minute; at most 30 days.
   maxTokenLifetimeSeconds: wholeNumber(60, 30 * 24 * 60 * 60),
   allowedOrigins: listOf('a comma-separated list of origins such as https://chat.example.com (one * at most each)', (text) => ORIGIN.test(text) && text.split('*').length <= 2),
+  moderationFunctionArn: setting('a Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS])', matching(LAMBDA_FUNCTION_ARN)),
+  // Well inside the send function's 10 s, which also bounds a retry's takeover.
+  moderationTimeoutMs: wholeNumber(10, 5_000),
+  moderationFallback: setting('allow or deny', oneOf(['allow', 'deny'] as const)),
   erasure: setting('anonymize or recall', oneOf(['anonymize', 'recall'] as const)),
 };
 
@@ -345,6 +367,17 @@ function limitsOf(settings: Settings): LimitsConfig {
   };
 }
 
+function moderationOf(settings: Settings, ctx: IssueSink): ModerationConfig | undefined {
+  const { moderationFunctionArn, moderationTimeoutMs, moderationFallback } = settings;
+  if (moderationFunctionArn === undefined) {
+    for (const [key, value] of Object.entries({ moderationTimeoutMs, moderationFallback })) {
+      if (value !== undefined) sentence(ctx, `${key} only applies with -c moderationFunctionArn=arn:aws:lambda:...`);
+    }
+    return undefined;
+  }
+  return { functionArn: moderationFunctionArn, timeoutMs: moderationTimeoutMs ?? DEFAULT_MODERATION_TIMEOUT_MS, fallback: moderationFallback ?? DEFAULT_MODERATION_FALLBACK };
+}
+
 function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
   const stageName = settings.stage ?? 'dev';
   const prod = stageName === 'prod';
@@ -358,6 +391,7 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
   if (dailyQuotaMB < maxAttachmentMB || dailyQuotaMB > 10_000_000) {
     expected(ctx, 'attachmentDailyQuotaMB', `a whole number from maxAttachmentMB (${maxAttachmentMB}) to 10000000`);
   }
+  const moderation = moderationOf(settings, ctx);
   return {
     stageName,
     auth: authOf(settings, ctx),
@@ -376,6 +410,7 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
     push: pushOf(settings),
     limits: limitsOf(settings),
     events: { includeBody: settings.eventBodies ?? false },
+    ...(moderation ? { moderation } : {}),
     erasure: settings.erasure ?? 'anonymize',
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
     attachments: {

@@ -11,6 +11,7 @@ import { EventPublishing } from './constructs/event-publishing.js';
 import { GroupFanOut } from './constructs/group-fan-out.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { MessagingStorage } from './constructs/messaging-storage.js';
+import { addModerationHook } from './constructs/moderation-hook.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { PushNotifications } from './constructs/push-notifications.js';
 import { ServerApi } from './constructs/server-api.js';
@@ -140,7 +141,7 @@ export class ImStack extends Stack {
     // Lambda or DynamoDB (docs/protocol.md, `heartbeat`). `ping` stays for the connection refresh.
     this.gateway.addMockedAction('heartbeat', HEARTBEAT_REPLY_TEMPLATE);
 
-    new ActionFunctions(this, 'Actions', {
+    const actions = new ActionFunctions(this, 'Actions', {
       tables,
       fanOutQueue: fanOut.queue,
       gateway: this.gateway,
@@ -168,6 +169,11 @@ export class ImStack extends Stack {
       throttle: config.serverApiThrottle,
       logRetentionDays,
     });
+
+    if (config.moderation) {
+      // `edit` shares its function with recall and react (the grant is that function's).
+      addModerationHook(config.moderation, [actions.functions.get('send')!, actions.functions.get('edit')!, serverApi.functions.get('postMessage')!]);
+    }
 
     const confirmation = new AttachmentConfirmation(this, 'AttachmentConfirmation', {
       attachments,

@@ -984,7 +984,8 @@ export class ImClient {
       conversationId: reply.conversationId,
       conversationSeq: reply.conversationSeq,
       from: this.userId,
-      body: entry.body,
+      // The server's moderation may have stored another body (redaction): the reply says which.
+      body: reply.body ?? entry.body,
       ts: reply.ts,
       clientMsgId: entry.clientMsgId,
       ...(entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {}),

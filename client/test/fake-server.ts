@@ -238,6 +238,8 @@ export class FakeServer {
   readonly trace: string[] = [];
   /** Large groups: also give the sender a timeline item for its own message (as the backend does). */
   largeGroupSenderTimeline = false;
+  /** The deployment's moderation hook (docs/moderation.md): a body to store instead, or 'deny'. */
+  moderate: ((body: Body) => Body | 'deny') | undefined;
   /** Replies (not pushes) wait this long, through setTimeout (fake timers apply). */
   replyDelayMs = 0;
   /** False: the server has no `heartbeat` route (v1), so a heartbeat is an unknown action. */
@@ -794,7 +796,8 @@ export class FakeServer {
   private handleSend(user: string, socket: FakeSocket | undefined, frame: Json): Json {
     // The frame passed the protocol's schema (or comes from `sendAs`).
     const clientMsgId = frame.clientMsgId as string;
-    const body = frame.body as Body;
+    const sent = frame.body as Body;
+    let body = sent;
     if ('attachmentId' in body) {
       const uploaded = this.attachments.get(body.attachmentId);
       if (!uploaded?.bytes) throw new ProtocolError('BAD_REQUEST', 'body.attachmentId: not uploaded', 'attachmentNotUploaded');
@@ -823,6 +826,9 @@ export class FakeServer {
     }
     // As the server: after the idempotency check (a retry of an accepted send still answers), before anything is stored.
     if (this.blockedConversation(conversation)) throw new ProtocolError('FORBIDDEN', 'this conversation is blocked', 'blocked');
+    const judged = this.moderate?.(body);
+    if (judged === 'deny') throw new ProtocolError('FORBIDDEN', 'refused by moderation', 'moderated');
+    if (judged) body = judged;
     const message: Message = {
       msgId: `m${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`,
       conversationId: conversation.id,
@@ -835,7 +841,7 @@ export class FakeServer {
     conversation.messages.push(message);
     conversation.reads.set(user, message.conversationSeq);
     // `seq` stays null for a large group's message unless the sender gets a timeline item for it.
-    const reply: Json = { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: null, ts: message.ts };
+    const reply: Json = { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: null, ts: message.ts, ...(body !== sent ? { body } : {}) };
     if (conversation.large) {
       for (const member of conversation.members) this.push(member, { event: 'groupMessage', data: message }, socket);
       if (this.largeGroupSenderTimeline) {

@@ -56,7 +56,11 @@ export const ERROR_REASONS = {
     'onlyAdminsAdd',
     /** `send` to a direct conversation in which one of the two members blocks the other (`block`). */
     'blocked',
-    // Reserved for coming features:
+    /**
+     * `send`, `edit` (and the server API's POST /v1/messages): the deployment's moderation function
+     * refused the message (or could not be asked, and the deployment's fallback is to refuse).
+     * Nothing was stored; the same clientMsgId may be sent again (docs/moderation.md).
+     */
     'moderated',
   ],
   NOT_FOUND: [

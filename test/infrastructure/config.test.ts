@@ -56,6 +56,23 @@ describe('configuration from CDK context', () => {
     expect(() => configOf({ typingPerMinut: '5' })).toThrow(/did you mean "typingPerMinute"/);
   });
 
+  it('reads the moderation hook: a function ARN, its deadline and fallback (allow unless told)', () => {
+    const arn = 'arn:aws:lambda:eu-west-1:123456789012:function:moderate';
+    expect(configOf({ moderationFunctionArn: arn }).moderation).toEqual({ functionArn: arn, timeoutMs: 500, fallback: 'allow' });
+    expect(configOf({ moderationFunctionArn: `${arn}:live`, moderationTimeoutMs: '1500', moderationFallback: 'deny' }).moderation).toEqual({
+      functionArn: `${arn}:live`,
+      timeoutMs: 1500,
+      fallback: 'deny',
+    });
+    expect(configOf({}).moderation).toBeUndefined();
+    expect(() => configOf({ moderationFunctionArn: 'moderate' })).toThrow(/moderationFunctionArn="moderate": expected a Lambda function ARN/);
+    expect(() => configOf({ moderationFunctionArn: 'arn:aws:sns:eu-west-1:123456789012:moderate' })).toThrow(/expected a Lambda function ARN/);
+    expect(() => configOf({ moderationFunctionArn: arn, moderationTimeoutMs: '9000' })).toThrow(/moderationTimeoutMs="9000": expected a whole number from 10 to 5000/);
+    expect(() => configOf({ moderationFunctionArn: arn, moderationFallback: 'maybe' })).toThrow(/moderationFallback="maybe": expected allow or deny/);
+    expect(() => configOf({ moderationFallback: 'deny' })).toThrow(/moderationFallback only applies with -c moderationFunctionArn/);
+    expect(() => configOf({ moderationTimeoutMs: '100' })).toThrow(/moderationTimeoutMs only applies with -c moderationFunctionArn/);
+  });
+
   it('puts message bodies into events only when eventBodies says so', () => {
     expect(configOf({ eventBodies: 'true' }).events).toEqual({ includeBody: true });
     expect(configOf({ eventBodies: true }).events).toEqual({ includeBody: true });
