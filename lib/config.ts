@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_MAX_CONNECTIONS_PER_USER, USER_RATE_CLASS_NAMES, USER_RATE_CLASSES, type UserRateClass } from '@serverless-im/protocol';
 import { closestName } from './closest-name.js';
 
 /**
@@ -74,6 +75,21 @@ export interface ImConfig {
   moderation?: ModerationConfig;
   /** What `DELETE /v1/users/{id}` does to the messages the user sent (docs/server-api.md). */
   erasure: 'anonymize' | 'recall';
+  /** Per-user and per-connection limits (docs/protocol.md, "Rate limits"). */
+  limits: LimitsConfig;
+}
+
+export interface LimitsConfig {
+  /** `send`s per user per minute, all devices together (`sendRate`). */
+  sendsPerMinute: number;
+  /** Requests per user per minute of each action class (`userRate`; USER_RATE_CLASSES in the protocol package). */
+  perMinute: Record<UserRateClass, number>;
+  /** Live connections one user may hold: the next `$connect` is refused with 429. */
+  maxConnectionsPerUser: number;
+  /** The longest token lifetime `$connect` accepts (exp - iat, and exp - now), in seconds. */
+  maxTokenLifetimeSeconds: number;
+  /** Origins whose pages may open a connection (`Origin` of the handshake); empty: any. A handshake without `Origin` (not a browser) is allowed. */
+  allowedOrigins: string[];
 }
 
 export interface ModerationConfig {
@@ -269,6 +285,15 @@ const contextShape = {
   ),
   fcmPlatformApplicationArn: setting('an SNS platform application ARN (arn:aws:sns:REGION:ACCOUNT:app/GCM/NAME)', matching(applicationArn('GCM'))),
   eventBodies: booleanSetting(),
+  sendsPerMinute: wholeNumber(1, 100_000),
+  ...(Object.fromEntries(USER_RATE_CLASS_NAMES.map((name) => [`${name}PerMinute`, wholeNumber(1, 100_000)])) as Record<
+    `${UserRateClass}PerMinute`,
+    ReturnType<typeof wholeNumber>
+  >),
+  maxConnectionsPerUser: wholeNumber(1, 1_000),
+  // At least a minute; at most 30 days.
+  maxTokenLifetimeSeconds: wholeNumber(60, 30 * 24 * 60 * 60),
+  allowedOrigins: listOf('a comma-separated list of origins such as https://chat.example.com (one * at most each)', (text) => ORIGIN.test(text) && text.split('*').length <= 2),
   moderationFunctionArn: setting('a Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS])', matching(LAMBDA_FUNCTION_ARN)),
   // Well inside the send function's 10 s, which also bounds a retry's takeover.
   moderationTimeoutMs: wholeNumber(10, 5_000),
@@ -329,6 +354,19 @@ function pushOf(settings: Settings): PushConfig {
   };
 }
 
+function limitsOf(settings: Settings): LimitsConfig {
+  const perMinute = Object.fromEntries(
+    USER_RATE_CLASS_NAMES.map((name) => [name, settings[`${name}PerMinute`] ?? USER_RATE_CLASSES[name].perMinute]),
+  ) as Record<UserRateClass, number>;
+  return {
+    sendsPerMinute: settings.sendsPerMinute ?? 60,
+    perMinute,
+    maxConnectionsPerUser: settings.maxConnectionsPerUser ?? DEFAULT_MAX_CONNECTIONS_PER_USER,
+    maxTokenLifetimeSeconds: settings.maxTokenLifetimeSeconds ?? 24 * 60 * 60,
+    allowedOrigins: settings.allowedOrigins ?? [],
+  };
+}
+
 function moderationOf(settings: Settings, ctx: IssueSink): ModerationConfig | undefined {
   const { moderationFunctionArn, moderationTimeoutMs, moderationFallback } = settings;
   if (moderationFunctionArn === undefined) {
@@ -370,6 +408,7 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
     fanOutRetentionDays: settings.fanOutRetentionDays ?? 4,
     manageAccountLogsRole: settings.apiGatewayLogsRole ?? true,
     push: pushOf(settings),
+    limits: limitsOf(settings),
     events: { includeBody: settings.eventBodies ?? false },
     ...(moderation ? { moderation } : {}),
     erasure: settings.erasure ?? 'anonymize',

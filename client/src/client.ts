@@ -221,6 +221,7 @@ export class ImClient {
         connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
         pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
         maxConnectionAgeMs: options.maxConnectionAgeMs ?? DEFAULTS.maxConnectionAgeMs,
+        tokenRefreshMarginMs: options.tokenRefreshMarginMs ?? DEFAULTS.tokenRefreshMarginMs,
         drainTimeoutMs: this.settings.requestTimeoutMs,
         network,
       },

@@ -57,6 +57,12 @@ export interface ImClientOptions {
   heartbeat?: boolean;
   /** Replace a connection this old by a fresh one (API Gateway ends them at 2 h). Default 110 min. */
   maxConnectionAgeMs?: number;
+  /**
+   * Replace a connection (make before break, with a fresh token from `token`) this long before the
+   * token it connected with expires: the server closes a connection once its token expires
+   * (`closing` `tokenExpired`, then a reconnect). Default 60 s.
+   */
+  tokenRefreshMarginMs?: number;
   /** Default bound of a request, call to reply. Default 15 s. */
   requestTimeoutMs?: number;
   /** Requests made while disconnected: `wait` (default, within their timeout) or `fail` at once. The outbox always waits. */
@@ -105,6 +111,7 @@ export const DEFAULTS = {
   pingTimeoutMs: 15_000,
   connectionRefreshMs: 24 * 60_000,
   maxConnectionAgeMs: 110 * 60_000,
+  tokenRefreshMarginMs: 60_000,
   requestTimeoutMs: 15_000,
   whenDisconnected: 'wait' as WhenDisconnected,
   sendRetry: { baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 20_000, maxConflictRetries: 20 },

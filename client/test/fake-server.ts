@@ -77,6 +77,7 @@ interface Fault {
   kind: 'error' | 'swallow' | 'delay';
   code?: string;
   reason?: string;
+  retryAfterMs?: number;
   delayMs?: number;
   message?: string;
   /** swallow: process the request (store it) before dropping the reply. */
@@ -316,8 +317,8 @@ export class FakeServer {
   }
 
   /** The next `count` requests of `action` are answered with an error (and `reason`) and change nothing. */
-  failNext(action: string, code: string, count = 1, message = `injected ${code}`, reason?: ErrorReason): void {
-    this.faults.push({ action, count, kind: 'error', code, message, ...(reason ? { reason } : {}) });
+  failNext(action: string, code: string, count = 1, message = `injected ${code}`, reason?: ErrorReason, retryAfterMs?: number): void {
+    this.faults.push({ action, count, kind: 'error', code, message, ...(reason ? { reason } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
 
   /** The next `count` requests of `action` get no reply; with `process` they take effect first. */
@@ -448,7 +449,8 @@ export class FakeServer {
     const fault = this.faults.find((candidate) => candidate.kind !== 'delay' && candidate.action === action && candidate.count > 0);
     if (fault) fault.count--;
     if (fault?.kind === 'error') {
-      this.reply(socket, { id, ok: false, error: { code: fault.code, message: fault.message, ...(fault.reason ? { reason: fault.reason } : {}) } }, delay?.delayMs, label);
+      const error = { code: fault.code, message: fault.message, ...(fault.reason ? { reason: fault.reason } : {}), ...(fault.retryAfterMs !== undefined ? { retryAfterMs: fault.retryAfterMs } : {}) };
+      this.reply(socket, { id, ok: false, error }, delay?.delayMs, label);
       return;
     }
     let reply: Json;

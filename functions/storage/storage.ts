@@ -4,6 +4,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export interface Tables {
   connections: string;
   connectionsByUser: string;
+  /** The sparse index of connections by token expiry (connections/token-sweeper.ts). */
+  connectionsByTokenExpiry?: string;
   timelines: string;
   conversations: string;
   memberships: string;

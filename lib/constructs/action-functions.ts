@@ -26,6 +26,7 @@ interface ActionSpec {
   handler: string;
   description: string;
   tables: Partial<Record<TableName, Access>>;
+  /** Pushes events of its own (every action may push `closing`, so every function gets the grant). */
   push?: boolean;
   enqueue?: boolean;
   /** What the function does with the attachments bucket (lib/constructs/attachment-storage.ts); `delete`: a recall. */
@@ -224,7 +225,7 @@ export class ActionFunctions extends Construct {
       // Any action refreshes its connection's record (functions/runtime/keep-alive.ts): an update, nothing more.
       const connectionsAccess = spec.tables.connections;
       if (connectionsAccess !== 'readWrite' && connectionsAccess !== 'write') props.tables.connections.grant(fn, 'dynamodb:UpdateItem');
-      if (spec.push) props.gateway.grantPush(fn);
+      // Pushes (`spec.push` or not): gateway.addAction grants every action function the push and DeleteConnection, for `closing`.
       if (spec.enqueue) props.fanOutQueue.grantSendMessages(fn);
       if (spec.attachments === 'upload') props.attachments.grantUpload(fn);
       else if (spec.attachments === 'attach') props.attachments.grantAttach(fn);

@@ -32,7 +32,7 @@ export const ERROR_REASONS = {
     /** `registerPush` for a platform this deployment has no push credentials for. */
     'platformNotConfigured',
   ],
-  UNAUTHORIZED: ['notAuthenticated', /* reserved */ 'tokenExpired'],
+  UNAUTHORIZED: ['notAuthenticated', /** the connection's token expired: the connection is closed (a `closing` event first) */ 'tokenExpired'],
   FORBIDDEN: [
     'notMember',
     'notOwner',
@@ -88,7 +88,14 @@ export const ERROR_REASONS = {
     /** `block`: the caller already blocks as many users as can be kept (MAX_BLOCKED_USERS). */
     'tooManyBlocked',
   ],
-  RATE_LIMITED: ['connectionRate', 'sendRate', /** the per-user daily upload quota is used up */ 'uploadQuota'],
+  RATE_LIMITED: [
+    'connectionRate',
+    'sendRate',
+    /** the per-user daily upload quota is used up */
+    'uploadQuota',
+    /** the per-user limit of this kind of action (group changes, typing, presence, reads, sync, ...) is used up */
+    'userRate',
+  ],
   INTERNAL: [],
 } as const satisfies Record<ErrorCode, readonly string[]>;
 
