@@ -12,6 +12,7 @@
  *   npm run server-api -- --url ... remove-member --conversation g:AbC... --user dave
  *   npm run server-api -- --url ... erase --user alice            (DELETE /v1/users/alice: starts the erasure)
  *   npm run server-api -- --url ... erasure --user alice          (its progress)
+ *   npm run server-api -- --url ... export --user alice > alice.json   (GET /v1/users/alice/export)
  *
  * `--url` defaults to IM_SERVER_API_URL (the stack output `ServerApiUrl`); locally it is
  * `http://127.0.0.1:3000/api` with AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local. The
@@ -23,7 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ServerApiError, ServerClient } from '@serverless-im/server-client';
 
-const USAGE = 'usage: server-api [--url URL] [--region REGION] post|disconnect|conversations|history|create-group|add-members|remove-member|erase|erasure [options]';
+const USAGE = 'usage: server-api [--url URL] [--region REGION] post|disconnect|conversations|history|create-group|add-members|remove-member|erase|erasure|export [options]';
 
 function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
@@ -74,6 +75,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       return client.eraseUser(required(values, 'user'));
     case 'erasure':
       return client.erasureStatus(required(values, 'user'));
+    case 'export':
+      return client.exportUser(required(values, 'user'));
     case 'conversations':
       return client.userConversations(required(values, 'user'));
     case 'history':
