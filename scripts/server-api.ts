@@ -7,7 +7,7 @@
  *   npm run server-api -- --url ... disconnect --user alice
  *   npm run server-api -- --url ... conversations --user alice
  *   npm run server-api -- --url ... history --conversation g:AbC... [--before 10] [--limit 20]
- *   npm run server-api -- --url ... create-group --owner alice --title "Order 42" --members bob,carol
+ *   npm run server-api -- --url ... create-group --owner alice --title "Order 42" --members bob,carol [--client-request-id order-42]
  *   npm run server-api -- --url ... add-members --conversation g:AbC... --members dave
  *   npm run server-api -- --url ... remove-member --conversation g:AbC... --user dave
  *   npm run server-api -- --url ... erase --user alice            (DELETE /v1/users/alice: starts the erasure)
@@ -47,6 +47,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       conversation: { type: 'string' },
       text: { type: 'string' },
       'client-msg-id': { type: 'string' },
+      'client-request-id': { type: 'string' },
       user: { type: 'string' },
       owner: { type: 'string' },
       title: { type: 'string' },
@@ -85,7 +86,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
         ...(values.limit ? { limit: Number(values.limit) } : {}),
       });
     case 'create-group':
-      return client.createGroup({ title: required(values, 'title'), owner: required(values, 'owner'), members: list(values.members ?? '') });
+      return client.createGroup({
+        title: required(values, 'title'),
+        owner: required(values, 'owner'),
+        members: list(values.members ?? ''),
+        ...(values['client-request-id'] ? { clientRequestId: values['client-request-id'] } : {}),
+      });
     case 'add-members':
       return client.addGroupMembers(required(values, 'conversation'), list(required(values, 'members')));
     case 'remove-member':

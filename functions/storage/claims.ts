@@ -13,10 +13,12 @@ import type { Storage } from './storage.js';
  * - upload allowances, one per (uploader, UTC day): `uploads#<userId>#<YYYY-MM-DD>`;
  * - push claims, one per (recipient, device, message): `push#<userId>#<deviceId>#<msgId>`;
  * - attachment claims, one per upload: `attachment#<attachmentId>`, the message it belongs to;
- * - event claims, one per published event: `event#<eventId>` (functions/events/, docs/events.md).
+ * - event claims, one per published event: `event#<eventId>` (functions/events/, docs/events.md);
+ * - group request claims, one per (owner, clientRequestId) of `POST /v1/groups`:
+ *   `groupRequest#<owner>#<clientRequestId>`, the group id fixed before the group is created.
  * `:` and `#` occur in neither user ids nor device ids (nor attachment ids), so each tuple maps to
  * one key, and a key with `#` before its first `:` (upload allowances, push claims, attachment
- * claims, event claims) can never equal a send or delivery
+ * claims, event claims, group request claims) can never equal a send or delivery
  * claim, whose first segment is a user id or `delivery`. (Send and delivery claims are not yet
  * disjoint by construction: a user named `delivery` could write a send claim shaped like a delivery
  * claim. Moving delivery claims to a `#` prefix needs a read of the old key for messages from
@@ -26,6 +28,8 @@ export const sendClaimId = (userId: string, clientMsgId: string): string => `${u
 export const deliveryClaimId = (userId: string, itemKey: string): string => `delivery:${userId}:${itemKey}`;
 export const uploadAllowanceId = (userId: string, day: string): string => `uploads#${userId}#${day}`;
 export const attachmentClaimId = (attachmentId: string): string => `attachment#${attachmentId}`;
+/** A clientRequestId is 1-64 chars of [A-Za-z0-9_.:-]: no `#`, so the key splits one way. */
+export const groupRequestClaimId = (owner: string, clientRequestId: string): string => `groupRequest#${owner}#${clientRequestId}`;
 
 // ---- Send claims ----------------------------------------------------------------------------
 
@@ -310,4 +314,36 @@ export async function recordPublished(storage: Storage, eventId: string, now: nu
       }),
     ),
   );
+}
+
+// ---- Group request claims (POST /v1/groups with clientRequestId) -----------------------------
+
+/** Fixes the id and creation time of the group one `POST /v1/groups` request creates; `done` once it exists. */
+export interface GroupRequestClaim {
+  claimId: string;
+  conversationId: string;
+  ts: number;
+  expiresAt: number;
+  done?: true;
+}
+
+/** Takes the claim, or answers the one a first attempt took (whose group id a retry completes). */
+export async function claimGroupRequest(storage: Storage, claim: Omit<GroupRequestClaim, 'expiresAt' | 'done'>): Promise<GroupRequestClaim> {
+  const item: GroupRequestClaim = { ...claim, expiresAt: Math.floor(claim.ts / 1000) + CLAIM_RETENTION_SECONDS };
+  try {
+    await storage.db.send(
+      new PutCommand({ TableName: storage.tables.claims, Item: item, ConditionExpression: 'attribute_not_exists(claimId)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+    );
+    return item;
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    const existing = itemOfConditionFailure<GroupRequestClaim>(error);
+    if (!existing) throw new UnexpectedStorageStateError('condition failed without returning the claim', { cause: error });
+    return existing;
+  }
+}
+
+/** The group of the claim exists: later retries answer it without touching the group. */
+export async function markGroupRequestDone(storage: Storage, claimId: string): Promise<void> {
+  await storage.db.send(new UpdateCommand({ TableName: storage.tables.claims, Key: { claimId }, UpdateExpression: 'SET done = :yes', ExpressionAttributeValues: { ':yes': true } }));
 }
