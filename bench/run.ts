@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PARTITIONS } from '../functions/fan-out/partitions.js';
 import { startDynamoDbLocal } from '../local-cloud/dynamodb/dynamodb-local.js';
 import { baselineMessage, BASELINE_ASSUMPTIONS, measureBaselineScans } from './baseline-scan-broadcast.js';
 import { dollarsOf, httpRouteDollars, type MonthlyEstimate, monthlyEstimate, PROFILES } from './cost-model.js';
@@ -26,6 +27,7 @@ import { type BurstCosts, measureBursts } from './scenarios/burst-costs.js';
 import { offlineSharesFromEnv } from './push.js';
 import { type PushPipelineCosts, pushDollars } from './push-cost-model.js';
 import { measurePushCosts } from './scenarios/push-costs.js';
+import { type ConversationListCost, conversationListTargets, measureConversationList } from './scenarios/conversation-list.js';
 import { log, round, startBenchCloud } from './support.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     let attachment: AttachmentCost;
     let push: PushPipelineCosts;
     let lifecycle: LifecycleCost[];
+    let conversationList: ConversationListCost[];
     let serverApi: ServerApiCost[];
     let bursts: BurstCosts;
     const groupReach: GroupReach[] = [];
@@ -87,6 +90,8 @@ async function main(): Promise<void> {
         await group.owner.close();
       }
       push = await measurePushCosts(bench, QUICK ? 2 : 5);
+      log('conversation list and read at 10, 500 and 5,000 conversations');
+      conversationList = await measureConversationList(bench, QUICK ? [10, 500] : [10, 500, 5000]);
       log('server API routes');
       serverApi = await measureServerApiCosts(bench, QUICK ? 2 : 3);
       log('bursts: many senders at once, everyone online (the monthly profile\'s traffic)');
@@ -134,6 +139,12 @@ async function main(): Promise<void> {
       serverApi: serverApi.map((row) => ({ ...row, dollars: httpRouteDollars(row.cost) })),
     };
     result.targets.push(...lifecycleTargets(costs, lifecycle));
+    result.targets.push(...conversationListTargets(conversationList));
+    result.notes.push(
+      `Conversation list (issue 18): per size (conversations), a first page of 50, the next page and a read, DynamoDB units measured: ${conversationList
+        .map((c) => `${c.conversations}: ${c.firstPage.read} RRU + ${c.firstPage.write} WRU / ${c.nextPage.read} RRU + ${c.nextPage.write} WRU / ${c.read.read} RRU + ${c.read.write} WRU`)
+        .join('; ')}. Conversations are seeded in the tables as the stack leaves them (3 unread), plus one live conversation.`,
+    );
     const written = writeReport(path.join(ROOT, 'bench', 'results'), result);
     log(`wrote ${written.map((file) => path.relative(ROOT, file)).join(', ')}`);
   } finally {
@@ -261,16 +272,18 @@ function targetChecks(costs: MessageCosts, coldStarts: BenchResult['coldStarts']
   const d = costs.direct;
   const checks: TargetCheck[] = [
     {
+      // Issue 18. Missed at 7: the one write left to drop is the sender's `own` on the head, which
+      // every reader of a direct head's positions needs (docs/data-model.md, "A direct message").
       name: 'Direct message: write units',
-      target: '≤ 7 WRU',
-      measured: `${d.dynamo.measuredWrite} WRU measured (of which GSI ${d.dynamo.indexWrite})`,
-      pass: d.dynamo.billedWrite <= 7,
+      target: '≤ 6 WRU',
+      measured: `${d.dynamo.measuredWrite} WRU measured (of which GSI ${d.dynamo.indexWrite}): claim, 2 seqs, message, 2 items, the sender's \`own\` on the head`,
+      pass: d.dynamo.billedWrite <= 6,
     },
     {
       name: 'Direct message: read units',
-      target: '≤ 2 RRU',
+      target: '≤ 1.5 RRU',
       measured: `${d.dynamo.measuredRead} RRU measured; ${d.dynamo.billedRead} RRU billed (0.5 minimum for ${d.dynamo.zeroReads} empty reads)`,
-      pass: d.dynamo.billedRead <= 2,
+      pass: d.dynamo.billedRead <= 1.5,
     },
     // The notification pipeline (stream dispatcher, push worker) runs after the send, asynchronously: costed in its own section.
     { name: 'Direct message: Lambda invocations', target: '1 (send path)', measured: String(sendPathInvocations(d)), pass: sendPathInvocations(d) === 1 },
@@ -284,11 +297,14 @@ function targetChecks(costs: MessageCosts, coldStarts: BenchResult['coldStarts']
   for (const g of costs.groups.filter((group) => group.fanOut === 'write')) {
     const perRecipient = fanOutWritesPerRecipient(g);
     const allIn = g.dynamo.measuredWrite / g.recipients;
+    // Its seq and its item per recipient, plus one fan-out claim per job (a partition's recipients,
+    // at most PARTITIONS jobs, 1 WRU per KB of claim): a small group has a job for nearly every recipient.
+    const claims = Math.min(PARTITIONS, g.recipients) + Math.ceil((g.recipients * 40) / 1024);
     checks.push({
       name: `Group of ${g.members} (write fan-out): WRU per recipient`,
-      target: '≤ 3 WRU',
-      measured: `${round(perRecipient, 2)} WRU per recipient written by the fan-out workers; ${round(allIn, 2)} with the sender's share (${round(g.dynamo.measuredWrite - perRecipient * g.recipients, 2)} WRU per message) spread over ${g.recipients} recipients`,
-      pass: perRecipient <= 3,
+      target: '≤ 2 WRU + the jobs\' fan-out claims',
+      measured: `${round(perRecipient, 2)} WRU per recipient written by the fan-out workers (${round(perRecipient * g.recipients - 2 * g.recipients, 1)} WRU of claims for the message); ${round(allIn, 2)} with the sender's share (${round(g.dynamo.measuredWrite - perRecipient * g.recipients, 2)} WRU per message) spread over ${g.recipients} recipients`,
+      pass: perRecipient * g.recipients <= 2 * g.recipients + claims,
     });
   }
   const large = costs.groups.filter((group) => group.fanOut === 'read');

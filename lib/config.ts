@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_MAX_CONNECTIONS_PER_USER, USER_RATE_CLASS_NAMES, USER_RATE_CLASSES, type UserRateClass } from '@serverless-im/protocol';
 import { closestName } from './closest-name.js';
 
 /**
@@ -70,9 +71,39 @@ export interface ImConfig {
   push: PushConfig;
   /** Events on the stack's EventBridge bus (docs/events.md). */
   events: EventsConfig;
+  /** The company's moderation function, asked before a message or an edit is stored (docs/moderation.md); none when absent. */
+  moderation?: ModerationConfig;
   /** What `DELETE /v1/users/{id}` does to the messages the user sent (docs/server-api.md). */
   erasure: 'anonymize' | 'recall';
+  /** Per-user and per-connection limits (docs/protocol.md, "Rate limits"). */
+  limits: LimitsConfig;
 }
+
+export interface LimitsConfig {
+  /** `send`s per user per minute, all devices together (`sendRate`). */
+  sendsPerMinute: number;
+  /** Requests per user per minute of each action class (`userRate`; USER_RATE_CLASSES in the protocol package). */
+  perMinute: Record<UserRateClass, number>;
+  /** Live connections one user may hold: the next `$connect` is refused with 429. */
+  maxConnectionsPerUser: number;
+  /** The longest token lifetime `$connect` accepts (exp - iat, and exp - now), in seconds. */
+  maxTokenLifetimeSeconds: number;
+  /** Origins whose pages may open a connection (`Origin` of the handshake); empty: any. A handshake without `Origin` (not a browser) is allowed. */
+  allowedOrigins: string[];
+}
+
+export interface ModerationConfig {
+  /** The Lambda function's ARN (optionally qualified by a version or alias); the only one the stack may invoke. */
+  functionArn: string;
+  /** How long a send or an edit waits for the answer, in ms. */
+  timeoutMs: number;
+  /** What a failure, a late answer or an answer that is no decision amounts to. */
+  fallback: 'allow' | 'deny';
+}
+
+/** IVS Chat's review handler also lets a message through when the handler fails: messaging stays up. */
+export const DEFAULT_MODERATION_FALLBACK = 'allow';
+export const DEFAULT_MODERATION_TIMEOUT_MS = 500;
 
 export interface EventsConfig {
   /** Put message bodies into `message.sent` and `message.updated` events (off: ids, kinds and metadata only). */
@@ -205,6 +236,9 @@ const httpsUrl = (text: string) => (z.url({ protocol: /^https$/ }).safeParse(tex
 const applicationArn = (platform: 'APNS' | 'APNS_SANDBOX' | 'GCM'): RegExp =>
   new RegExp(`^arn:aws(?:-[a-z]+)*:sns:[a-z]{2}(?:-[a-z]+)+-\\d:\\d{12}:app/${platform}/[A-Za-z0-9_.-]{1,256}$`);
 
+/** A Lambda function ARN, optionally with a version or alias (Lambda's own name rules). */
+const LAMBDA_FUNCTION_ARN = /^arn:aws(?:-[a-z]+)*:lambda:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:function:[A-Za-z0-9_-]{1,64}(?::(?:\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
+
 /** A user pool id starts with its region, so the issuer never depends on where the CLI runs. */
 const USER_POOL_ID = /^([a-z]{2}(?:-[a-z]+)+-\d)_[A-Za-z0-9]+$/;
 
@@ -251,6 +285,19 @@ const contextShape = {
   ),
   fcmPlatformApplicationArn: setting('an SNS platform application ARN (arn:aws:sns:REGION:ACCOUNT:app/GCM/NAME)', matching(applicationArn('GCM'))),
   eventBodies: booleanSetting(),
+  sendsPerMinute: wholeNumber(1, 100_000),
+  ...(Object.fromEntries(USER_RATE_CLASS_NAMES.map((name) => [`${name}PerMinute`, wholeNumber(1, 100_000)])) as Record<
+    `${UserRateClass}PerMinute`,
+    ReturnType<typeof wholeNumber>
+  >),
+  maxConnectionsPerUser: wholeNumber(1, 1_000),
+  // At least a minute; at most 30 days.
+  maxTokenLifetimeSeconds: wholeNumber(60, 30 * 24 * 60 * 60),
+  allowedOrigins: listOf('a comma-separated list of origins such as https://chat.example.com (one * at most each)', (text) => ORIGIN.test(text) && text.split('*').length <= 2),
+  moderationFunctionArn: setting('a Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:ALIAS])', matching(LAMBDA_FUNCTION_ARN)),
+  // Well inside the send function's 10 s, which also bounds a retry's takeover.
+  moderationTimeoutMs: wholeNumber(10, 5_000),
+  moderationFallback: setting('allow or deny', oneOf(['allow', 'deny'] as const)),
   erasure: setting('anonymize or recall', oneOf(['anonymize', 'recall'] as const)),
 };
 
@@ -307,6 +354,30 @@ function pushOf(settings: Settings): PushConfig {
   };
 }
 
+function limitsOf(settings: Settings): LimitsConfig {
+  const perMinute = Object.fromEntries(
+    USER_RATE_CLASS_NAMES.map((name) => [name, settings[`${name}PerMinute`] ?? USER_RATE_CLASSES[name].perMinute]),
+  ) as Record<UserRateClass, number>;
+  return {
+    sendsPerMinute: settings.sendsPerMinute ?? 60,
+    perMinute,
+    maxConnectionsPerUser: settings.maxConnectionsPerUser ?? DEFAULT_MAX_CONNECTIONS_PER_USER,
+    maxTokenLifetimeSeconds: settings.maxTokenLifetimeSeconds ?? 24 * 60 * 60,
+    allowedOrigins: settings.allowedOrigins ?? [],
+  };
+}
+
+function moderationOf(settings: Settings, ctx: IssueSink): ModerationConfig | undefined {
+  const { moderationFunctionArn, moderationTimeoutMs, moderationFallback } = settings;
+  if (moderationFunctionArn === undefined) {
+    for (const [key, value] of Object.entries({ moderationTimeoutMs, moderationFallback })) {
+      if (value !== undefined) sentence(ctx, `${key} only applies with -c moderationFunctionArn=arn:aws:lambda:...`);
+    }
+    return undefined;
+  }
+  return { functionArn: moderationFunctionArn, timeoutMs: moderationTimeoutMs ?? DEFAULT_MODERATION_TIMEOUT_MS, fallback: moderationFallback ?? DEFAULT_MODERATION_FALLBACK };
+}
+
 function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
   const stageName = settings.stage ?? 'dev';
   const prod = stageName === 'prod';
@@ -320,6 +391,7 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
   if (dailyQuotaMB < maxAttachmentMB || dailyQuotaMB > 10_000_000) {
     expected(ctx, 'attachmentDailyQuotaMB', `a whole number from maxAttachmentMB (${maxAttachmentMB}) to 10000000`);
   }
+  const moderation = moderationOf(settings, ctx);
   return {
     stageName,
     auth: authOf(settings, ctx),
@@ -336,7 +408,9 @@ function toConfig(settings: Settings, ctx: IssueSink): ImConfig {
     fanOutRetentionDays: settings.fanOutRetentionDays ?? 4,
     manageAccountLogsRole: settings.apiGatewayLogsRole ?? true,
     push: pushOf(settings),
+    limits: limitsOf(settings),
     events: { includeBody: settings.eventBodies ?? false },
+    ...(moderation ? { moderation } : {}),
     erasure: settings.erasure ?? 'anonymize',
     ...(settings.alarmEmail !== undefined ? { alarmEmail: settings.alarmEmail } : {}),
     attachments: {

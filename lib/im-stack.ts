@@ -11,10 +11,12 @@ import { EventPublishing } from './constructs/event-publishing.js';
 import { GroupFanOut } from './constructs/group-fan-out.js';
 import { HandlerFunction } from './constructs/handler-function.js';
 import { MessagingStorage } from './constructs/messaging-storage.js';
+import { addModerationHook } from './constructs/moderation-hook.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { PushNotifications } from './constructs/push-notifications.js';
 import { ServerApi } from './constructs/server-api.js';
 import { TokenAuth } from './constructs/token-auth.js';
+import { TokenSweeper } from './constructs/token-sweeper.js';
 import { UserErasure } from './constructs/user-erasure.js';
 import { HEARTBEAT_REPLY_TEMPLATE, WebSocketGateway } from './constructs/websocket-gateway.js';
 import { acknowledgeFindings } from './nag-acknowledgements.js';
@@ -37,7 +39,12 @@ export class ImStack extends Stack {
     const storage = new ConnectionStorage(this, 'Storage', tableOptions);
     const messaging = new MessagingStorage(this, 'Messaging', tableOptions);
     const attachments = new AttachmentStorage(this, 'Attachments', { origins: config.attachments.origins, retainData: config.retainData });
-    const auth = new TokenAuth(this, 'Auth', { config: config.auth, logRetentionDays });
+    const auth = new TokenAuth(this, 'Auth', {
+      config: config.auth,
+      maxTokenLifetimeSeconds: config.limits.maxTokenLifetimeSeconds,
+      allowedOrigins: config.limits.allowedOrigins,
+      logRetentionDays,
+    });
     const tables: Record<TableName, MessagingStorage['timelines']> = {
       connections: storage.table,
       timelines: messaging.timelines,
@@ -76,6 +83,7 @@ export class ImStack extends Stack {
     const environment: Record<string, string> = {
       CONNECTIONS_TABLE: storage.table.tableName,
       CONNECTIONS_BY_USER_INDEX: ConnectionStorage.BY_USER_INDEX,
+      CONNECTIONS_BY_TOKEN_EXPIRY_INDEX: ConnectionStorage.BY_TOKEN_EXPIRY_INDEX,
       TIMELINES_TABLE: messaging.timelines.tableName,
       CONVERSATIONS_TABLE: messaging.conversations.tableName,
       MEMBERSHIPS_TABLE: messaging.memberships.tableName,
@@ -93,6 +101,9 @@ export class ImStack extends Stack {
       MAX_ATTACHMENT_BYTES: String(config.attachments.maxMB * 1024 * 1024),
       ATTACHMENT_CONTENT_TYPES: config.attachments.contentTypes.join(','),
       ATTACHMENT_DAILY_QUOTA_BYTES: String(config.attachments.dailyQuotaMB * 1024 * 1024),
+      SEND_LIMIT_PER_MINUTE: String(config.limits.sendsPerMinute),
+      USER_RATE_LIMITS: JSON.stringify(config.limits.perMinute),
+      MAX_CONNECTIONS_PER_USER: String(config.limits.maxConnectionsPerUser),
     };
 
     const fanOut = new GroupFanOut(this, 'FanOut', {
@@ -109,7 +120,8 @@ export class ImStack extends Stack {
     for (const fn of [connect, disconnect]) {
       for (const [name, value] of Object.entries(actionEnvironment)) fn.addEnvironment(name, value);
     }
-    storage.table.grantWriteData(connect);
+    // Writes the record; counts the user's connections first (a COUNT query of byUser).
+    storage.table.grantReadWriteData(connect);
     messaging.memberships.grantReadData(connect);
     messaging.groupListeners.grantWriteData(connect);
     storage.table.grantWriteData(disconnect);
@@ -119,7 +131,8 @@ export class ImStack extends Stack {
     const ping = new HandlerFunction(this, 'PingHandler', {
       handler: 'ping',
       description: 'Heartbeat: refreshes the connection and answers with the server time',
-      environment: { CONNECTIONS_TABLE: storage.table.tableName },
+      // The management API: a ping on a connection whose token expired closes it (`closing`, DeleteConnection).
+      environment: { CONNECTIONS_TABLE: storage.table.tableName, MANAGEMENT_API_URL: this.gateway.managementEndpoint },
       logRetentionDays,
     });
     storage.table.grantWriteData(ping);
@@ -128,7 +141,7 @@ export class ImStack extends Stack {
     // Lambda or DynamoDB (docs/protocol.md, `heartbeat`). `ping` stays for the connection refresh.
     this.gateway.addMockedAction('heartbeat', HEARTBEAT_REPLY_TEMPLATE);
 
-    new ActionFunctions(this, 'Actions', {
+    const actions = new ActionFunctions(this, 'Actions', {
       tables,
       fanOutQueue: fanOut.queue,
       gateway: this.gateway,
@@ -136,6 +149,8 @@ export class ImStack extends Stack {
       attachments,
       logRetentionDays,
     });
+
+    new TokenSweeper(this, 'TokenSweeper', { connections: storage.table, gateway: this.gateway, environment: actionEnvironment, logRetentionDays });
 
     const repair = new DeliveryRepair(this, 'DeliveryRepair', {
       tables,
@@ -154,6 +169,11 @@ export class ImStack extends Stack {
       throttle: config.serverApiThrottle,
       logRetentionDays,
     });
+
+    if (config.moderation) {
+      // `edit` shares its function with recall and react (the grant is that function's).
+      addModerationHook(config.moderation, [actions.functions.get('send')!, actions.functions.get('edit')!, serverApi.functions.get('postMessage')!]);
+    }
 
     const confirmation = new AttachmentConfirmation(this, 'AttachmentConfirmation', {
       attachments,

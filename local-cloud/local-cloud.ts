@@ -3,10 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as path from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { refuseNonLoopbackDevRequest } from './dev-endpoint-guard.js';
 import { createDevTokenSigner, type DevTokenSigner, devTokenEndpoint } from './dev-token.js';
 import { createTables } from './dynamodb/create-tables.js';
 import { startDynamoDbLocal } from './dynamodb/dynamodb-local.js';
 import { devEventsEndpoint } from './eventbridge/dev-events-endpoint.js';
+import { type LocalSchedules, readSchedules, startSchedules } from './eventbridge/schedules.js';
 import type { EventLog } from './eventbridge/event-log.js';
 import { startEventBridge } from './eventbridge/eventbridge-server.js';
 import { startDynamoDbFrontDoor, type RunningFrontDoor } from './front-door/dynamodb-front-door.js';
@@ -108,6 +110,8 @@ export interface LocalCloudOptions {
   extraFunctions?: ExtraFunction[];
   /** Test-only: delays before a failed `Event` invocation is retried (Lambda: about 1 and 2 minutes). */
   lambdaEventRetryDelaysMs?: number[];
+  /** Run the template's scheduled EventBridge rules on their period (default true; `schedules.runNow` works either way). */
+  runSchedules?: boolean;
 }
 
 export interface LocalCloud {
@@ -146,6 +150,8 @@ export interface LocalCloud {
   /** The Lambda Invoke API the functions' `AWS_ENDPOINT_URL_LAMBDA` names. */
   readonly lambdaEndpoint: string;
   readonly lambdaApi: RunningLambdaApi;
+  /** The template's scheduled EventBridge rules (the token sweeper): `schedules.runNow('TokenSweeper')` runs one at once. */
+  readonly schedules: LocalSchedules;
   /** The DynamoDB stream event-source mappings: `streams.drained()` waits until they delivered everything written so far. */
   readonly streams: LocalStreams;
   /** Function log lines, newest last, for tests that check what was logged. */
@@ -317,6 +323,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invoker,
       limits: { ...AWS_GATEWAY_LIMITS, ...options.limits },
       httpHandler: async (request: IncomingMessage, response: ServerResponse) =>
+        refuseNonLoopbackDevRequest(request, response) ||
         (await devTokens(request, response)) ||
         devEvents(request, response) ||
         (httpApi ? await httpApi.handle(request, response) : false) ||
@@ -389,6 +396,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stops.push(() => poller.stop());
     }
 
+    const schedules = startSchedules(
+      readSchedules(model.template, context, (arn) => [...model.functions, ...extraSpecs].find((fn) => fn.arn === arn)?.name),
+      invoker,
+      account,
+      { enabled: options.runSchedules ?? true, log: (message) => console.warn(`[events] ${message}`) },
+    );
+    stops.push(() => schedules.stop());
+
     const streams = await startStreamMappings({
       model,
       tableStreams,
@@ -431,6 +446,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       snsEndpoint: snsServer.endpoint,
       lambdaEndpoint: lambdaApi.endpoint,
       lambdaApi,
+      schedules,
       streams,
       logs,
       tableName(logicalIdPrefix) {

@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { externalEndpointsFromEnv } from './endpoints-from-env.js';
 import { parseExtraFunctionArguments } from './lambda-api/extra-functions.js';
+import { functionArn } from './lambda-api/function-address.js';
 import { startLocalCloud } from './local-cloud.js';
+import { productTemplateWithContext } from './product-template.js';
 import { webChatHandler } from '../web/serve-web.js';
 
 /** `npm start`: the whole stack on this machine, offline, until Ctrl-C. */
@@ -13,9 +15,27 @@ const { values } = parseArgs({
     quiet: { type: 'boolean', default: false },
     // NAME=FILE[#EXPORT]: a function the stack calls by ARN that is not in the template.
     function: { type: 'string', multiple: true },
+    // KEY=VALUE: a deployment setting (CDK context), as `cdk deploy -c KEY=VALUE` takes it.
+    context: { type: 'string', short: 'c', multiple: true },
+    // FILE[#EXPORT]: the moderation function (docs/moderation.md), run as `moderation` and named by moderationFunctionArn.
+    moderation: { type: 'string' },
   },
 });
 const extraFunctions = parseExtraFunctionArguments([...(values.function ?? []), ...(process.env.LOCAL_CLOUD_FUNCTIONS ? [process.env.LOCAL_CLOUD_FUNCTIONS] : [])]);
+const context: Record<string, string> = {};
+for (const entry of values.context ?? []) {
+  const match = /^([^=]+)=(.*)$/.exec(entry);
+  if (!match) throw new Error(`-c ${entry}: expected KEY=VALUE`);
+  context[match[1]!.trim()] = match[2]!.trim();
+}
+const moderationFile = values.moderation ?? process.env.LOCAL_CLOUD_MODERATION;
+if (moderationFile) {
+  extraFunctions.push(...parseExtraFunctionArguments([`moderation=${moderationFile}`]));
+  // The local cloud's account and region (local-cloud/template): where functions given as files run.
+  context.moderationFunctionArn ??= functionArn('us-east-1', '123456789012', 'moderation');
+}
+// Settings other than cdk.json's: the same stack and bundles, synthesized with them.
+const withContext = Object.keys(context).length > 0 && !values.template ? productTemplateWithContext(context) : undefined;
 
 const port = Number(values.port ?? process.env.PORT ?? 3000);
 const dataDir = values['data-dir'] ?? process.env.LOCAL_CLOUD_DATA_DIR;
@@ -23,6 +43,7 @@ const cloud = await startLocalCloud({
   port,
   ...(dataDir ? { dataDir } : {}),
   ...(values.template ? { templatePath: values.template } : {}),
+  ...(withContext ?? {}),
   ...externalEndpointsFromEnv(),
   extraFunctions,
   // The web chat page (built into web/dist by `npm start`'s build:web step).

@@ -1,4 +1,5 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { DEFAULT_MODERATION_ASSUMPTIONS, moderationDollarsPerMessage } from '../moderation-cost-model.js';
 import * as path from 'node:path';
 import { type Dollars, dollarsOf } from '../cost-model.js';
 import type { BenchResult } from '../result.js';
@@ -266,7 +267,7 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   }
   out.push(
     'A write that fails its condition (e.g. `UpdateItem (condition failed)`) is billed by AWS like a successful one; the front door records it as 1 WRU. ' +
-      'In write fan-out each recipient costs a delivery claim, a seq allocation and a timeline item (3 WRU) plus a device lookup (0.5 RRU, billed even when the recipient has no connection).',
+      'In write fan-out each recipient costs a seq allocation and a timeline item (2 WRU) plus a device lookup (0.5 RRU, billed even when the recipient has no connection); each job (the recipients of one of 10 partitions) adds its fan-out claim, 1 WRU per ~25 recipients, and its consistent read (1 RRU).',
   );
   out.push('');
   out.push('### Connection lifecycle (per event)');
@@ -339,6 +340,7 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
     ),
   );
   out.push('');
+  out.push(...moderationMarkdown(result.dollars.direct.total));
   out.push('### A month');
   out.push('');
   const p0 = result.dollars.monthly[0]!.profile;
@@ -435,7 +437,7 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   out.push(
     `Per broadcast with everyone online: ${comparisons.join('; ')}. ` +
       'Both designs pay one WebSocket message per online recipient ($1 per million), which dominates at scale, so for a room where everyone is online their costs grow alike with users; ' +
-      'this stack also stores the message (per-user timelines below the large-group threshold: ~3 WRU per recipient; one copy above it), which the baseline does not (no history, no offline delivery, no order). ' +
+      'this stack also stores the message (per-user timelines below the large-group threshold: ~2 WRU per recipient plus a claim per job; one copy above it), which the baseline does not (no history, no offline delivery, no order). ' +
       `What the baseline cannot do is address anyone: a one-to-one message in a deployment of N users still scans N items and posts N times, while this stack's direct message costs ${usd(result.dollars.direct.total)} at any N (the dashed line). ` +
       'Above the large-group threshold this stack writes a constant number of units per message (read fan-out) and pays per online listener only.',
   );
@@ -535,4 +537,27 @@ function explainMiss(name: string, result: BenchResult): string {
   if (name.includes('read units')) return `DynamoDB Local reports 0 RRU for empty reads; billed figure adds 0.5 RRU per empty read (${result.costs.direct.dynamo.zeroReads}).`;
   if (name.includes('WRU per recipient')) return 'per recipient the fan-out worker writes a delivery claim, allocates the recipient\'s seq and writes the timeline item (see byOperation in the JSON); anything above 3 comes from retried conditional writes.';
   return 'see the details above and the JSON (byOperation per scenario).';
+}
+
+/** What the moderation hook adds per message when a deployment has one (bench/moderation-cost-model.ts). */
+export function moderationMarkdown(directPerMessage: number): string[] {
+  const a = DEFAULT_MODERATION_ASSUMPTIONS;
+  const d = moderationDollarsPerMessage(a);
+  return [
+    '### Moderation hook (when `moderationFunctionArn` is set)',
+    '',
+    `One synchronous invocation of the company's function per message and per edit (docs/moderation.md), priced, not measured: the function at ${a.functionMemoryMb} MB for ${a.functionDurationMs} ms, the send function (${a.sendMemoryMb} MB) waiting ${a.functionDurationMs + a.invokeOverheadMs} ms more.`,
+    '',
+    table(
+      ['Part', 'Per million messages'],
+      [
+        ['Lambda request (the function)', usd(d.invocation * 1e6)],
+        ["The function's GB-seconds", usd(d.functionCompute * 1e6)],
+        ['The send function waiting', usd(d.sendWait * 1e6)],
+        ['Total added', usd(d.total * 1e6)],
+        ['A direct message without the hook, for comparison', usd(directPerMessage * 1e6)],
+      ],
+    ),
+    '',
+  ];
 }

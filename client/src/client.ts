@@ -15,6 +15,9 @@ import { MessageStates } from './message-states.js';
 import { type MessageStatus, storedMessageStatus } from './message-status.js';
 import { browserNetworkMonitor } from './network.js';
 import { DEFAULTS, type ImClientOptions } from './options.js';
+
+/** Later pages of the conversation list, when `conversationPageSize` is not set. */
+const DEFAULT_CONVERSATION_PAGE = 50;
 import { Outbox, type OutboxEntry, type SendInput } from './outbox.js';
 import { PersistedValue } from './persisted-value.js';
 import { PresenceStore } from './presence.js';
@@ -24,6 +27,7 @@ import {
   type Body,
   type CreateGroupResult,
   type DeletedForMe,
+  type ConversationSummary,
   type DeleteForMeResult,
   type DeliveredEvent,
   type EventFrame,
@@ -150,7 +154,7 @@ export class ImClient {
   /** Messages already emitted: one can reach us both in the timeline and as a large-group message. */
   private readonly emitted = new RecentSet(5_000);
   private readonly connectedWaiters: { resolve: () => void; reject: (error: ImError) => void }[] = [];
-  private readonly settings: Required<Pick<ImClientOptions, 'autoLoadConversations' | 'pingTimeoutMs' | 'requestTimeoutMs'>>;
+  private readonly settings: Required<Pick<ImClientOptions, 'autoLoadConversations' | 'pingTimeoutMs' | 'requestTimeoutMs'>> & Pick<ImClientOptions, 'conversationPageSize'>;
   private loading: Promise<void> | undefined;
   private refreshing: Promise<unknown> | undefined;
   private refreshAgain = false;
@@ -178,6 +182,7 @@ export class ImClient {
       autoLoadConversations: options.autoLoadConversations ?? DEFAULTS.autoLoadConversations,
       pingTimeoutMs: options.pingTimeoutMs ?? DEFAULTS.pingTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
+      ...(options.conversationPageSize !== undefined ? { conversationPageSize: options.conversationPageSize } : {}),
     };
     this.emitter = new Emitter<ImClientEvents>((error, event) => {
       if (event !== 'error' && this.emitter.listenerCount('error') > 0) this.emitter.emit('error', asError(error));
@@ -216,6 +221,7 @@ export class ImClient {
         connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
         pingIntervalMs: options.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
         maxConnectionAgeMs: options.maxConnectionAgeMs ?? DEFAULTS.maxConnectionAgeMs,
+        tokenRefreshMarginMs: options.tokenRefreshMarginMs ?? DEFAULTS.tokenRefreshMarginMs,
         drainTimeoutMs: this.settings.requestTimeoutMs,
         network,
       },
@@ -585,17 +591,44 @@ export class ImClient {
 
   // ---- Conversations ------------------------------------------------------------------------
 
-  /** Loads the conversation list from the server (also done after every connect by default). */
+  /**
+   * Loads the conversation list from the server (also done after every connect by default): its
+   * first page, newest activity first. Without the `conversationPageSize` option, as many as the
+   * server puts in one reply (what a v1 server answers: all of them); `hasMoreConversations` then
+   * says whether `loadMoreConversations()` has more to bring.
+   */
   async loadConversations(): Promise<ConversationState[]> {
     const generation = this.conversationStore.beginSnapshot();
-    const result = await this.call('conversations', {});
-    this.conversationStore.applySnapshot(generation, result.items);
+    const limit = this.settings.conversationPageSize;
+    const result = await this.call('conversations', limit === undefined ? {} : { limit });
+    this.conversationStore.applySnapshot(generation, result.items, result);
     // An older server sends no `blocked`: nobody is blocked there.
     this.setBlocked(result.blocked ?? []);
-    for (const item of result.items) {
+    this.noteLargeGroups(result.items);
+    return this.conversationStore.list();
+  }
+
+  /** True while the server has conversations older than those loaded (`loadMoreConversations`). */
+  get hasMoreConversations(): boolean {
+    return this.conversationStore.nextCursor !== undefined;
+  }
+
+  /** Loads the next page of the conversation list (nothing when every conversation is loaded). */
+  async loadMoreConversations(): Promise<ConversationState[]> {
+    const cursor = this.conversationStore.nextCursor;
+    if (cursor === undefined) return this.conversationStore.list();
+    const result = await this.call('conversations', { limit: this.settings.conversationPageSize ?? DEFAULT_CONVERSATION_PAGE, cursor });
+    // A reload meanwhile started the list over: this page belongs to the old listing.
+    if (this.conversationStore.nextCursor !== cursor) return this.conversationStore.list();
+    this.conversationStore.applyPage(result.items, result);
+    this.noteLargeGroups(result.items);
+    return this.conversationStore.list();
+  }
+
+  private noteLargeGroups(items: readonly ConversationSummary[]): void {
+    for (const item of items) {
       if (item.large) void this.largeGroups.noteLatest(item.conversationId, item.latestSeq ?? item.lastMessage?.conversationSeq ?? 0);
     }
-    return this.conversationStore.list();
   }
 
   /** The conversation list as currently known, newest activity first. */
@@ -621,6 +654,7 @@ export class ImClient {
     if (target < 1) return { unread: known?.unread ?? 0, totalUnread: this.totalUnread };
     this.conversationStore.markRead(conversationId, target);
     const result = await this.call('read', { conversationId, upTo: target });
+    this.conversationStore.applyServerTotal(result.totalUnread);
     this.refreshIfStale();
     return result;
   }
@@ -983,7 +1017,8 @@ export class ImClient {
       conversationId: reply.conversationId,
       conversationSeq: reply.conversationSeq,
       from: this.userId,
-      body: entry.body,
+      // The server's moderation may have stored another body (redaction): the reply says which.
+      body: reply.body ?? entry.body,
       ts: reply.ts,
       clientMsgId: entry.clientMsgId,
       ...(entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {}),

@@ -15,6 +15,7 @@ import { ImError } from './errors.js';
 import { Link } from './link.js';
 import type { NetworkMonitor } from './network.js';
 import { Timer, type Timers } from './timers.js';
+import { tokenExpiryMs } from './token.js';
 import { observeHandshakeRefusal, type WebSocketConstructor } from './websocket.js';
 
 export type { ClosingSignal, ConnectionFailure, ConnectionState } from './connection-machine.js';
@@ -57,6 +58,8 @@ export interface ConnectionOptions {
   pingIntervalMs: number;
   /** Age at which a connection is replaced by a fresh one (API Gateway's limit is 2 hours), ms. */
   maxConnectionAgeMs: number;
+  /** Replace a connection this long before its token expires (the server closes it at `exp`). */
+  tokenRefreshMarginMs: number;
   /** How long a replaced connection may take to answer its outstanding requests, ms. */
   drainTimeoutMs: number;
   network: NetworkMonitor | undefined;
@@ -85,6 +88,9 @@ const NORMAL_CLOSURE = 1000;
  * timers and hook calls, and what sockets, timers and the network monitor report into events.
  * Holds no lifecycle state of its own beyond the machine, the live sockets and the timers.
  */
+/** The soonest a link is replaced after it opened (see rotationDelay). */
+const MIN_ROTATION_DELAY_MS = 30_000;
+
 export class ConnectionManager {
   private machine: Machine = initialMachine();
   /** Every socket not yet closed by us or by its peer: opening, open, draining. */
@@ -251,6 +257,7 @@ export class ConnectionManager {
       this.dispatch({ type: 'attemptFailed', attempt, outcome: { error } });
       return;
     }
+    link.tokenExpiresAt = tokenExpiryMs(token);
     this.links.set(link.id, link);
     link.connectTimer = new Timer(this.options.timers);
     link.connectTimer.start(this.options.connectTimeoutMs, () =>
@@ -298,9 +305,22 @@ export class ConnectionManager {
     const link = this.links.get(id);
     if (!link) return;
     this.schedulePing(link);
-    this.ageTimer.start(this.options.maxConnectionAgeMs, () => this.dispatch({ type: 'rotateDue' }));
+    this.ageTimer.start(this.rotationDelay(link), () => this.dispatch({ type: 'rotateDue' }));
     if (watchHealth) this.healthyTimer.start(this.options.reconnect.healthyAfterMs, () => this.dispatch({ type: 'healthy', link: id }));
     this.hooks.opened(link, { rotated });
+  }
+
+  /**
+   * When to replace a link by a fresh one (make before break): at `maxConnectionAgeMs`, or
+   * `tokenRefreshMarginMs` before its token expires if that comes first, so the server's
+   * `closing` `tokenExpired` is a fallback the app rarely meets. Never sooner than 30 s: a token
+   * provider that hands out the same nearly expired token must not make the SDK reconnect in a loop.
+   */
+  private rotationDelay(link: Link): number {
+    const byAge = this.options.maxConnectionAgeMs;
+    if (link.tokenExpiresAt === undefined) return byAge;
+    const byToken = link.tokenExpiresAt - this.options.tokenRefreshMarginMs - this.options.timers.now();
+    return Math.min(byAge, Math.max(MIN_ROTATION_DELAY_MS, byToken));
   }
 
   private schedulePing(link: Link): void {

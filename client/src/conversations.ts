@@ -45,12 +45,15 @@ interface Entry {
   extra: Set<number>;
   /** Snapshot generation that last saw or touched this conversation. */
   generation: number;
+  /** The server listed it (a page); false for one known only from messages while pages are missing. */
+  listed: boolean;
 }
 
 /**
  * The conversation list: loaded with `conversations`, then kept current from incoming messages
  * (unread, lastMessage; own messages mark read), `read` events (own devices move `readUpTo`,
- * peers fill `readBy`) and local `read` calls. `totalUnread` is always the sum of `unread`.
+ * peers fill `readBy`) and local `read` calls. `totalUnread` is the sum of `unread`, plus, while
+ * later pages of the list are not loaded, the server's count of their unread.
  */
 export class ConversationStore {
   private readonly entries = new Map<string, Entry>();
@@ -58,6 +61,13 @@ export class ConversationStore {
   private notifyScheduled = false;
   /** Set when an update could not be kept exact: the client should reload the list. */
   staleSince: number | undefined;
+  /**
+   * Unread in conversations the server has not listed to this client yet (later pages): the
+   * server's `totalUnread` less what the loaded entries count, as of the latest reply.
+   */
+  private unlisted = 0;
+  /** Where the next page of the list starts, while the server says there is more (`conversations` pages). */
+  nextCursor: string | undefined;
 
   constructor(
     private readonly userId: string,
@@ -80,10 +90,28 @@ export class ConversationStore {
     return this.entries.has(conversationId);
   }
 
+  /** Every conversation's unread: the loaded ones' and, while pages are not loaded, the server's count of the rest. */
   get totalUnread(): number {
+    return this.listedUnread() + this.unlisted;
+  }
+
+  /**
+   * While later pages are missing, a conversation the server has not listed is counted in the
+   * server's total of the rest, not by its local guess (messages seen, read state unknown).
+   */
+  private listedUnread(): number {
     let total = 0;
-    for (const entry of this.entries.values()) total += unreadOf(entry);
+    for (const entry of this.entries.values()) if (entry.listed || this.nextCursor === undefined) total += unreadOf(entry);
     return total;
+  }
+
+  /**
+   * The server's `totalUnread` (a `conversations` or `read` reply): what the loaded entries do not
+   * account for belongs to conversations not loaded yet. Nothing when every conversation is loaded.
+   */
+  applyServerTotal(totalUnread: number): void {
+    this.unlisted = this.nextCursor === undefined ? 0 : Math.max(0, totalUnread - this.listedUnread());
+    this.notify();
   }
 
   /** Marks the start of a `conversations` request; pass the result to `applySnapshot`. */
@@ -91,12 +119,36 @@ export class ConversationStore {
     return ++this.generation;
   }
 
-  /** Replaces the list with the server's; conversations first seen after the request started are kept. */
-  applySnapshot(generation: number, items: ConversationSummary[]): void {
-    const seen = new Set<string>();
+  /**
+   * Replaces the list with the server's; conversations first seen after the request started are
+   * kept. A first page (`page.hasMore`) replaces only what it covers: held conversations older
+   * than its last item stay (they belong to later pages).
+   */
+  applySnapshot(generation: number, items: ConversationSummary[], page: { hasMore?: boolean; cursor?: string; totalUnread?: number } = {}): void {
+    this.applyItems(generation, items);
+    const oldest = items.at(-1)?.lastMessage?.ts ?? 0;
+    const seen = new Set(items.map((item) => item.conversationId));
+    for (const [conversationId, entry] of this.entries) {
+      const covered = !page.hasMore || (entry.state.lastMessage?.ts ?? 0) >= oldest;
+      if (!seen.has(conversationId) && entry.generation < generation && covered) this.entries.delete(conversationId);
+    }
+    this.nextCursor = page.hasMore ? page.cursor : undefined;
+    if (generation === this.generation) this.staleSince = undefined;
+    if (page.totalUnread !== undefined) this.applyServerTotal(page.totalUnread);
+    this.notify();
+  }
+
+  /** A later page of the list (`conversations` with the cursor): its conversations join the list. */
+  applyPage(items: ConversationSummary[], page: { hasMore?: boolean; cursor?: string; totalUnread: number }): void {
+    this.applyItems(this.generation, items);
+    this.nextCursor = page.hasMore ? page.cursor : undefined;
+    this.applyServerTotal(page.totalUnread);
+  }
+
+  private applyItems(generation: number, items: ConversationSummary[]): void {
     for (const item of items) {
-      seen.add(item.conversationId);
       const entry = this.entry(item.conversationId);
+      entry.listed = true;
       const state = entry.state;
       state.kind = item.kind;
       for (const key of ['peer', 'title', 'role', 'owner', 'admins', 'onlyAdminsSend', 'onlyAdminsAdd', 'members', 'large', 'latestSeq', 'mutedUntil'] as const) {
@@ -112,11 +164,6 @@ export class ConversationStore {
       entry.extra = new Set([...entry.extra].filter((seq) => seq > entry.head && seq > state.readUpTo));
       entry.generation = generation;
     }
-    for (const [conversationId, entry] of this.entries) {
-      if (!seen.has(conversationId) && entry.generation < generation) this.entries.delete(conversationId);
-    }
-    if (generation === this.generation) this.staleSince = undefined;
-    this.notify();
   }
 
   /** A message reached this client (timeline or large group). Returns true if the list needs a reload to learn about its conversation. */
@@ -191,6 +238,8 @@ export class ConversationStore {
 
   clear(): void {
     this.entries.clear();
+    this.unlisted = 0;
+    this.nextCursor = undefined;
     this.notify();
   }
 
@@ -217,6 +266,7 @@ export class ConversationStore {
         head: 0,
         extra: new Set(),
         generation: this.generation,
+        listed: false,
       };
       this.entries.set(conversationId, entry);
     }

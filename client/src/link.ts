@@ -11,6 +11,8 @@ export class Link {
   /** Replaced by a newer link: takes no new requests, closes once its requests are answered. */
   draining = false;
   openedAt = 0;
+  /** When the token this link connected with expires (epoch ms), when it is a JWT with `exp`. */
+  tokenExpiresAt: number | undefined;
   /** The HTTP status of a refused handshake, where the platform exposes it (Node's `ws`). */
   handshakeStatus: number | undefined;
   /** @internal Gives up on a socket that does not open in time. */

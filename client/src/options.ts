@@ -57,6 +57,12 @@ export interface ImClientOptions {
   heartbeat?: boolean;
   /** Replace a connection this old by a fresh one (API Gateway ends them at 2 h). Default 110 min. */
   maxConnectionAgeMs?: number;
+  /**
+   * Replace a connection (make before break, with a fresh token from `token`) this long before the
+   * token it connected with expires: the server closes a connection once its token expires
+   * (`closing` `tokenExpired`, then a reconnect). Default 60 s.
+   */
+  tokenRefreshMarginMs?: number;
   /** Default bound of a request, call to reply. Default 15 s. */
   requestTimeoutMs?: number;
   /** Requests made while disconnected: `wait` (default, within their timeout) or `fail` at once. The outbox always waits. */
@@ -75,6 +81,12 @@ export interface ImClientOptions {
   typingThrottleMs?: number;
   /** Load the conversation list after every (re)connect. Default true. */
   autoLoadConversations?: boolean;
+  /**
+   * Page size of the conversation list (1-100, `conversations` `limit`): the first page on connect,
+   * then `loadMoreConversations()`. Default: no limit on the first page (the server answers as many
+   * as fit in one reply: all of them for most users, and what a v1 server answers), 50 per later page.
+   */
+  conversationPageSize?: number;
   /** Messages fetched for a large group seen for the first time. Default 50. */
   largeGroupBackfill?: number;
   /** How attachment bytes go to S3. Default: XMLHttpRequest (with progress) where it exists, else fetch. */
@@ -99,6 +111,7 @@ export const DEFAULTS = {
   pingTimeoutMs: 15_000,
   connectionRefreshMs: 24 * 60_000,
   maxConnectionAgeMs: 110 * 60_000,
+  tokenRefreshMarginMs: 60_000,
   requestTimeoutMs: 15_000,
   whenDisconnected: 'wait' as WhenDisconnected,
   sendRetry: { baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 20_000, maxConflictRetries: 20 },

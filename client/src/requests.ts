@@ -24,7 +24,19 @@ interface Pending {
   resolve(data: unknown): void;
   reject(error: ImError): void;
   timer: unknown;
+  /** When the request's timeout ends (timers' clock). */
+  deadline: number;
+  /** The wait before a resend after RATE_LIMITED, while it runs. */
+  retryTimer?: unknown;
 }
+
+/**
+ * RATE_LIMITED reasons the request layer waits out and resends itself (`retryAfterMs` later),
+ * while the request's timeout allows: the refusal means nothing was done, so any action may be
+ * repeated. `sendRate` is the outbox's to handle (its own backoff, the same `clientMsgId`);
+ * `uploadQuota` lasts until the next UTC day.
+ */
+const RESENT_RATE_REASONS = new Set(['connectionRate', 'userRate']);
 
 export interface RequestDeps {
   timers: Timers;
@@ -43,6 +55,8 @@ export interface RequestDeps {
 export class RequestManager {
   private readonly pending = new Map<string, Pending>();
   private readonly queued: Pending[] = [];
+  /** Requests waiting out a RATE_LIMITED reply before they are sent again. */
+  private readonly waiting = new Set<Pending>();
   private readonly idleWaiters = new Map<Link, (() => void)[]>();
 
   constructor(private readonly deps: RequestDeps) {}
@@ -58,6 +72,7 @@ export class RequestManager {
         resolve: resolve as (data: unknown) => void,
         reject,
         timer: undefined,
+        deadline: 0,
       };
       const link = this.deps.currentLink();
       if (!link && (options.whenDisconnected ?? this.deps.whenDisconnected) === 'fail') {
@@ -65,6 +80,7 @@ export class RequestManager {
         return;
       }
       const timeoutMs = options.timeoutMs ?? this.deps.defaultTimeoutMs;
+      entry.deadline = this.deps.timers.now() + timeoutMs;
       entry.timer = this.deps.timers.setTimeout(() => this.expire(entry, timeoutMs), timeoutMs);
       if (link) this.transmit(entry, link);
       else this.queued.push(entry);
@@ -76,6 +92,7 @@ export class RequestManager {
     if (reply.id === null) return false;
     const entry = this.pending.get(reply.id);
     if (!entry) return false;
+    if (!reply.ok && this.resendLater(entry, reply.error)) return true;
     this.settle(entry);
     if (reply.ok) entry.resolve(reply.data);
     else entry.reject(ImError.fromReply(reply.error, entry.action));
@@ -109,12 +126,36 @@ export class RequestManager {
 
   /** Rejects everything (the client stops). */
   rejectAll(message: string): void {
-    for (const entry of [...this.queued, ...this.pending.values()]) {
+    for (const entry of [...this.queued, ...this.pending.values(), ...this.waiting]) {
       this.settle(entry);
       entry.reject(new ImError('DISCONNECTED', `${entry.action}: ${message}`, { action: entry.action }));
     }
     this.queued.length = 0;
     for (const link of [...this.idleWaiters.keys()]) this.notifyIdle(link);
+  }
+
+  /**
+   * Waits out a RATE_LIMITED reply's `retryAfterMs` and sends the request again, when its reason is
+   * one the request layer handles and the wait ends before the request's deadline. False: the
+   * reply settles the request as usual.
+   */
+  private resendLater(entry: Pending, error: { code: string; reason?: string; retryAfterMs?: number }): boolean {
+    if (error.code !== 'RATE_LIMITED' || !RESENT_RATE_REASONS.has(error.reason ?? '')) return false;
+    const wait = typeof error.retryAfterMs === 'number' && Number.isFinite(error.retryAfterMs) ? Math.max(error.retryAfterMs, 0) : undefined;
+    if (wait === undefined || this.deps.timers.now() + wait >= entry.deadline) return false;
+    const link = entry.link;
+    this.pending.delete(entry.id);
+    if (link) this.notifyIdle(link);
+    entry.link = undefined;
+    this.waiting.add(entry);
+    entry.retryTimer = this.deps.timers.setTimeout(() => {
+      entry.retryTimer = undefined;
+      this.waiting.delete(entry);
+      const current = this.deps.currentLink();
+      if (current) this.transmit(entry, current);
+      else this.queued.push(entry);
+    }, wait);
+    return true;
   }
 
   private transmit(entry: Pending, link: Link): void {
@@ -139,6 +180,11 @@ export class RequestManager {
   /** Forgets a request (before settling its promise). */
   private settle(entry: Pending): void {
     this.deps.timers.clearTimeout(entry.timer);
+    if (entry.retryTimer !== undefined) {
+      this.deps.timers.clearTimeout(entry.retryTimer);
+      entry.retryTimer = undefined;
+    }
+    this.waiting.delete(entry);
     const index = this.queued.indexOf(entry);
     if (index >= 0) this.queued.splice(index, 1);
     if (this.pending.get(entry.id) === entry) {

@@ -19,6 +19,15 @@ export function inspectToken(token: unknown, nowMs: number): TokenVerdict {
   return exp * 1000 <= nowMs ? 'expired' : 'plausible';
 }
 
+/** The token's `exp` in epoch milliseconds, when it is a JWT with a numeric `exp`. */
+export function tokenExpiryMs(token: unknown): number | undefined {
+  if (typeof token !== 'string') return undefined;
+  const payload = token.split('.')[1];
+  const claims = payload ? decodeJsonSegment(payload) : undefined;
+  const exp = claims?.exp;
+  return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+}
+
 function decodeJsonSegment(segment: string): Record<string, unknown> | undefined {
   const text = base64UrlToBinary(segment);
   if (text === undefined) return undefined;

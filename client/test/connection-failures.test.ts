@@ -177,7 +177,7 @@ describe('connection: the terminal state, refused handshakes and the closing sig
       let issued = 0;
       const { client, events } = makeClient(server, 'alice', {
         autoLoadConversations: false,
-        token: () => fakeJwt(`alice`, 60 + ++issued), // a different token every time
+        token: () => fakeJwt(`alice`, 3600 + ++issued), // a different token every time (an hour: no rotation before its expiry meanwhile)
       });
       await client.start();
       await client.whenConnected();
@@ -192,6 +192,40 @@ describe('connection: the terminal state, refused handshakes and the closing sig
       expect(issued).toBe(2);
       expect(states(events.connectionState)).toEqual(['connecting', 'connected', 'connecting', 'connected']);
       await client.send({ to: 'bob', body: text('on the fresh connection') });
+      await client.stop();
+    });
+
+    it('replaces the connection before its token expires, with a fresh token, so the server never has to close it', async () => {
+      let issued = 0;
+      const { client, events } = makeClient(server, 'alice', {
+        autoLoadConversations: false,
+        pingIntervalMs: 10 * 60 * 60_000,
+        token: () => fakeJwt('alice', 300 + ++issued), // five minutes
+      });
+      await client.start();
+      await client.whenConnected();
+      // The default margin is 60 s: the replacement opens at about 240 s, not at maxConnectionAgeMs.
+      await vi.advanceTimersByTimeAsync(230_000);
+      expect(server.handshakes).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(20_000);
+      await until(() => server.handshakes.length === 2);
+      expect(server.handshakes[1]!.token).not.toBe(server.handshakes[0]!.token);
+      await until(() => server.sockets[0]!.readyState === 3);
+      expect(client.connectionState).toBe('connected');
+      // Make before break: the app never saw a reconnect.
+      expect(states(events.connectionState)).toEqual(['connecting', 'connected']);
+      await client.stop();
+    });
+
+    it('surfaces closing tokenExpired as the reason of the reconnect', async () => {
+      const { client, events } = makeClient(server, 'alice', { autoLoadConversations: false });
+      await client.start();
+      await client.whenConnected();
+      await vi.advanceTimersByTimeAsync(60_000);
+      await serverCloses(server, server.sockets[0]!, 'tokenExpired', true);
+      await until(() => client.connected);
+      const reconnecting = (events.connectionState ?? []).find((change) => change.state === 'connecting' && change.error);
+      expect(reconnecting?.error).toMatchObject({ code: 'DISCONNECTED', reason: 'tokenExpired' });
       await client.stop();
     });
 

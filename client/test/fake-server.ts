@@ -77,6 +77,7 @@ interface Fault {
   kind: 'error' | 'swallow' | 'delay';
   code?: string;
   reason?: string;
+  retryAfterMs?: number;
   delayMs?: number;
   message?: string;
   /** swallow: process the request (store it) before dropping the reply. */
@@ -237,6 +238,8 @@ export class FakeServer {
   readonly trace: string[] = [];
   /** Large groups: also give the sender a timeline item for its own message (as the backend does). */
   largeGroupSenderTimeline = false;
+  /** The deployment's moderation hook (docs/moderation.md): a body to store instead, or 'deny'. */
+  moderate: ((body: Body) => Body | 'deny') | undefined;
   /** Replies (not pushes) wait this long, through setTimeout (fake timers apply). */
   replyDelayMs = 0;
   /** False: the server has no `heartbeat` route (v1), so a heartbeat is an unknown action. */
@@ -314,8 +317,8 @@ export class FakeServer {
   }
 
   /** The next `count` requests of `action` are answered with an error (and `reason`) and change nothing. */
-  failNext(action: string, code: string, count = 1, message = `injected ${code}`, reason?: ErrorReason): void {
-    this.faults.push({ action, count, kind: 'error', code, message, ...(reason ? { reason } : {}) });
+  failNext(action: string, code: string, count = 1, message = `injected ${code}`, reason?: ErrorReason, retryAfterMs?: number): void {
+    this.faults.push({ action, count, kind: 'error', code, message, ...(reason ? { reason } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
 
   /** The next `count` requests of `action` get no reply; with `process` they take effect first. */
@@ -446,7 +449,8 @@ export class FakeServer {
     const fault = this.faults.find((candidate) => candidate.kind !== 'delay' && candidate.action === action && candidate.count > 0);
     if (fault) fault.count--;
     if (fault?.kind === 'error') {
-      this.reply(socket, { id, ok: false, error: { code: fault.code, message: fault.message, ...(fault.reason ? { reason: fault.reason } : {}) } }, delay?.delayMs, label);
+      const error = { code: fault.code, message: fault.message, ...(fault.reason ? { reason: fault.reason } : {}), ...(fault.retryAfterMs !== undefined ? { retryAfterMs: fault.retryAfterMs } : {}) };
+      this.reply(socket, { id, ok: false, error }, delay?.delayMs, label);
       return;
     }
     let reply: Json;
@@ -792,7 +796,8 @@ export class FakeServer {
   private handleSend(user: string, socket: FakeSocket | undefined, frame: Json): Json {
     // The frame passed the protocol's schema (or comes from `sendAs`).
     const clientMsgId = frame.clientMsgId as string;
-    const body = frame.body as Body;
+    const sent = frame.body as Body;
+    let body = sent;
     if ('attachmentId' in body) {
       const uploaded = this.attachments.get(body.attachmentId);
       if (!uploaded?.bytes) throw new ProtocolError('BAD_REQUEST', 'body.attachmentId: not uploaded', 'attachmentNotUploaded');
@@ -821,6 +826,9 @@ export class FakeServer {
     }
     // As the server: after the idempotency check (a retry of an accepted send still answers), before anything is stored.
     if (this.blockedConversation(conversation)) throw new ProtocolError('FORBIDDEN', 'this conversation is blocked', 'blocked');
+    const judged = this.moderate?.(body);
+    if (judged === 'deny') throw new ProtocolError('FORBIDDEN', 'refused by moderation', 'moderated');
+    if (judged) body = judged;
     const message: Message = {
       msgId: `m${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`,
       conversationId: conversation.id,
@@ -833,7 +841,7 @@ export class FakeServer {
     conversation.messages.push(message);
     conversation.reads.set(user, message.conversationSeq);
     // `seq` stays null for a large group's message unless the sender gets a timeline item for it.
-    const reply: Json = { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: null, ts: message.ts };
+    const reply: Json = { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: null, ts: message.ts, ...(body !== sent ? { body } : {}) };
     if (conversation.large) {
       for (const member of conversation.members) this.push(member, { event: 'groupMessage', data: message }, socket);
       if (this.largeGroupSenderTimeline) {

@@ -31,6 +31,20 @@ describe('outbox: ordered, retried with the same clientMsgId, exactly once', () 
     await client.stop();
   });
 
+  it('shows the body the server stored when its moderation replaced it; a refused message fails without retries', async () => {
+    server.moderate = (body) => (body.kind === 'text' && body.text.includes('spam') ? 'deny' : body.kind === 'text' ? { kind: 'text', text: body.text.replace(/heck/g, '****') } : body);
+    const { client, texts } = makeClient(server, 'alice', { autoLoadConversations: false });
+    await client.start();
+    const reply = await done(client.send({ to: 'bob', body: text('oh heck') }));
+    expect(reply.body).toEqual(text('oh ****'));
+    expect(texts()).toEqual(['oh ****']);
+    const refused = await client.send({ to: 'bob', body: text('buy spam') }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'FORBIDDEN', reason: 'moderated' });
+    expect(server.sendFrames('alice')).toHaveLength(2);
+    expect(bodies('dm:alice:bob')).toEqual(['oh ****']);
+    await client.stop();
+  });
+
   it('queues while disconnected and delivers exactly once after connecting', async () => {
     server.holdHandshakes();
     const { client, events } = makeClient(server, 'alice', { autoLoadConversations: false });

@@ -114,3 +114,57 @@ describe('requests: correlation by id, timeouts, typed errors', () => {
     expect(client.connectionState).toBe('closed');
   });
 });
+
+describe('requests: RATE_LIMITED with a retry hint', () => {
+  let server: FakeServer;
+  beforeEach(() => {
+    vi.useFakeTimers();
+    server = new FakeServer();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('waits out retryAfterMs of a userRate or connectionRate refusal and sends the request again, within its timeout', async () => {
+    const { client } = makeClient(server, 'alice', { autoLoadConversations: false, requestTimeoutMs: 10_000 });
+    await client.start();
+    await client.whenConnected();
+    server.failNext('presence', 'RATE_LIMITED', 1, 'slow down', 'userRate', 2_000);
+    server.failNext('ping', 'RATE_LIMITED', 1, 'slow down', 'connectionRate', 500);
+    const before = server.requests.filter((entry) => entry.frame.action === 'presence').length;
+    let answered = false;
+    const presence = client.request('presence', { users: ['bob'] }).then((result) => {
+      answered = true;
+      return result;
+    });
+    await vi.advanceTimersByTimeAsync(1_900);
+    // Refused once, not yet sent again.
+    expect(server.requests.filter((entry) => entry.frame.action === 'presence').length - before).toBe(1);
+    expect(answered).toBe(false);
+    await vi.advanceTimersByTimeAsync(200);
+    await until(() => answered);
+    expect(await presence).toEqual({ users: { bob: { online: false, lastSeen: null } } });
+    expect(server.requests.filter((entry) => entry.frame.action === 'presence').length - before).toBe(2);
+    let pinged: unknown;
+    void client.ping().then((result) => (pinged = result));
+    await until(() => pinged !== undefined);
+    expect(pinged).toEqual({ ts: expect.any(Number) });
+    // Refused once (connectionRate), then answered.
+    expect(server.requests.filter((entry) => entry.frame.action === 'ping')).toHaveLength(2);
+    await client.stop();
+  });
+
+  it('rejects with the RATE_LIMITED error when the wait would outlast the timeout, or for a reason it does not resend', async () => {
+    const { client } = makeClient(server, 'alice', { autoLoadConversations: false, requestTimeoutMs: 3_000 });
+    await client.start();
+    await client.whenConnected();
+    server.failNext('presence', 'RATE_LIMITED', 1, 'slow down', 'userRate', 60_000);
+    const tooLong = client.request('presence', { users: ['bob'] }).catch((error: unknown) => error);
+    server.failNext('attachmentUpload', 'RATE_LIMITED', 1, 'quota', 'uploadQuota', 100);
+    const quota = client.request('attachmentUpload', { name: 'a.png', contentType: 'image/png', size: 1 }).catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await tooLong).toMatchObject({ code: 'RATE_LIMITED', reason: 'userRate', retryAfterMs: 60_000 });
+    expect(await quota).toMatchObject({ code: 'RATE_LIMITED', reason: 'uploadQuota' });
+    await client.stop();
+  });
+});

@@ -2,7 +2,7 @@ import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import { FetchError } from 'aws-jwt-verify/error';
 import type { Jwks } from 'aws-jwt-verify/jwk';
 import { USER_ID_PATTERN } from '@serverless-im/protocol';
-import { InvalidTokenError, type TokenVerifier } from './token-verifier.js';
+import { InvalidTokenError, lifetimeOf, type TokenVerifier } from './token-verifier.js';
 
 export interface CognitoTokenVerifierOptions {
   /** e.g. `eu-west-1_AbC123`: the issuer and its JWKS URL follow from it. */
@@ -45,6 +45,7 @@ export function createCognitoTokenVerifier(options: CognitoTokenVerifierOptions)
     }
     const userId = payload.sub;
     const device = payload.device;
-    return typeof device === 'string' ? { userId, deviceId: device } : { userId };
+    const lifetime = lifetimeOf(payload);
+    return typeof device === 'string' ? { userId, deviceId: device, ...lifetime } : { userId, ...lifetime };
   };
 }

@@ -15,6 +15,16 @@ export interface VerifiedToken {
   userId: string;
   /** When the token names a device (`device` claim), only that device may use it. */
   deviceId?: string;
+  /** `exp`, epoch seconds: the connection is closed once it passes (connections/token-expiry.ts). */
+  expiresAt: number;
+  /** `iat`, epoch seconds, when the token has one. */
+  issuedAt?: number;
+}
+
+/** The lifetime claims of a verified payload. */
+export function lifetimeOf(payload: { exp?: unknown; iat?: unknown }): Pick<VerifiedToken, 'expiresAt' | 'issuedAt'> {
+  const expiresAt = Number(payload.exp);
+  return typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? { expiresAt, issuedAt: payload.iat } : { expiresAt };
 }
 
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
@@ -56,6 +66,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       throw new InvalidTokenError('sub is not a valid user id');
     }
     const device = payload.device;
-    return typeof device === 'string' ? { userId, deviceId: device } : { userId };
+    const lifetime = lifetimeOf(payload);
+    return typeof device === 'string' ? { userId, deviceId: device, ...lifetime } : { userId, ...lifetime };
   };
 }

@@ -1,6 +1,8 @@
 import { listenOnConnect, stopListening } from '../listeners/large-group-listeners.js';
+import { DEFAULT_MAX_CONNECTIONS_PER_USER } from '@serverless-im/protocol';
+import { ServiceError } from '../errors/service-error.js';
 import { type Checkpoint, noCheckpoint } from '../platform/checkpoints.js';
-import { removeConnection, saveConnection } from '../storage/connections.js';
+import { countConnectionsOf, removeConnection, saveConnection } from '../storage/connections.js';
 import type { Storage } from '../storage/storage.js';
 import { recordLastSeen } from '../storage/timelines/index.js';
 
@@ -10,11 +12,41 @@ export interface ConnectionIdentity {
   deviceId: string;
 }
 
+/** MAX_CONNECTIONS_PER_USER: live connections one user may hold (the stack sets it from `maxConnectionsPerUser`). */
+export const maxConnectionsPerUserFromEnv = (text = process.env.MAX_CONNECTIONS_PER_USER): number => {
+  const value = Number(text);
+  return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_MAX_CONNECTIONS_PER_USER;
+};
+
+/** The user holds `maxConnectionsPerUser` live connections already: `$connect` answers 429. */
+export class TooManyConnectionsError extends ServiceError<'TOO_MANY_CONNECTIONS'> {
+  override readonly code = 'TOO_MANY_CONNECTIONS';
+}
+
+/**
+ * Refuses the next connection of a user who holds `max` live ones (refuse-the-next, not
+ * close-the-oldest: closing the oldest would let two devices over the cap take turns closing each
+ * other forever, and a user's own stale tab could push out their phone). The count comes from the
+ * eventually consistent by-user index: handshakes at the same moment may each see room and pass
+ * together (the cap is exceeded by at most the handshakes in flight), and a connection closed a
+ * moment ago may still count for about a second.
+ */
+export async function admitConnection(storage: Storage, userId: string, now: number, max = maxConnectionsPerUserFromEnv()): Promise<void> {
+  const live = await countConnectionsOf(storage, userId, now);
+  if (live >= max) throw new TooManyConnectionsError(`${userId} has ${live} live connections (at most ${max})`);
+}
+
 /**
  * `$connect` (after the authorizer): remembers which user and device the connection belongs to and
  * subscribes it to the user's large groups (read fan-out pushes go to listeners).
  */
-export async function openConnection(storage: Storage, connection: ConnectionIdentity, connectedAt: number, checkpoint: Checkpoint = noCheckpoint): Promise<void> {
+export async function openConnection(
+  storage: Storage,
+  connection: ConnectionIdentity & { tokenExpiresAt?: number },
+  connectedAt: number,
+  checkpoint: Checkpoint = noCheckpoint,
+): Promise<void> {
+  await admitConnection(storage, connection.userId, connectedAt);
   const largeGroups = await listenOnConnect(storage, connection.userId, connection.connectionId, connectedAt, () =>
     checkpoint('connect:groups-read', { userId: connection.userId }),
   );

@@ -1,11 +1,13 @@
 import { type ConversationRef, peerOf, type ReadResult } from '@serverless-im/protocol';
-import { requireMember } from '../membership/require-member.js';
+import { requireMemberRow } from '../membership/require-member.js';
 import type { Pusher, ServerEvent } from '../push/pusher.js';
-import { authorsBetween, isBlocked, readDirectHead, readGroupHead, recordRead } from '../storage/conversations/index.js';
-import { getMembership, type GroupMembership, recordGroupRead } from '../storage/memberships.js';
+import { clearUnreadFlag } from '../storage/activity-index.js';
+import { authorsBetween, type GroupHead, isBlocked, readDirectHead, readGroupHead, recordRead } from '../storage/conversations/index.js';
+import { getMembership, type GroupMembership, type MembershipRecord, recordGroupRead } from '../storage/memberships.js';
 import type { Storage } from '../storage/storage.js';
-import { listConversations } from './conversation-list.js';
-import { directReadState, effectiveReadUpTo, withDirectRead } from './read-state.js';
+import { readTail } from './activity.js';
+import { unreadElsewhere } from './conversation-list.js';
+import { directReadState, effectiveReadUpTo, groupReadState, withDirectRead } from './read-state.js';
 
 export interface MarkReadDeps {
   storage: Storage;
@@ -23,7 +25,11 @@ const RECEIPT_SCAN_LIMIT = 100;
 
 const readEvent = (conversationId: string, userId: string, upTo: number): ServerEvent => ({ event: 'read', data: { conversationId, userId, upTo } });
 
-async function markGroupRead(deps: MarkReadDeps, input: MarkReadInput, conversation: ConversationRef): Promise<{ upTo: number; advanced: boolean }> {
+async function markGroupRead(
+  deps: MarkReadDeps,
+  input: MarkReadInput,
+  conversation: ConversationRef,
+): Promise<{ upTo: number; advanced: boolean; head: GroupHead | undefined; row: GroupMembership | undefined }> {
   const { storage } = deps;
   const reader = input.reader.userId;
   const [membership, head] = await Promise.all([
@@ -41,7 +47,24 @@ async function markGroupRead(deps: MarkReadDeps, input: MarkReadInput, conversat
       deps.pusher.pushToUsers([reader], event, { exceptConnectionId: input.reader.connectionId }),
     ]);
   }
-  return { upTo: Math.max(upTo, before), advanced };
+  return { upTo: Math.max(upTo, before), advanced, head, row: membership };
+}
+
+/** What decides whether `read` takes the conversation out of the unread index: the row as read before the head. */
+type IndexRow = (MembershipRecord & { unreadOf?: string; unreadGen?: number }) | undefined;
+
+/**
+ * After a read: the reply's counts, and the conversation out of the unread index when nothing is
+ * left unread there (only if no catch-up flagged it since `row` was read: that flag is about a
+ * message the head we read may not hold). `totalUnread` adds the other conversations that may have
+ * unread (storage/activity-index.ts): the cost follows those, never the number of conversations.
+ */
+async function countsAfterRead(storage: Storage, reader: string, conversationId: string, unread: number, row: IndexRow): Promise<ReadResult> {
+  const [elsewhere] = await Promise.all([
+    readTail(storage, reader, Date.now()).then((tail) => unreadElsewhere(storage, reader, tail, new Set([conversationId]))),
+    unread === 0 && row?.unreadOf !== undefined ? clearUnreadFlag(storage, reader, conversationId, Number(row.unreadGen ?? 0)) : undefined,
+  ]);
+  return { unread, totalUnread: unread + elsewhere };
 }
 
 /**
@@ -52,17 +75,20 @@ async function markGroupRead(deps: MarkReadDeps, input: MarkReadInput, conversat
 export async function markRead(deps: MarkReadDeps, input: MarkReadInput): Promise<ReadResult> {
   const { storage } = deps;
   const reader = input.reader.userId;
-  const conversation = await requireMember(storage, reader, input.conversationId);
+  const { conversation, membership } = await requireMemberRow(storage, reader, input.conversationId);
   if (conversation.kind === 'group') {
-    const { upTo } = await markGroupRead(deps, input, conversation);
-    const list = await listConversations(storage, reader, { groupReads: new Map([[conversation.id, upTo]]) });
-    return { unread: list.items.find((item) => item.conversationId === conversation.id)?.unread ?? 0, totalUnread: list.totalUnread };
+    const { upTo, head, row } = await markGroupRead(deps, input, conversation);
+    const unread = head && row ? groupReadState(head.lastCseq, row, upTo, head.recalled).unread : 0;
+    return countsAfterRead(storage, reader, conversation.id, unread, membership);
   }
 
+  // The row first: a flag raised after it was read stays (see countsAfterRead).
+  const row = await getMembership(storage, reader, conversation.id);
   const head = await readDirectHead(storage, conversation.id, true);
   const before = directReadState(head, conversation, reader);
   const upTo = Math.min(input.upTo, before.latest);
   const advanced = upTo > before.readUpTo && (await recordRead(storage, conversation, reader, upTo));
+  // The head we just changed may not be visible to an eventually consistent read yet: use ours.
   const after = advanced ? withDirectRead(head, conversation, reader, upTo) : head;
   if (advanced) {
     const event = readEvent(conversation.id, reader, upTo);
@@ -73,8 +99,5 @@ export async function markRead(deps: MarkReadDeps, input: MarkReadInput): Promis
       deps.pusher.pushToUsers([reader], event, { exceptConnectionId: input.reader.connectionId }),
     ]);
   }
-  // The head we just changed may not be visible to an eventually consistent read yet: use ours.
-  const list = await listConversations(storage, reader, { directHeads: new Map([[conversation.id, after]]) });
-  const unread = list.items.find((item) => item.conversationId === conversation.id)?.unread ?? directReadState(after, conversation, reader).unread;
-  return { unread, totalUnread: list.totalUnread };
+  return countsAfterRead(storage, reader, conversation.id, directReadState(after, conversation, reader).unread, row);
 }

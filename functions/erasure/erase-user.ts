@@ -10,9 +10,11 @@ import { deliverChange } from '../message-changes/deliver-change.js';
 import { nextState } from '../message-changes/next-state.js';
 import type { Checkpoint } from '../platform/checkpoints.js';
 import { NO_CONNECTION } from '../server-api/send-as-user.js';
-import { deliveredSeqOf, deliveryClaimId, PUSH_CLAIM_SECONDS, pushClaimId, sendClaimId, uploadAllowanceId } from '../storage/claims.js';
+import { deliveredSeqOf, deliveryClaimId, fanOutSeqOf, forgetFanOutRecipient, legacyDeliveryClaimId, PUSH_CLAIM_SECONDS, pushClaimId, sendClaimId, uploadAllowanceId } from '../storage/claims.js';
+import { partitionOf } from '../fan-out/partitions.js';
 import { connectionsOf } from '../storage/connections.js';
 import { forgetAllLiveConnections } from '../storage/group-listeners.js';
+import { catchUpMarkKey } from '../storage/activity-index.js';
 import { appendChange, blockedUsersOf, blockListKey, getMessage, type MessageRecord, readGroupHead, replaceMessage, versionOf } from '../storage/conversations/index.js';
 import { devicesOf, removeDevice } from '../storage/devices.js';
 import { formerMembersSince, formerPartition } from '../storage/former-members.js';
@@ -216,8 +218,8 @@ async function groupMessagesPage(deps: ErasureDeps, context: Context, conversati
       audience ??= await groupAudience(deps, conversationId);
       for (const member of audience) {
         if (member === userId) continue;
-        // The sender's own copy is at the seq the message records; the others' through their delivery claims.
-        const seq = member === message.from ? message.senderSeq : await deliveredSeqOf(deps.storage, member, message.msgId);
+        // The sender's own copy is at the seq the message records; the others' through their fan-out (or delivery) claims.
+        const seq = member === message.from ? message.senderSeq : await fanOutSeqOf(deps.storage, message.msgId, partitionOf(member), member);
         if (seq !== undefined) await anonymizeTimelineItem(deps, member, seq, message.msgId, userId);
       }
     }
@@ -351,14 +353,22 @@ async function anonymizeSystemCopies(deps: ErasureDeps, userId: string, item: It
   }
 }
 
+/** Whether a timeline item holds a group message (inline or as a reference). */
+const groupOfItem = (item: Record<string, unknown>): boolean => {
+  const conversationId = (item.message as { conversationId?: unknown } | undefined)?.conversationId ?? (item.ref as { conversationId?: unknown } | undefined)?.conversationId;
+  return typeof conversationId === 'string' && parseConversationId(conversationId)?.kind === 'group';
+};
+
 const timelinePage: Page = async (deps, { userId, record }, cursor) => {
   const page = await partitionPage(deps.storage, 'timelines', userId, undefined, PAGE, Number(cursor ?? 0) + 1);
   const devices = [...(record.devices ?? [])];
   const pushSince = deps.clock() - PUSH_CLAIM_SECONDS * 1000;
   for (const item of page.items) {
     const itemKey = String(item.itemKey);
-    const claims = [deliveryClaimId(userId, itemKey)];
+    const claims = [deliveryClaimId(userId, itemKey), legacyDeliveryClaimId(userId, itemKey)];
     const msgId = item.type === 'message' ? itemKey : msgIdOfUpdateKey(itemKey);
+    // A group message's fan-out claim names every recipient of its partition: this user leaves it.
+    if (item.type === 'message' && groupOfItem(item)) await forgetFanOutRecipient(deps.storage, itemKey, partitionOf(userId), userId);
     if (msgId && Number(item.ts) >= pushSince) claims.push(...devices.map((deviceId) => pushClaimId(userId, deviceId, msgId)));
     await deleteClaims(deps.storage, claims);
     if (item.type === 'system' && mentionsUser(item.system, userId)) await anonymizeSystemCopies(deps, userId, item);
@@ -376,14 +386,14 @@ const leftoversPage: Page = async (deps, context) => {
   const now = deps.clock();
   const days = [-3, -2, -1, 0, 1].map((offset) => new Date(now + offset * DAY_MS).toISOString().slice(0, 10));
   await deleteClaims(deps.storage, days.map((day) => uploadAllowanceId(userId, day)));
-  await deleteItems(deps.storage, 'memberships', [blockListKey(userId)]);
+  await deleteItems(deps.storage, 'memberships', [blockListKey(userId), catchUpMarkKey(userId)]);
   await deletePartition(deps.storage, 'memberships', hiddenKey(userId, '').userId);
   // What arrived while the job ran ($disconnect's last seen, a late item): the whole partition again.
   await connectionsPage(deps, context, undefined);
   for (;;) {
     const page = await partitionPage(deps.storage, 'timelines', userId, undefined, 100);
     if (page.items.length === 0) break;
-    await deleteClaims(deps.storage, page.items.filter((item) => Number(item.seq) > 0).map((item) => deliveryClaimId(userId, String(item.itemKey))));
+    await deleteClaims(deps.storage, page.items.filter((item) => Number(item.seq) > 0).flatMap((item) => [deliveryClaimId(userId, String(item.itemKey)), legacyDeliveryClaimId(userId, String(item.itemKey))]));
     await deleteItems(deps.storage, 'timelines', page.items);
   }
   await deletePartition(deps.storage, 'memberships', userId);

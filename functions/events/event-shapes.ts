@@ -1,4 +1,4 @@
-import type { Body, GroupRole, SystemEvent } from '@serverless-im/protocol';
+import type { Body, GroupRole, ReportReason, SystemEvent } from '@serverless-im/protocol';
 
 /**
  * The events this backend puts on its EventBridge bus (docs/events.md is the contract). Every
@@ -8,7 +8,7 @@ import type { Body, GroupRole, SystemEvent } from '@serverless-im/protocol';
 export const EVENT_SOURCE = 'serverless-im';
 export const SCHEMA_VERSION = 1;
 
-export const DETAIL_TYPES = ['message.sent', 'message.updated', 'group.changed', 'user.erased'] as const;
+export const DETAIL_TYPES = ['message.sent', 'message.updated', 'group.changed', 'message.reported', 'user.erased'] as const;
 export type DetailType = (typeof DETAIL_TYPES)[number];
 
 interface Common {
@@ -68,6 +68,19 @@ export interface GroupChangedDetail extends Common {
   onlyAdminsAdd?: boolean;
 }
 
+/** A member reported a message (`report`): once per reporter and message. */
+export interface MessageReportedDetail extends Common {
+  conversationKind: 'direct' | 'group';
+  members?: [string, string];
+  conversationSeq: number;
+  msgId: string;
+  /** The reported message's sender. */
+  author: string;
+  reporter: string;
+  reason: ReportReason;
+  reportedAt: number;
+}
+
 /** `user.erased`: an erasure job finished (functions/erasure/). No conversation: it is about a user. */
 export interface UserErasedDetail {
   schemaVersion: typeof SCHEMA_VERSION;
@@ -82,6 +95,7 @@ export interface UserErasedDetail {
 export type OutgoingEvent =
   | { detailType: 'user.erased'; time: number; detail: UserErasedDetail }
   | { detailType: 'message.sent'; time: number; detail: MessageSentDetail }
+  | { detailType: 'message.reported'; time: number; detail: MessageReportedDetail }
   | { detailType: 'message.updated'; time: number; detail: MessageUpdatedDetail }
   | { detailType: 'group.changed'; time: number; detail: GroupChangedDetail };
 

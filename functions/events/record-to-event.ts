@@ -1,8 +1,9 @@
 import { type Body, parseConversationId, type SystemEvent } from '@serverless-im/protocol';
 import type { MessageRecord } from '../storage/conversations/index.js';
+import type { ReportRecord } from '../storage/reports.js';
 import { newImageOf, type StreamRecord } from '../storage/stream-records.js';
 import type { TimelineRecord } from '../storage/timelines/index.js';
-import { type EventSettings, type GroupChangedDetail, type MessageSentDetail, type MessageUpdatedDetail, type OutgoingEvent, SCHEMA_VERSION, type UserErasedDetail } from './event-shapes.js';
+import { type EventSettings, type GroupChangedDetail, type MessageReportedDetail, type MessageSentDetail, type MessageUpdatedDetail, type OutgoingEvent, SCHEMA_VERSION, type UserErasedDetail } from './event-shapes.js';
 
 /**
  * Which committed change a stream record is, as the event it publishes (undefined: none). Where
@@ -10,7 +11,9 @@ import { type EventSettings, type GroupChangedDetail, type MessageSentDetail, ty
  * - a message (direct, group of either fan-out): its one item in Conversations (cseq >= 1), INSERT;
  * - an edit or recall: that item's conditional replace (MODIFY) to a new `version`, whose
  *   `lastChange` says which (reactions and housekeeping MODIFYs publish nothing);
- * - a membership change: the actor's `system` item in Timelines (`origin`), one per change.
+ * - a membership change: the actor's `system` item in Timelines (`origin`), one per change;
+ * - a report: its item in Conversations (`recordType` = `report`, partition
+ *   `report#<conversationId>#<reporter>`), INSERT, once per reporter and message.
  * The event id follows from the change alone (conversation, cseq, version; the system item's id),
  * so every record of the same change, and every retry of it, names the same event.
  */
@@ -75,6 +78,27 @@ function messageUpdated(record: MessageRecord, settings: EventSettings, writtenA
   return { detailType: 'message.updated', time: detail.changedAt, detail };
 }
 
+/** The report's own key, `report#<conversationId>#<reporter>#<cseq>`: message event ids start with a conversation id, never `report#`. */
+const reportEventId = (record: ReportRecord): string => `${record.conversationId}#${Number(record.cseq)}`;
+
+function messageReported(record: ReportRecord): OutgoingEvent {
+  const conversation = parseConversationId(record.reportedConversationId);
+  const detail: MessageReportedDetail = {
+    schemaVersion: SCHEMA_VERSION,
+    eventId: reportEventId(record),
+    conversationId: record.reportedConversationId,
+    conversationKind: conversation?.kind === 'direct' ? 'direct' : 'group',
+    ...(conversation?.kind === 'direct' ? { members: [...conversation.members] as [string, string] } : {}),
+    conversationSeq: Number(record.conversationSeq),
+    msgId: record.msgId,
+    author: record.author,
+    reporter: record.reporter,
+    reason: record.reason,
+    reportedAt: Number(record.reportedAt),
+  };
+  return { detailType: 'message.reported', time: detail.reportedAt, detail };
+}
+
 function groupChanged(record: TimelineRecord): OutgoingEvent | undefined {
   const system: SystemEvent | undefined = record.system;
   if (!system) return undefined;
@@ -120,6 +144,8 @@ export function eventOfRecord(record: StreamRecord, settings: EventSettings): Ou
     const item = image as unknown as TimelineRecord;
     return record.eventName === 'INSERT' && item.type === 'system' && item.origin === true ? groupChanged(item) : undefined;
   }
+  // Conversations: a report is its own record type (it has a msgId too: the reported message's).
+  if (image.recordType === 'report') return record.eventName === 'INSERT' ? messageReported(image as unknown as ReportRecord) : undefined;
   // Conversations: messages are the items with a msgId at cseq >= 1 (heads and the change log have none).
   const message = image as unknown as MessageRecord;
   if (typeof message.msgId !== 'string' || !(Number(message.cseq) >= 1)) return undefined;

@@ -1,5 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { DEVICE_ID_PATTERN } from '@serverless-im/protocol';
+import { lifetimeRefusal, maxTokenLifetimeFromEnv, originAllowed, originOf, originsFromEnv } from '../auth/connect-policy.js';
 import { loadSigningSecret } from '../auth/signing-secret.js';
 import { createTokenVerifier, InvalidTokenError, type TokenVerifier } from '../auth/token-verifier.js';
 import { requiredEnv } from '../platform/env.js';
@@ -23,19 +24,29 @@ async function createVerifier(): Promise<TokenVerifier> {
   return createTokenVerifier({ key: { kind: 'hs256', secret }, issuer, audience });
 }
 
+const allowedOrigins = originsFromEnv();
+const maxTokenLifetimeSeconds = maxTokenLifetimeFromEnv();
+
 /** API Gateway answers the handshake with 401 when a REQUEST authorizer throws exactly this. */
 const unauthorized = (): Error => new Error('Unauthorized');
 
 /**
- * REQUEST authorizer of `$connect`: `?token=` must be a valid JWT and `?device=`, when given, a
- * valid device id. The user and device go into the authorizer context, which API Gateway hands
- * to every later route of the connection.
+ * REQUEST authorizer of `$connect`: `?token=` must be a valid JWT no longer-lived than
+ * `maxTokenLifetimeSeconds` (else 401) and `?device=`, when given, a valid device id; a browser's
+ * `Origin` must be one of `allowedOrigins` (else a Deny policy: 403). The user, device and the
+ * token's `exp` (`tokenExp`) go into the authorizer context, which API Gateway hands to every
+ * later route of the connection: each action closes the connection once `tokenExp` has passed.
  */
 export async function handler(event: APIGatewayRequestAuthorizerEvent, context: Context): Promise<APIGatewayAuthorizerResult> {
   logger.addContext(context);
   const token = event.queryStringParameters?.token;
   const device = event.queryStringParameters?.device;
   if (!token) throw unauthorized();
+  const origin = originOf(event.headers);
+  if (!originAllowed(origin, allowedOrigins)) {
+    logger.info('connection refused', { reason: 'origin not allowed', origin });
+    return deny(event.methodArn);
+  }
   if (device !== undefined && !DEVICE_ID_PATTERN.test(device)) {
     logger.info('connection refused', { reason: 'invalid device id' });
     throw unauthorized();
@@ -58,6 +69,11 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent, context: 
     logger.info('connection refused', { reason: 'token is bound to another device', userId: identity.userId });
     throw unauthorized();
   }
+  const tooLong = lifetimeRefusal(identity, Math.floor(Date.now() / 1000), maxTokenLifetimeSeconds);
+  if (tooLong) {
+    logger.info('connection refused', { reason: tooLong, userId: identity.userId });
+    throw unauthorized();
+  }
   const deviceId = device ?? identity.deviceId ?? 'default';
   return {
     principalId: identity.userId,
@@ -65,6 +81,12 @@ export async function handler(event: APIGatewayRequestAuthorizerEvent, context: 
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
     },
-    context: { userId: identity.userId, deviceId },
+    context: { userId: identity.userId, deviceId, tokenExp: identity.expiresAt },
   };
 }
+
+/** API Gateway answers the handshake with 403 to a policy that denies it. */
+const deny = (methodArn: string): APIGatewayAuthorizerResult => ({
+  principalId: 'refused',
+  policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: methodArn }] },
+});

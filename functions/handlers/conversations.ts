@@ -3,9 +3,9 @@ import { conversationsOf } from '../conversations/conversation-list.js';
 import { actionHandler } from '../runtime/action-handler.js';
 import { storageFromEnv } from '../runtime/instance.js';
 
-/** `conversations`: the caller's conversations with unread counts and last messages. */
+/** `conversations`: a page of the caller's conversations with unread counts and last messages. */
 export const handler = actionHandler({
   action: 'conversations',
   schema: conversationsRequest,
-  run: (_input, { caller }) => conversationsOf(storageFromEnv(), caller.userId),
+  run: (input, { caller }) => conversationsOf(storageFromEnv(), caller.userId, { limit: input.limit, cursor: input.cursor }),
 });

@@ -1,4 +1,5 @@
 import { sendRequest } from '@serverless-im/protocol';
+import { moderatorFromEnv } from '../moderation/moderator-from-env.js';
 import { runtimeCheckpoint } from '../platform/checkpoints.js';
 import { requiredEnv } from '../platform/env.js';
 import { logger, metrics, MetricUnit } from '../platform/observability.js';
@@ -13,7 +14,7 @@ export const handler = actionHandler({
   action: 'send',
   schema: sendRequest,
   async run(input, { caller }) {
-    const deps = { storage: storageFromEnv(), pusher: pusherFromEnv(), queue: jobQueueFromEnv, attachments: attachmentObjectsFromEnv, clock: Date.now, attemptMs, checkpoint: runtimeCheckpoint() };
+    const deps = { storage: storageFromEnv(), pusher: pusherFromEnv(), queue: jobQueueFromEnv, attachments: attachmentObjectsFromEnv, clock: Date.now, attemptMs, checkpoint: runtimeCheckpoint(), moderate: await moderatorFromEnv('websocket') };
     const reply = await sendTo(deps, { ...input, sender: caller });
     metrics.addMetric('MessagesSent', MetricUnit.Count, 1);
     logger.info('message sent', { msgId: reply.msgId, conversationId: reply.conversationId, conversationSeq: reply.conversationSeq });

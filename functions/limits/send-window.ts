@@ -1,5 +1,5 @@
 import { RateLimitedError } from '../errors/request-errors.js';
-import { countSendOnHead, type SendCount } from '../storage/timelines/index.js';
+import { countSendOnHead, type SendCount, type WindowMark } from '../storage/timelines/index.js';
 import type { Storage } from '../storage/storage.js';
 
 /** Sends a user may make per minute, all devices together (SEND_LIMIT_PER_MINUTE overrides). */
@@ -38,15 +38,33 @@ export const sendRateLimited = (now: number): RateLimitedError =>
  * Returns the allocated seq, or undefined without `allocate`; throws RATE_LIMITED over the limit.
  */
 export async function countSend(storage: Storage, userId: string, now: number, allocate: boolean, limit = SEND_LIMIT_PER_MINUTE): Promise<number | undefined> {
+  return countInWindow(storage, userId, now, { allocate, limit, mark: 'sendMark', refuse: sendRateLimited });
+}
+
+/**
+ * The window of `countSend`, for any mark of the head: `sendMark` (with the seq allocation), or
+ * the mark of a durable per-user action class (limits/user-limits.ts, without allocation).
+ *
+ * Known bound: a window is a calendar minute, so a burst straddling a minute boundary can pass
+ * up to 2 × limit within a few seconds (limit at 0:59, limit at 1:00); over any longer stretch
+ * the rate is at most limit per minute (docs/protocol-notes.md, "Per-user limits").
+ */
+export async function countInWindow(
+  storage: Storage,
+  userId: string,
+  now: number,
+  window: { allocate: boolean; limit: number; mark: WindowMark; refuse: (now: number) => Error },
+): Promise<number | undefined> {
+  const { allocate, limit, mark } = window;
   const counts = sendCounts(now, limit);
   for (let attempt = 0; attempt < 3; attempt++) {
-    // The usual case: a send within the current minute, under the limit.
-    const counted = await countSendOnHead(storage, userId, now, counts.current, allocate);
+    // The usual case: a count within the current minute, under the limit.
+    const counted = await countSendOnHead(storage, userId, now, counts.current, allocate, mark);
     if (counted.ok) return counted.seq;
-    if (windowFull(counted.sendMark, now, limit)) throw sendRateLimited(now);
-    // The first send of a new minute starts its window; if another send opened it first, count this one in it.
-    const opened = await countSendOnHead(storage, userId, now, counts.open, allocate);
+    if (windowFull(counted.sendMark, now, limit)) throw window.refuse(now);
+    // The first count of a new minute starts its window; if another request opened it first, count this one in it.
+    const opened = await countSendOnHead(storage, userId, now, counts.open, allocate, mark);
     if (opened.ok) return opened.seq;
   }
-  throw sendRateLimited(now);
+  throw window.refuse(now);
 }

@@ -2,6 +2,7 @@ import type { MessageChangeResult } from '@serverless-im/protocol';
 import { NotFoundError } from '../errors/request-errors.js';
 import type { JobQueue } from '../fan-out/job-queue.js';
 import { notMember, requireMemberRow } from '../membership/require-member.js';
+import type { Moderate } from '../moderation/moderate.js';
 import type { Checkpoint } from '../platform/checkpoints.js';
 import type { Pusher } from '../push/pusher.js';
 import { appendChange, getMessage, type GroupHead, type MessageRecord, readGroupHead, replaceMessage, versionOf } from '../storage/conversations/index.js';
@@ -22,6 +23,8 @@ export interface ChangeDeps {
   settings: ChangeSettings;
   checkpoint: Checkpoint;
   onRecalled: OnRecalled;
+  /** The deployment's moderation hook, when it has one: it judges an edit's new body (functions/moderation/). */
+  moderate?: Moderate;
 }
 
 export interface ChangeInput {
@@ -61,12 +64,21 @@ export async function changeMessage(deps: ChangeDeps, input: ChangeInput): Promi
     group = await readGroupHead(storage, conversation.id);
     if (!group) throw notMember();
   }
+  let change = input.change;
+  let moderated = false;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const current = await getMessage(storage, conversation.id, input.conversationSeq, true);
     if (!current) throw new NotFoundError('conversationSeq: no such message');
     const now = deps.clock();
-    authorize(input.change, current, { actor, group, now, settings: deps.settings, ...(role ? { role } : {}) });
-    const next = nextState(current, input.change, actor, now);
+    authorize(change, current, { actor, group, now, settings: deps.settings, ...(role ? { role } : {}) });
+    let next = nextState(current, change, actor, now);
+    if (next && change.kind === 'edit' && deps.moderate && !moderated) {
+      // Once per request, after the checks and only for an edit that changes the body, before
+      // anything is written: the body moderation lets through (or its replacement) is the edit.
+      change = { kind: 'edit', body: await deps.moderate({ kind: 'edit', sender: actor, conversationId: conversation.id, conversationSeq: current.cseq, msgId: current.msgId, body: change.body }) };
+      moderated = true;
+      next = nextState(current, change, actor, now);
+    }
     if (!next) return deliverChange(deps, { conversation, group, actor: input.actor, before: current, after: current, finishing: true });
     await appendChange(storage, { conversationId: conversation.id, target: current.cseq, version: versionOf(next), ts: now });
     await deps.checkpoint('change:logged');

@@ -1,13 +1,15 @@
 import type { APIGatewayProxyResultV2, APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { isRequestError, RateLimitedError } from '../errors/request-errors.js';
+import { closeExpiredConnection, tokenExpiryOf } from '../connections/token-expiry.js';
+import { isRequestError, RateLimitedError, UnauthorizedError } from '../errors/request-errors.js';
 import { isServiceError } from '../errors/service-error.js';
 import { TokenBuckets } from '../limits/token-bucket.js';
+import { UserLimiter } from '../limits/user-limits.js';
 import { logger, metrics, MetricUnit } from '../platform/observability.js';
 import { type Caller, callerOf } from './caller.js';
 import { parseFrame, requestIdOf, schemaRefusal } from './frames.js';
-import { storageFromEnv } from './instance.js';
+import { closerFromEnv, pusherFromEnv, storageFromEnv } from './instance.js';
 import { ConnectionKeepAlive } from './keep-alive.js';
 import { errorReplyOf, okReply } from './replies.js';
 
@@ -47,6 +49,25 @@ async function keepConnectionAlive(action: string, connectionId: string, connect
 
 const perConnection = new TokenBuckets(Number(process.env.RATE_LIMIT_BURST ?? 30), Number(process.env.RATE_LIMIT_PER_SECOND ?? 10));
 
+/** Per user, by action class (limits/user-limits.ts): durable for group changes, in this instance's memory for the rest. */
+const perUser = new UserLimiter();
+
+/**
+ * A connection whose token has expired gets no more work done: the `closing` event, then
+ * DeleteConnection. The request is not run; its reply (UNAUTHORIZED `tokenExpired`) goes to a
+ * connection that no longer exists, so the client sees the close, and retries the request after
+ * reconnecting with a fresh token as after any lost connection.
+ */
+async function refuseExpired(connectionId: string): Promise<never> {
+  try {
+    await closeExpiredConnection({ pusher: pusherFromEnv(), closer: closerFromEnv() }, connectionId);
+  } catch (error) {
+    // The refusal stands; the sweeper (connections/token-sweeper.ts) closes it on its next run.
+    logger.warn('closing an expired connection failed', { error: (error as Error).name });
+  }
+  throw new UnauthorizedError('the token of this connection has expired; reconnect with a fresh one', { reason: 'tokenExpired' });
+}
+
 /**
  * Wraps one protocol action as a Lambda handler for a two-way route. This is the edge: parse and
  * validate the frame, run the domain code, and answer through the route response. A refused
@@ -65,8 +86,11 @@ export function actionHandler<Schema extends z.ZodMiniType<{ id: string }>, Resu
     try {
       const caller = callerOf(event.requestContext);
       logger.appendKeys({ userId: caller.userId });
-      frame = parseFrame(event.body);
       const now = Date.now();
+      // Before anything else: an expired connection gets nothing done, not even a BAD_REQUEST.
+      const tokenExpiry = tokenExpiryOf(event.requestContext.authorizer);
+      if (tokenExpiry !== undefined && now >= tokenExpiry) await refuseExpired(caller.connectionId);
+      frame = parseFrame(event.body);
       if (!perConnection.take(caller.connectionId, now)) {
         throw new RateLimitedError('too many requests on this connection; slow down', {
           reason: 'connectionRate',
@@ -75,6 +99,9 @@ export function actionHandler<Schema extends z.ZodMiniType<{ id: string }>, Resu
       }
       const parsed = definition.schema.safeParse(frame);
       if (!parsed.success) throw schemaRefusal(parsed.error);
+      // The frame's own action: one function may serve several (group-membership, message-change, ...).
+      const action = (parsed.data as { action?: unknown }).action;
+      await perUser.count(storageFromEnv, typeof action === 'string' ? action : definition.action, caller.userId, now);
       const data = await definition.run(parsed.data, { caller, receivedAt: event.requestContext.requestTimeEpoch });
       await keepConnectionAlive(definition.action, caller.connectionId, event.requestContext.connectedAt, now);
       return respond(okReply(parsed.data.id, data));

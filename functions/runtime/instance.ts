@@ -7,6 +7,8 @@ import type { JobQueue } from '../fan-out/job-queue.js';
 import type { NotificationQueue } from '../notifications/job-queue.js';
 import { type PushService, snsPushService } from '../notifications/push-service.js';
 import { requiredEnv } from '../platform/env.js';
+import type { ConnectionCloser } from '../connections/disconnect-user.js';
+import { createConnectionCloser } from '../push/connection-closer.js';
 import { createPusher, type Pusher } from '../push/pusher.js';
 import type { Storage, Tables } from '../storage/storage.js';
 import { dynamoDb, s3 } from './aws-clients.js';
@@ -22,6 +24,7 @@ export function tablesFromEnv(): Tables {
   return {
     connections: requiredEnv('CONNECTIONS_TABLE'),
     connectionsByUser: optional('CONNECTIONS_BY_USER_INDEX') || 'byUser',
+    connectionsByTokenExpiry: optional('CONNECTIONS_BY_TOKEN_EXPIRY_INDEX') || 'byTokenExpiry',
     timelines: optional('TIMELINES_TABLE'),
     conversations: optional('CONVERSATIONS_TABLE'),
     memberships: optional('MEMBERSHIPS_TABLE'),
@@ -53,6 +56,14 @@ export function pusherFromEnv(): Pusher {
     ...(process.env.CONNECT_GRACE_MS ? { connectGraceMs: Number(process.env.CONNECT_GRACE_MS) } : {}),
   });
   return pusher;
+}
+
+let closer: ConnectionCloser | undefined;
+
+/** DeleteConnection for this Lambda instance (closing a connection whose token expired). */
+export function closerFromEnv(): ConnectionCloser {
+  closer ??= createConnectionCloser(requiredEnv('MANAGEMENT_API_URL'));
+  return closer;
 }
 
 /** The group fan-out queue for this Lambda instance. */

@@ -1,5 +1,6 @@
 import type { Body, Message, TimelineItem } from '@serverless-im/protocol';
 import { countSend } from '../limits/send-window.js';
+import { storedBodyIfReplaced } from '../moderation/moderate.js';
 import type { Pusher } from '../push/pusher.js';
 import { connectionsOf, type UserConnection } from '../storage/connections.js';
 import { ForbiddenError } from '../errors/request-errors.js';
@@ -25,7 +26,8 @@ export interface SendDirectInput {
 }
 
 /**
- * `send` in a direct conversation, inline (one invocation). Writes, in order: both users' next
+ * `send` in a direct conversation, inline (one invocation). Reads the newest cseq (the block
+ * check), then writes, in order: the send claim; both users' next
  * timeline seqs; the message at the conversation's next cseq (the commit point, recording those
  * seqs); both timeline items and the sender's `own` position on the head. Then pushes to every
  * device of both users but the sending one.
@@ -35,17 +37,15 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
   const sender = input.sender.userId;
   const { recipient, conversation } = input;
 
-  const deliver: Delivery = async (claim, stored) => {
+  const deliver = (top: Awaited<ReturnType<typeof latestCseqUnlessBlocked>>): Delivery => async (claim, stored, firstAttempt, body = input.body) => {
     const now = deps.clock();
     const liveConnections = connectionsOf(storage, [sender, recipient], now);
     liveConnections.catch(() => undefined);
     let record = stored;
     if (!record) {
-      // The block check is the newest-cseq query the append needs anyway, made before anything is
-      // spent: a blocked send allocates no seq and counts nothing. Only a send that commits a new
-      // message is checked: a retry of one stored before the block finishes it (idempotency wins).
-      const top = await latestCseqUnlessBlocked(storage, conversation.id);
-      if (top.blocked) throw blockedSend();
+      // The block check the first attempt made before claiming is still current; a takeover checks again.
+      const latest = firstAttempt ? top : await latestCseqUnlessBlocked(storage, conversation.id);
+      if (latest.blocked) throw blockedSend();
       // The sender's allocation also counts the send against the per-user limit; it goes first,
       // so a refused send allocates nothing in the recipient's timeline.
       const senderSeq = (await countSend(storage, sender, now, true))!;
@@ -55,13 +55,13 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
         conversationId: conversation.id,
         msgId: claim.msgId,
         from: sender,
-        body: input.body,
+        body,
         ...input.references,
         ts: claim.ts,
         clientMsgId: input.clientMsgId,
         senderSeq,
         recipientSeq,
-      }, top.latest);
+      }, latest.latest);
       await deps.checkpoint('send:message-stored');
     }
     const { senderSeq, message } = await finishDirectDelivery(deps, conversation, record, {
@@ -69,10 +69,20 @@ export function sendDirectMessage(deps: SendDirectDeps, input: SendDirectInput):
       exceptConnectionId: input.sender.connectionId,
       liveConnections,
     });
-    return { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts };
+    return { msgId: message.msgId, conversationId: conversation.id, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts, ...storedBodyIfReplaced(message.body, input.body) };
   };
 
-  return sendMessage(deps, { sender, clientMsgId: input.clientMsgId, conversationId: conversation.id }, deliver);
+  // The block check is the newest-cseq query the append needs anyway, made before anything is
+  // written, so a blocked send writes nothing; the newest cseq is also where the claim says its
+  // message will be above. Only a send that commits a new message is refused: a retry of one
+  // claimed before the block finishes it (idempotency wins).
+  return latestCseqUnlessBlocked(storage, conversation.id).then((top) =>
+    sendMessage(
+      deps,
+      { sender, clientMsgId: input.clientMsgId, conversationId: conversation.id, body: input.body, afterCseq: top.blocked ? 0 : top.latest, ...(top.blocked ? { refusal: blockedSend() } : {}) },
+      deliver(top),
+    ),
+  );
 }
 
 export interface FinishOptions {

@@ -2,6 +2,7 @@ import type { Body, Message } from '@serverless-im/protocol';
 import { enqueueJobs, type JobQueue } from '../fan-out/job-queue.js';
 import { type MessageJob, notifyEnvelope, partitionedJobs } from '../fan-out/jobs.js';
 import { countSend } from '../limits/send-window.js';
+import { storedBodyIfReplaced } from '../moderation/moderate.js';
 import type { Pusher } from '../push/pusher.js';
 import { appendMessage, fromMessageRecord, type GroupHead, type MessageRecord, recordGroupMessage } from '../storage/conversations/index.js';
 import { currentMembers } from '../storage/group-roster.js';
@@ -33,7 +34,7 @@ export function sendGroupMessage(deps: SendGroupDeps, input: SendGroupInput): Pr
   const sender = input.sender.userId;
   const conversationId = input.head.conversationId;
 
-  const deliver: Delivery = async (claim, stored) => {
+  const deliver: Delivery = async (claim, stored, _firstAttempt, body = input.body) => {
     const now = deps.clock();
     let record = stored;
     if (!record) {
@@ -45,7 +46,7 @@ export function sendGroupMessage(deps: SendGroupDeps, input: SendGroupInput): Pr
         conversationId,
         msgId: claim.msgId,
         from: sender,
-        body: input.body,
+        body,
         ...input.references,
         ts: claim.ts,
         clientMsgId: input.clientMsgId,
@@ -55,10 +56,11 @@ export function sendGroupMessage(deps: SendGroupDeps, input: SendGroupInput): Pr
       await deps.checkpoint('send:message-stored');
     }
     const { senderSeq, message } = await finishGroupDelivery(deps, input.head, record, { recovering: stored !== undefined, exceptConnectionId: input.sender.connectionId });
-    return { msgId: message.msgId, conversationId, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts };
+    return { msgId: message.msgId, conversationId, conversationSeq: message.conversationSeq, seq: senderSeq, ts: message.ts, ...storedBodyIfReplaced(message.body, input.body) };
   };
 
-  return sendMessage(deps, { sender, clientMsgId: input.clientMsgId, conversationId }, deliver);
+  // The head's newest cseq (read by the membership check) is below wherever the message will be stored.
+  return sendMessage(deps, { sender, clientMsgId: input.clientMsgId, conversationId, body: input.body, afterCseq: input.head.lastCseq }, deliver);
 }
 
 /**

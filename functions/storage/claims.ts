@@ -6,26 +6,32 @@ import { UnexpectedStorageStateError } from './errors.js';
 import type { Storage } from './storage.js';
 
 /**
- * The Claims table, key `claimId`: records that make a multi-step write happen once. Four key
- * spaces live in it, and this module is the only place that builds their keys:
+ * The Claims table, key `claimId`: records that make a multi-step write happen once. Its key
+ * spaces, and this module is the only place that builds their keys:
  * - send claims, one per (sender, clientMsgId): `<userId>:<clientMsgId>`;
- * - delivery claims, one per (recipient, timeline content): `delivery:<userId>:<itemKey>`;
+ * - delivery claims, one per (recipient, timeline content): `delivery#<userId>#<itemKey>`;
+ * - fan-out claims, one per (group message, recipient partition): `fanout#<msgId>#p<partition>`,
+ *   the seq of every recipient of that partition's job;
  * - upload allowances, one per (uploader, UTC day): `uploads#<userId>#<YYYY-MM-DD>`;
  * - push claims, one per (recipient, device, message): `push#<userId>#<deviceId>#<msgId>`;
  * - attachment claims, one per upload: `attachment#<attachmentId>`, the message it belongs to;
  * - event claims, one per published event: `event#<eventId>` (functions/events/, docs/events.md);
  * - group request claims, one per (owner, clientRequestId) of `POST /v1/groups`:
  *   `groupRequest#<owner>#<clientRequestId>`, the group id fixed before the group is created.
- * `:` and `#` occur in neither user ids nor device ids (nor attachment ids), so each tuple maps to
- * one key, and a key with `#` before its first `:` (upload allowances, push claims, attachment
- * claims, event claims, group request claims) can never equal a send or delivery
- * claim, whose first segment is a user id or `delivery`. (Send and delivery claims are not yet
- * disjoint by construction: a user named `delivery` could write a send claim shaped like a delivery
- * claim. Moving delivery claims to a `#` prefix needs a read of the old key for messages from
- * before the move.)
+ * Disjoint by construction: `:` and `#` occur in no user id, so a send claim has a `:` and no `#`
+ * before it, while every other key starts with its own prefix and a `#`, before any `:`. Each
+ * tuple maps to one key of one space whatever a client chooses as user id or clientMsgId.
+ *
+ * Delivery claims written before 2026-12 used `delivery:<userId>:<itemKey>`, the shape of a send
+ * claim of a user named `delivery`. They are kept (never expire), so the paths that look a copy up
+ * (a recall, finishing an update) still read that key when the new ones have nothing, and trust
+ * only an item shaped like a delivery claim (`legacyDeliveredSeqOf`). Nothing writes it any more.
  */
 export const sendClaimId = (userId: string, clientMsgId: string): string => `${userId}:${clientMsgId}`;
-export const deliveryClaimId = (userId: string, itemKey: string): string => `delivery:${userId}:${itemKey}`;
+export const deliveryClaimId = (userId: string, itemKey: string): string => `delivery#${userId}#${itemKey}`;
+/** The pre-2026-12 delivery claim key: read-only (see above). */
+export const legacyDeliveryClaimId = (userId: string, itemKey: string): string => `delivery:${userId}:${itemKey}`;
+export const fanOutClaimId = (msgId: string, partition: number): string => `fanout#${msgId}#p${partition}`;
 export const uploadAllowanceId = (userId: string, day: string): string => `uploads#${userId}#${day}`;
 export const attachmentClaimId = (attachmentId: string): string => `attachment#${attachmentId}`;
 /** A clientRequestId is 1-64 chars of [A-Za-z0-9_.:-]: no `#`, so the key splits one way. */
@@ -46,6 +52,13 @@ export interface SendClaim {
   msgId: string;
   ts: number;
   conversationId: string;
+  /**
+   * A cseq of the conversation read before the attempt (or the takeover) that owns the claim:
+   * its message, once stored, is above it. A retry looks for the message from there on, so the
+   * lookup costs the same however deep the conversation has grown since (absent on claims from
+   * before 2026-12, whose retries look back from the newest message).
+   */
+  afterCseq?: number;
   expiresAt: number;
   takenOverAt?: number;
   reply?: SendReply;
@@ -76,19 +89,29 @@ export async function claimSend(storage: Storage, claim: Omit<SendClaim, 'expire
   }
 }
 
+/** The send claim, if any (strongly consistent: a retry can come right after the first attempt). */
+export async function readSendClaim(storage: Storage, claimId: string): Promise<SendClaim | undefined> {
+  const result = await storage.db.send(new GetCommand({ TableName: storage.tables.claims, Key: { claimId }, ConsistentRead: true }));
+  return result.Item as SendClaim | undefined;
+}
+
 /**
  * Lets exactly one retry take over a send whose first attempt ended without storing the
- * message. False when another retry took over less than `attemptMs` ago.
+ * message. False when another retry took over less than `attemptMs` ago. `afterCseq`: a cseq the
+ * retry saw, below wherever the takeover's message will be stored.
  */
-export async function takeOverClaim(storage: Storage, claimId: string, now: number, attemptMs: number): Promise<boolean> {
+export async function takeOverClaim(storage: Storage, claim: SendClaim, now: number, attemptMs: number, afterCseq: number): Promise<boolean> {
+  // Only over the claim as the retry read it: the retry looked for the message of the attempt that
+  // claim names, and a takeover made meanwhile names another one.
+  const seen = claim.takenOverAt;
   return writeIfConditionHolds(() =>
     storage.db.send(
       new UpdateCommand({
         TableName: storage.tables.claims,
-        Key: { claimId },
-        UpdateExpression: 'SET takenOverAt = :now',
-        ConditionExpression: 'attribute_not_exists(takenOverAt) OR takenOverAt < :expired',
-        ExpressionAttributeValues: { ':now': now, ':expired': now - attemptMs },
+        Key: { claimId: claim.claimId },
+        UpdateExpression: 'SET takenOverAt = :now, afterCseq = :after',
+        ConditionExpression: seen === undefined ? 'attribute_not_exists(takenOverAt)' : 'takenOverAt = :seen AND takenOverAt < :expired',
+        ExpressionAttributeValues: { ':now': now, ':after': afterCseq, ...(seen === undefined ? {} : { ':seen': seen, ':expired': now - attemptMs }) },
       }),
     ),
   );
@@ -125,7 +148,9 @@ interface DeliveryClaim {
  * seq. Delivery claims never expire. A job can come back at any age (a dead-letter redrive after
  * weeks, a redrive of a redrive), and a claim that had expired would let it write a second copy
  * for everyone it already served; the claim of a group message's item is also where a recall finds
- * the member's copy (deliveredSeqOf). About 60 bytes per recipient and item, stored once.
+ * the member's copy (deliveredSeqOf). About 60 bytes per recipient and item, stored once. Group
+ * messages' own items use fan-out claims instead (one per job, below); these bind everything else
+ * (system, update and deleteForMe items, and a recipient a fan-out claim does not list).
  */
 export async function claimDelivery(storage: Storage, userId: string, itemKey: string, seq: number): Promise<{ mine: boolean; seq: number }> {
   const claim: DeliveryClaim = { claimId: deliveryClaimId(userId, itemKey), seq };
@@ -145,9 +170,9 @@ export async function claimDelivery(storage: Storage, userId: string, itemKey: s
   }
 }
 
-/** Moves a delivery claim from a seq that was closed to the new one (unless another attempt moved it first). */
-export async function moveDeliveryClaim(storage: Storage, userId: string, itemKey: string, from: number, to: number): Promise<void> {
-  await writeIfConditionHolds(() =>
+/** Moves a delivery claim from a seq that was closed to the new one; false when another attempt moved it first. */
+export async function moveDeliveryClaim(storage: Storage, userId: string, itemKey: string, from: number, to: number): Promise<boolean> {
+  return writeIfConditionHolds(() =>
     storage.db.send(
       new UpdateCommand({
         TableName: storage.tables.claims,
@@ -160,10 +185,105 @@ export async function moveDeliveryClaim(storage: Storage, userId: string, itemKe
   );
 }
 
-/** The seq a delivery claim bound (user, content) to, if it was ever claimed (and not expired). */
+/**
+ * The seq a delivery claim bound (user, content) to, if it was ever claimed: the claim's key, or
+ * for content delivered before the keys moved, the legacy key (trusted only when it holds what a
+ * delivery claim holds: a seq and nothing a send claim has, so a send claim planted there by a
+ * user named `delivery` is ignored).
+ */
 export async function deliveredSeqOf(storage: Storage, userId: string, itemKey: string): Promise<number | undefined> {
   const result = await storage.db.send(new GetCommand({ TableName: storage.tables.claims, Key: { claimId: deliveryClaimId(userId, itemKey) }, ConsistentRead: true }));
-  return result.Item ? Number(result.Item.seq) : undefined;
+  if (result.Item) return Number(result.Item.seq);
+  return legacyDeliveredSeqOf(storage, userId, itemKey);
+}
+
+async function legacyDeliveredSeqOf(storage: Storage, userId: string, itemKey: string): Promise<number | undefined> {
+  const result = await storage.db.send(new GetCommand({ TableName: storage.tables.claims, Key: { claimId: legacyDeliveryClaimId(userId, itemKey) } }));
+  const item = result.Item;
+  const isDeliveryClaim = item !== undefined && typeof item.seq === 'number' && Number.isSafeInteger(item.seq) && item.seq > 0 && item.msgId === undefined;
+  return isDeliveryClaim ? Number(item.seq) : undefined;
+}
+
+// ---- Fan-out claims -------------------------------------------------------------------------
+
+/**
+ * One claim per (group message, recipient partition): the seq allocated for each recipient of
+ * that partition's job, written once, after the seqs are allocated and before any item is. A
+ * redelivered or re-enqueued job reads it and rewrites the items at those seqs (idempotent), so a
+ * recipient costs its seq and its item, and the job one claim (1 WRU per KB: about 25 recipients).
+ * Kept like delivery claims: a redrive at any age finds it, and a recall finds a member's copy by it.
+ * Immutable but for a seq moved off a closed one, so a recipient is bound by it or (a recipient it
+ * does not list: a later job of the same partition) by a delivery claim, never both.
+ */
+export interface FanOutClaim {
+  claimId: string;
+  seqs: Record<string, number>;
+}
+
+/** The fan-out claim of a message's partition, if a job wrote it (strongly consistent: a redelivery can come at once). */
+export async function readFanOutClaim(storage: Storage, msgId: string, partition: number): Promise<Map<string, number> | undefined> {
+  const result = await storage.db.send(new GetCommand({ TableName: storage.tables.claims, Key: { claimId: fanOutClaimId(msgId, partition) }, ConsistentRead: true }));
+  return result.Item ? seqMap(result.Item.seqs) : undefined;
+}
+
+const seqMap = (value: unknown): Map<string, number> => new Map(Object.entries((value ?? {}) as Record<string, unknown>).map(([userId, seq]) => [userId, Number(seq)]));
+
+/**
+ * Binds a partition's recipients to the seqs allocated for them, unless an earlier attempt did:
+ * then answers with that attempt's seqs (`mine: false`).
+ */
+export async function claimFanOut(storage: Storage, msgId: string, partition: number, seqs: ReadonlyMap<string, number>): Promise<{ mine: boolean; seqs: Map<string, number> }> {
+  const claim: FanOutClaim = { claimId: fanOutClaimId(msgId, partition), seqs: Object.fromEntries(seqs) };
+  try {
+    await storage.db.send(
+      new PutCommand({
+        TableName: storage.tables.claims,
+        Item: claim,
+        ConditionExpression: 'attribute_not_exists(claimId)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { mine: true, seqs: new Map(seqs) };
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    return { mine: false, seqs: seqMap(itemOfConditionFailure<FanOutClaim>(error)?.seqs) };
+  }
+}
+
+/** Moves one recipient of a fan-out claim from a seq that was closed to a new one; false when another attempt moved it first. */
+export async function moveFanOutSeq(storage: Storage, msgId: string, partition: number, userId: string, from: number, to: number): Promise<boolean> {
+  return writeIfConditionHolds(() =>
+    storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.claims,
+        Key: { claimId: fanOutClaimId(msgId, partition) },
+        UpdateExpression: 'SET seqs.#u = :to',
+        ConditionExpression: 'seqs.#u = :from',
+        ExpressionAttributeNames: { '#u': userId },
+        ExpressionAttributeValues: { ':from': from, ':to': to },
+      }),
+    ),
+  );
+}
+
+/** Takes a recipient out of a fan-out claim (a user's erasure: the claim names them); nothing if there is no claim. */
+export async function forgetFanOutRecipient(storage: Storage, msgId: string, partition: number, userId: string): Promise<void> {
+  await writeIfConditionHolds(() =>
+    storage.db.send(
+      new UpdateCommand({
+        TableName: storage.tables.claims,
+        Key: { claimId: fanOutClaimId(msgId, partition) },
+        UpdateExpression: 'REMOVE seqs.#u',
+        ConditionExpression: 'attribute_exists(seqs.#u)',
+        ExpressionAttributeNames: { '#u': userId },
+      }),
+    ),
+  );
+}
+
+/** Where a group message's copy was put for a member: their partition's fan-out claim, else a delivery claim. */
+export async function fanOutSeqOf(storage: Storage, msgId: string, partition: number, userId: string): Promise<number | undefined> {
+  return (await readFanOutClaim(storage, msgId, partition))?.get(userId) ?? deliveredSeqOf(storage, userId, msgId);
 }
 
 // ---- Upload allowances ----------------------------------------------------------------------

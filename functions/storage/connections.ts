@@ -26,6 +26,24 @@ export interface ConnectionRecord {
   expiresAt: number;
   /** Large groups this connection listens to, so `$disconnect` can unsubscribe it. */
   largeGroups?: string[];
+  /** The token's `exp` (epoch seconds), when it comes before API Gateway's 2-hour limit ends the connection anyway. */
+  tokenExpiresAt?: number;
+  /** `tokenExpiresAt`'s hour (epoch hours): the partition of the sparse `byTokenExpiry` index the sweeper reads. */
+  expiryHour?: number;
+}
+
+/** API Gateway closes every connection after 2 hours: a token expiring later needs no sweeping. */
+export const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
+
+/** The epoch hour a token expiry (epoch seconds) is filed under in `byTokenExpiry`. */
+export const expiryHourOf = (epochSeconds: number): number => Math.floor(epochSeconds / 3600);
+
+/** A connection whose token expired, as the `byTokenExpiry` index lists it. */
+export interface ExpiringConnection {
+  connectionId: string;
+  userId: string;
+  connectedAt: number;
+  tokenExpiresAt: number;
 }
 
 /** A live connection as the by-user index returns it. */
@@ -38,11 +56,15 @@ export interface UserConnection {
 
 const expiryFrom = (nowMs: number): number => Math.floor(nowMs / 1000) + CONNECTION_TTL_SECONDS;
 
-export async function saveConnection(storage: Storage, connection: Omit<ConnectionRecord, 'expiresAt' | 'lastSeenAt'>): Promise<void> {
+export async function saveConnection(storage: Storage, connection: Omit<ConnectionRecord, 'expiresAt' | 'lastSeenAt' | 'expiryHour'>): Promise<void> {
+  const { tokenExpiresAt, ...rest } = connection;
+  // Sparse: only a token that expires while the connection can still be open enters the index.
+  const swept = tokenExpiresAt !== undefined && tokenExpiresAt < Math.floor(connection.connectedAt / 1000) + MAX_CONNECTION_SECONDS;
   const record: ConnectionRecord = {
-    ...connection,
+    ...rest,
     lastSeenAt: connection.connectedAt,
     expiresAt: expiryFrom(connection.connectedAt),
+    ...(swept ? { tokenExpiresAt, expiryHour: expiryHourOf(tokenExpiresAt) } : {}),
   };
   await storage.db.send(new PutCommand({ TableName: storage.tables.connections, Item: record }));
 }
@@ -108,4 +130,63 @@ export async function connectionsOf(storage: Storage, userIds: readonly string[]
     }),
   );
   return perUser.flat();
+}
+
+/**
+ * How many live connections `userId` has, by the by-user index: a COUNT query (it reads the keys
+ * and the two projected attributes of the user's entries, one read unit per 4 KB, usually 0.5;
+ * nothing is returned). The index is eventually consistent: a connection opened or closed in the
+ * last moment may be missing or still counted.
+ */
+export async function countConnectionsOf(storage: Storage, userId: string, now: number): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const result = await storage.db.send(
+      new QueryCommand({
+        TableName: storage.tables.connections,
+        IndexName: storage.tables.connectionsByUser,
+        KeyConditionExpression: 'userId = :u',
+        FilterExpression: 'expiresAt > :now',
+        ExpressionAttributeValues: { ':u': userId, ':now': Math.floor(now / 1000) },
+        Select: 'COUNT',
+        ...(start ? { ExclusiveStartKey: start } : {}),
+      }),
+    );
+    count += result.Count ?? 0;
+    start = result.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
+/**
+ * The connections whose token expired by `nowSeconds`, from the sparse `byTokenExpiry` index
+ * (partition: the expiry's epoch hour, sort: `tokenExpiresAt`). A live connection is at most
+ * 2 hours old and its token was valid when it connected, so its expiry lies within the last
+ * 2 hours: three partitions (this hour and the two before) hold every one there can be. A closed
+ * connection leaves the index with its record (`$disconnect`), so each query returns only the
+ * expired connections still open (or whose `$disconnect` was lost): usually none, half a read unit.
+ */
+export async function expiredConnections(storage: Storage, nowSeconds: number, limit = 1000): Promise<ExpiringConnection[]> {
+  const hour = expiryHourOf(nowSeconds);
+  const found: ExpiringConnection[] = [];
+  for (const expiryHour of [hour - 2, hour - 1, hour]) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const result = await storage.db.send(
+        new QueryCommand({
+          TableName: storage.tables.connections,
+          IndexName: storage.tables.connectionsByTokenExpiry ?? 'byTokenExpiry',
+          KeyConditionExpression: 'expiryHour = :h AND tokenExpiresAt <= :now',
+          ExpressionAttributeValues: { ':h': expiryHour, ':now': nowSeconds },
+          Limit: limit - found.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      found.push(...((result.Items ?? []) as ExpiringConnection[]));
+      start = result.LastEvaluatedKey;
+    } while (start && found.length < limit);
+    if (found.length >= limit) break;
+  }
+  return found;
 }

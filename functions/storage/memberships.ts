@@ -56,6 +56,16 @@ export interface MemberState {
   deliveredUpTo: number;
 }
 
+/**
+ * A new row as stored: in `byActivity` from its `joinedAt` and, for a large group, in `byUnread`
+ * for as long as it is large (storage/activity-index.ts).
+ */
+const indexed = <T extends MembershipRecord>(row: T): T & { activity: number; unreadOf?: string } => ({
+  ...row,
+  activity: row.joinedAt,
+  ...((row as Partial<GroupMembership>).large ? { unreadOf: row.userId } : {}),
+});
+
 const putRequests = (rows: readonly object[]) => rows.map((Item) => ({ PutRequest: { Item: { ...Item } as Record<string, unknown> } }));
 
 /** Lists both members of a direct conversation (idempotent puts). */
@@ -65,7 +75,7 @@ export async function putDirectMemberships(storage: Storage, conversationId: str
     { userId: a, conversationId, kind: 'direct', peer: b, joinedAt: now },
     { userId: b, conversationId, kind: 'direct', peer: a, joinedAt: now },
   ];
-  await batchWriteAll(storage.db, storage.tables.memberships, putRequests(rows));
+  await batchWriteAll(storage.db, storage.tables.memberships, putRequests(rows.map(indexed)));
 }
 
 export async function getMembership(storage: Storage, userId: string, conversationId: string, consistent = false): Promise<MembershipRecord | undefined> {
@@ -122,12 +132,12 @@ export async function largeGroupsOf(storage: Storage, userId: string): Promise<s
 
 /** A new group's rows, with the items that go with them (its roster entries). */
 export async function putGroupMemberships(storage: Storage, rows: readonly GroupMembership[], companions: readonly object[] = []): Promise<void> {
-  await batchWriteAll(storage.db, storage.tables.memberships, putRequests([...rows, ...companions]));
+  await batchWriteAll(storage.db, storage.tables.memberships, putRequests([...rows.map(indexed), ...companions]));
 }
 
 /** In a transaction: adds a member's row, only if the user is not a member yet. */
 export const joinTransactItem = (storage: Storage, row: GroupMembership): TransactItem => ({
-  Put: { TableName: storage.tables.memberships, Item: { ...row }, ConditionExpression: 'attribute_not_exists(userId)' },
+  Put: { TableName: storage.tables.memberships, Item: indexed(row), ConditionExpression: 'attribute_not_exists(userId)' },
 });
 
 /**
@@ -237,7 +247,23 @@ export const recordGroupRead = (storage: Storage, userId: string, conversationId
 
 /** Marks rows as belonging to a large group (their connections then listen to it). */
 export async function markMembershipsLarge(storage: Storage, conversationId: string, userIds: readonly string[]): Promise<void> {
-  await Promise.all(userIds.map((userId) => updateExisting(storage, userId, conversationId, 'large', true)));
+  // `unreadOf` puts the row in `byUnread` for good: a large group's messages reach no timeline.
+  await Promise.all(
+    userIds.map((userId) =>
+      writeIfConditionHolds(() =>
+        storage.db.send(
+          new UpdateCommand({
+            TableName: storage.tables.memberships,
+            Key: { userId, conversationId },
+            UpdateExpression: 'SET #large = :yes, unreadOf = :u',
+            ConditionExpression: 'attribute_exists(userId)',
+            ExpressionAttributeNames: { '#large': 'large' },
+            ExpressionAttributeValues: { ':yes': true, ':u': userId },
+          }),
+        ),
+      ),
+    ),
+  );
 }
 
 export async function setRole(storage: Storage, userId: string, conversationId: string, role: GroupMembership['role']): Promise<void> {

@@ -4,10 +4,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export interface Tables {
   connections: string;
   connectionsByUser: string;
+  /** The sparse index of connections by token expiry (connections/token-sweeper.ts). */
+  connectionsByTokenExpiry?: string;
   timelines: string;
   conversations: string;
   memberships: string;
   membershipsByGroup: string;
+  /** The conversation list's indexes (storage/activity-index.ts); their names when left out. */
+  membershipsByActivity?: string;
+  membershipsByUnread?: string;
   claims: string;
   groupListeners: string;
   /** Push registrations (functions that handle notifications only). */

@@ -26,6 +26,7 @@ interface ActionSpec {
   handler: string;
   description: string;
   tables: Partial<Record<TableName, Access>>;
+  /** Pushes events of its own (every action may push `closing`, so every function gets the grant). */
   push?: boolean;
   enqueue?: boolean;
   /** What the function does with the attachments bucket (lib/constructs/attachment-storage.ts); `delete`: a recall. */
@@ -68,8 +69,9 @@ const ACTIONS: ActionSpec[] = [
     actions: ['conversations'],
     handler: 'conversations',
     description: 'conversations: lists conversations with unread counts',
-    // 256 MB, 10 s: one query and two batch gets per page.
-    tables: { memberships: 'read', conversations: 'read' },
+    // 256 MB, 10 s: a first page applies the timeline's tail to the activity index (reads the
+    // timeline, raises rows), then one index query and batch gets per page.
+    tables: { memberships: 'readWrite', conversations: 'read', timelines: 'read' },
   },
   {
     actions: ['history'],
@@ -98,8 +100,8 @@ const ACTIONS: ActionSpec[] = [
     actions: ['read'],
     handler: 'read',
     description: 'read: moves a read position and notifies',
-    // 256 MB, 10 s: a conditional update, the list reads and a few pushes.
-    tables: { connections: 'readWrite', memberships: 'readWrite', conversations: 'readWrite' },
+    // 256 MB, 10 s: a conditional update, the unread index (and the timeline's tail) and a few pushes.
+    tables: { connections: 'readWrite', memberships: 'readWrite', conversations: 'readWrite', timelines: 'read' },
     push: true,
   },
   {
@@ -223,7 +225,7 @@ export class ActionFunctions extends Construct {
       // Any action refreshes its connection's record (functions/runtime/keep-alive.ts): an update, nothing more.
       const connectionsAccess = spec.tables.connections;
       if (connectionsAccess !== 'readWrite' && connectionsAccess !== 'write') props.tables.connections.grant(fn, 'dynamodb:UpdateItem');
-      if (spec.push) props.gateway.grantPush(fn);
+      // Pushes (`spec.push` or not): gateway.addAction grants every action function the push and DeleteConnection, for `closing`.
       if (spec.enqueue) props.fanOutQueue.grantSendMessages(fn);
       if (spec.attachments === 'upload') props.attachments.grantUpload(fn);
       else if (spec.attachments === 'attach') props.attachments.grantAttach(fn);

@@ -15,6 +15,8 @@ export interface ConnectionStorageProps {
  */
 export class ConnectionStorage extends Construct {
   static readonly BY_USER_INDEX = 'byUser';
+  /** Sparse: only connections whose token expires within their 2-hour life (functions/storage/connections.ts). */
+  static readonly BY_TOKEN_EXPIRY_INDEX = 'byTokenExpiry';
   readonly table: TableV2;
 
   constructor(scope: Construct, id: string, props: ConnectionStorageProps) {
@@ -33,6 +35,13 @@ export class ConnectionStorage extends Construct {
           sortKey: { name: 'connectionId', type: AttributeType.STRING },
           projectionType: ProjectionType.INCLUDE,
           nonKeyAttributes: ['deviceId', 'expiresAt'],
+        },
+        {
+          indexName: ConnectionStorage.BY_TOKEN_EXPIRY_INDEX,
+          partitionKey: { name: 'expiryHour', type: AttributeType.NUMBER },
+          sortKey: { name: 'tokenExpiresAt', type: AttributeType.NUMBER },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: ['userId', 'connectedAt'],
         },
       ],
     });

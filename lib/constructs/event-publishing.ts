@@ -23,6 +23,7 @@ export interface EventPublishingProps {
  *
  * - Conversations: new messages (INSERT of an item with a msgId) and edits and recalls (MODIFY
  *   whose `lastChange` is one). Reactions, heads and the change log do not reach the function.
+ * - Conversations: reports (INSERT with `recordType` = `report`), one per reporter and message.
  * - Timelines: the actor's `system` item of a membership change (`origin`), one per change.
  *
  * A failing batch is bisected and retried from the failed record until it succeeds or is 24 hours
@@ -71,6 +72,9 @@ export class EventPublishing extends Construct {
             eventName: FilterRule.isEqual('MODIFY'),
             dynamodb: { NewImage: { lastChange: { M: { kind: { S: FilterRule.or('edit', 'recall') } } } } },
           }),
+          // Reports (`report`): their items carry the reported message's msgId, so the first filter
+          // matches them already; said on its own so a change to that one cannot drop them.
+          FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { recordType: { S: FilterRule.isEqual('report') } } } }),
           // user.erased: the erasure record's write that still names the user (functions/erasure/).
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('MODIFY'),

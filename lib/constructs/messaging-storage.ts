@@ -14,7 +14,8 @@ export interface MessagingStorageProps {
  * - Conversations: per-conversation log, `conversationId` + `cseq`; item cseq 0 is its head
  *   (read positions, last own message per member).
  * - Memberships: which conversations a user is in, `userId` + `conversationId`; the sparse
- *   `byGroup` index lists a group's members with their read positions (fan-out, receipts).
+ *   `byGroup` index lists a group's members with their read positions (fan-out, receipts);
+ *   `byActivity` and `byUnread` page a user's conversation list and total its unread.
  * - Claims: one item per (sender, clientMsgId) so a retried `send` never stores twice, and one
  *   per (recipient, group message) so a redelivered fan-out job never delivers twice.
  * - GroupListeners: the live connections of each large group's members (read fan-out pushes).
@@ -26,6 +27,9 @@ export class MessagingStorage extends Construct {
   readonly claims: TableV2;
   readonly groupListeners: TableV2;
   static readonly BY_GROUP_INDEX = 'byGroup';
+  /** Names functions/storage/activity-index.ts uses. */
+  static readonly BY_ACTIVITY_INDEX = 'byActivity';
+  static readonly BY_UNREAD_INDEX = 'byUnread';
 
   constructor(scope: Construct, id: string, props: MessagingStorageProps) {
     super(scope, id);
@@ -61,6 +65,21 @@ export class MessagingStorage extends Construct {
           sortKey: { name: 'userId', type: AttributeType.STRING },
           projectionType: ProjectionType.INCLUDE,
           nonKeyAttributes: ['role', 'readUpTo', 'ownLast', 'deliveredUpTo'],
+        },
+        {
+          // A user's conversations, newest activity first (`conversations` pages). Keys only: a
+          // row's other attributes change without writing the index.
+          indexName: MessagingStorage.BY_ACTIVITY_INDEX,
+          partitionKey: { name: 'userId', type: AttributeType.STRING },
+          sortKey: { name: 'activity', type: AttributeType.NUMBER },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
+        {
+          // Sparse: the conversations of a user that may have unread messages (`totalUnread`).
+          indexName: MessagingStorage.BY_UNREAD_INDEX,
+          partitionKey: { name: 'unreadOf', type: AttributeType.STRING },
+          sortKey: { name: 'conversationId', type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
         },
       ],
     });

@@ -63,7 +63,8 @@ const ROUTES: Record<ServerApiOperation, RouteSpec> = {
   userConversations: {
     handler: 'user-conversations',
     description: "GET /v1/users/{id}/conversations: a user's conversation list",
-    tables: { memberships: 'read', conversations: 'read' },
+    // As the `conversations` action: the first page applies the timeline's tail to the activity index.
+    tables: { memberships: 'readWrite', conversations: 'read', timelines: 'read' },
   },
   disconnectUser: {
     handler: 'disconnect-user',

@@ -7,6 +7,10 @@ import { HandlerFunction } from './handler-function.js';
 
 export interface TokenAuthProps {
   config: AuthConfig;
+  /** The longest token lifetime accepted, in seconds. */
+  maxTokenLifetimeSeconds: number;
+  /** Origins a browser's handshake may come from; empty: any. */
+  allowedOrigins: string[];
   /** Days the authorizer's logs are kept. */
   logRetentionDays?: number;
 }
@@ -30,6 +34,8 @@ export class TokenAuth extends Construct {
       config.mode === 'cognito'
         ? { AUTH_MODE: 'cognito', COGNITO_USER_POOL_ID: config.userPoolId, COGNITO_CLIENT_ID: config.clientId, COGNITO_TOKEN_USE: config.tokenUse }
         : { AUTH_MODE: config.mode, JWT_ISSUER: config.issuer, JWT_AUDIENCE: config.audience };
+    environment.MAX_TOKEN_LIFETIME_SECONDS = String(props.maxTokenLifetimeSeconds);
+    if (props.allowedOrigins.length > 0) environment.ALLOWED_ORIGINS = props.allowedOrigins.join(',');
     if (config.mode === 'hs256') {
       this.signingSecret = new Secret(this, 'SigningSecret', {
         description: 'HS256 key that signs and verifies client JWTs',

@@ -133,8 +133,19 @@ export class WebSocketGateway extends Construct {
     });
   }
 
-  /** Adds a two-way route for a protocol action handled by `handler`. */
+  private readonly closingGranted = new Set<IFunction>();
+
+  /**
+   * Adds a two-way route for a protocol action handled by `handler`. Every action closes its
+   * connection once the token expired (the `closing` push, then DeleteConnection), so the handler
+   * gets both grants here.
+   */
   addAction(action: string, handler: IFunction): void {
+    if (!this.closingGranted.has(handler)) {
+      this.closingGranted.add(handler);
+      this.grantPush(handler);
+      this.grantDisconnect(handler);
+    }
     const route = this.api.addRoute(action, {
       integration: new WebSocketLambdaIntegration(`${action}Integration`, handler),
       returnResponse: true,

@@ -104,6 +104,12 @@ export function assignPhysicalResources(template: CloudFormationTemplate, option
         resources.set(logicalId, { ref: name, attributes: { Arn: `arn:aws:events:${region}:${accountId}:event-bus/${name}`, Name: name } });
         break;
       }
+      case 'AWS::Events::Rule': {
+        // Ref of a rule on the default bus is its name; GetAtt Arn is rule/{name}.
+        const name = explicitName(properties.Name, `${logicalId}.Name`) ?? generatedName(options, logicalId, 64);
+        resources.set(logicalId, { ref: name, attributes: { Arn: `arn:aws:events:${region}:${accountId}:rule/${name}` } });
+        break;
+      }
       case 'AWS::SNS::Topic': {
         const name = explicitName(properties.TopicName, `${logicalId}.TopicName`) ?? generatedName(options, logicalId, 256);
         const arn = `arn:aws:sns:${region}:${accountId}:${name}`;

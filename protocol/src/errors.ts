@@ -32,7 +32,7 @@ export const ERROR_REASONS = {
     /** `registerPush` for a platform this deployment has no push credentials for. */
     'platformNotConfigured',
   ],
-  UNAUTHORIZED: ['notAuthenticated', /* reserved */ 'tokenExpired'],
+  UNAUTHORIZED: ['notAuthenticated', /** the connection's token expired: the connection is closed (a `closing` event first) */ 'tokenExpired'],
   FORBIDDEN: [
     'notMember',
     'notOwner',
@@ -56,7 +56,11 @@ export const ERROR_REASONS = {
     'onlyAdminsAdd',
     /** `send` to a direct conversation in which one of the two members blocks the other (`block`). */
     'blocked',
-    // Reserved for coming features:
+    /**
+     * `send`, `edit` (and the server API's POST /v1/messages): the deployment's moderation function
+     * refused the message (or could not be asked, and the deployment's fallback is to refuse).
+     * Nothing was stored; the same clientMsgId may be sent again (docs/moderation.md).
+     */
     'moderated',
   ],
   NOT_FOUND: [
@@ -86,7 +90,14 @@ export const ERROR_REASONS = {
     /** Server API `GET /v1/users/{id}/export`: the document is above USER_EXPORT_MAX_BYTES. */
     'exportTooLarge',
   ],
-  RATE_LIMITED: ['connectionRate', 'sendRate', /** the per-user daily upload quota is used up */ 'uploadQuota'],
+  RATE_LIMITED: [
+    'connectionRate',
+    'sendRate',
+    /** the per-user daily upload quota is used up */
+    'uploadQuota',
+    /** the per-user limit of this kind of action (group changes, typing, presence, reads, sync, ...) is used up */
+    'userRate',
+  ],
   INTERNAL: [],
 } as const satisfies Record<ErrorCode, readonly string[]>;
 

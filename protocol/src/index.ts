@@ -11,6 +11,7 @@ export * from './emoji.js';
 export * from './attachments.js';
 export * from './errors.js';
 export * from './reports.js';
+export * from './moderation.js';
 export * from './schemas/identifiers.js';
 export * from './schemas/attachments.js';
 export * from './schemas/shapes.js';

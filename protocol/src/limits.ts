@@ -16,6 +16,10 @@ export const MAX_MEMBER_LIST = 10_000;
 export const MAX_PRESENCE_USERS = 100;
 /** `sync` and `syncConversation` page sizes. */
 export const SYNC_LIMIT = { min: 1, max: 200, default: 100 } as const;
+/** `conversations` page sizes (no `limit`: as many as fit in one reply, what v1 clients get). */
+export const CONVERSATIONS_LIMIT = { min: 1, max: 100 } as const;
+/** `conversations`: longest `cursor` the server gives. */
+export const MAX_CONVERSATIONS_CURSOR_CHARS = 8_000;
 /** `history` page sizes. */
 export const HISTORY_LIMIT = { min: 1, max: 100, default: 50 } as const;
 
@@ -49,3 +53,32 @@ export const MAX_EMOJI_CHARS = 32;
 
 /** `block`: users one user may block at once (TOO_LARGE `tooManyBlocked` beyond). */
 export const MAX_BLOCKED_USERS = 200;
+
+/**
+ * Per-user rate limits: every action but `send` (its own window, `sendRate`) and `ping` counts
+ * against the limit of its class, for all of a user's devices together. Beyond it the action is
+ * refused with `RATE_LIMITED` `userRate` and a `retryAfterMs`. Each limit is a deployment setting
+ * (`<class>PerMinute`); these are the defaults (docs/protocol.md, "Rate limits").
+ */
+export const USER_RATE_CLASSES = {
+  groupChanges: { perMinute: 30, actions: ['createGroup', 'addMembers', 'removeMembers', 'leaveGroup', 'setRole', 'transferOwnership', 'updateGroup'] },
+  typing: { perMinute: 120, actions: ['typing'] },
+  presence: { perMinute: 60, actions: ['presence'] },
+  reads: { perMinute: 300, actions: ['read', 'readReceipts', 'delivered'] },
+  sync: { perMinute: 300, actions: ['sync', 'syncConversation', 'history', 'conversations'] },
+  messageChanges: { perMinute: 60, actions: ['edit', 'recall', 'react', 'deleteForMe'] },
+  safety: { perMinute: 30, actions: ['block', 'unblock', 'report'] },
+  attachments: { perMinute: 60, actions: ['attachmentUpload', 'attachmentDownload'] },
+  settings: { perMinute: 30, actions: ['mute', 'registerPush', 'unregisterPush'] },
+} as const satisfies Record<string, { perMinute: number; actions: readonly string[] }>;
+
+export type UserRateClass = keyof typeof USER_RATE_CLASSES;
+export const USER_RATE_CLASS_NAMES = Object.keys(USER_RATE_CLASSES) as UserRateClass[];
+
+/** The class an action counts against, or undefined (`send`, `ping`, unknown actions). */
+export function userRateClassOf(action: string): UserRateClass | undefined {
+  return USER_RATE_CLASS_NAMES.find((name) => (USER_RATE_CLASSES[name].actions as readonly string[]).includes(action));
+}
+
+/** Default of `maxConnectionsPerUser`: live connections one user may hold (the next handshake gets 429). */
+export const DEFAULT_MAX_CONNECTIONS_PER_USER = 10;

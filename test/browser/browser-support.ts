@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import type { LocalCloud } from '../../local-cloud/local-cloud.js';
+import type { LocalCloud, LocalCloudOptions } from '../../local-cloud/local-cloud.js';
 import { buildWeb } from '../../scripts/build-web.mjs';
 import { webChatHandler } from '../../web/serve-web.js';
 import { startTestCloud } from '../support/test-cloud.js';
@@ -28,10 +28,10 @@ export interface WebCloud {
 }
 
 /** Builds the page into a folder of this test file's own and starts a local cloud that serves it. */
-export async function startWebCloud(): Promise<WebCloud> {
+export async function startWebCloud(start: (options: LocalCloudOptions) => Promise<LocalCloud> = startTestCloud): Promise<WebCloud> {
   const dir = await mkdtemp(path.join(tmpdir(), 'web-chat-'));
   await buildWeb({ outDir: dir });
-  const cloud = await startTestCloud({ httpHandler: webChatHandler({ dir }) });
+  const cloud = await start({ httpHandler: webChatHandler({ dir }) });
   return {
     cloud,
     async stop() {
@@ -99,7 +99,8 @@ export async function waitForText(page: Page, text: string): Promise<void> {
  * One local cloud with the web page and one Chromium for a test file, with a context per
  * simulated person; `start()` in beforeAll, `stop()` in afterAll.
  */
-export function browserFixture() {
+/** `startCloud`: another cloud than the default test cloud (e.g. test/support/moderation-cloud.ts's). */
+export function browserFixture(startCloud?: (options: LocalCloudOptions) => Promise<LocalCloud>) {
   const contexts: BrowserContext[] = [];
   const state: { web?: WebCloud; browser?: Browser } = {};
   return {
@@ -107,7 +108,7 @@ export function browserFixture() {
       return state.web!;
     },
     async start(): Promise<void> {
-      [state.web, state.browser] = await Promise.all([startWebCloud(), launchBrowser()]);
+      [state.web, state.browser] = await Promise.all([startWebCloud(startCloud), launchBrowser()]);
     },
     async newContext(viewport = { width: 1100, height: 720 }): Promise<BrowserContext> {
       const context = await state.browser!.newContext({ viewport });

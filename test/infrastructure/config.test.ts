@@ -27,8 +27,50 @@ describe('configuration from CDK context', () => {
       attachments: { maxMB: 100, contentTypes: DEFAULT_ATTACHMENT_CONTENT_TYPES, dailyQuotaMB: 2048, origins: DEFAULT_ATTACHMENT_ORIGINS },
       push: { preview: 'full', largeGroups: 'mentions', applications: { apns: { kind: 'named' }, 'apns-sandbox': { kind: 'named' }, fcm: { kind: 'named' } } },
       events: { includeBody: false },
+      limits: {
+        sendsPerMinute: 60,
+        perMinute: { groupChanges: 30, typing: 120, presence: 60, reads: 300, sync: 300, messageChanges: 60, safety: 30, attachments: 60, settings: 30 },
+        maxConnectionsPerUser: 10,
+        maxTokenLifetimeSeconds: 86_400,
+        allowedOrigins: [],
+      },
       erasure: 'anonymize',
     });
+  });
+
+  it('reads the limits: per-user rates by class, connections per user, token lifetime, origins', () => {
+    const limits = configOf({
+      sendsPerMinute: '20',
+      typingPerMinute: 10,
+      groupChangesPerMinute: '5',
+      maxConnectionsPerUser: '3',
+      maxTokenLifetimeSeconds: '3600',
+      allowedOrigins: 'https://chat.example.com, http://localhost:*',
+    }).limits;
+    expect(limits).toMatchObject({ sendsPerMinute: 20, maxConnectionsPerUser: 3, maxTokenLifetimeSeconds: 3600, allowedOrigins: ['https://chat.example.com', 'http://localhost:*'] });
+    expect(limits.perMinute).toMatchObject({ typing: 10, groupChanges: 5, presence: 60 });
+    expect(() => configOf({ typingPerMinute: '0' })).toThrow(/typingPerMinute="0": expected a whole number from 1 to 100000/);
+    expect(() => configOf({ maxConnectionsPerUser: 'ten' })).toThrow(/maxConnectionsPerUser="ten"/);
+    expect(() => configOf({ maxTokenLifetimeSeconds: '30' })).toThrow(/maxTokenLifetimeSeconds="30": expected a whole number from 60/);
+    expect(() => configOf({ allowedOrigins: 'chat.example.com' })).toThrow(/allowedOrigins/);
+    expect(() => configOf({ typingPerMinut: '5' })).toThrow(/did you mean "typingPerMinute"/);
+  });
+
+  it('reads the moderation hook: a function ARN, its deadline and fallback (allow unless told)', () => {
+    const arn = 'arn:aws:lambda:eu-west-1:123456789012:function:moderate';
+    expect(configOf({ moderationFunctionArn: arn }).moderation).toEqual({ functionArn: arn, timeoutMs: 500, fallback: 'allow' });
+    expect(configOf({ moderationFunctionArn: `${arn}:live`, moderationTimeoutMs: '1500', moderationFallback: 'deny' }).moderation).toEqual({
+      functionArn: `${arn}:live`,
+      timeoutMs: 1500,
+      fallback: 'deny',
+    });
+    expect(configOf({}).moderation).toBeUndefined();
+    expect(() => configOf({ moderationFunctionArn: 'moderate' })).toThrow(/moderationFunctionArn="moderate": expected a Lambda function ARN/);
+    expect(() => configOf({ moderationFunctionArn: 'arn:aws:sns:eu-west-1:123456789012:moderate' })).toThrow(/expected a Lambda function ARN/);
+    expect(() => configOf({ moderationFunctionArn: arn, moderationTimeoutMs: '9000' })).toThrow(/moderationTimeoutMs="9000": expected a whole number from 10 to 5000/);
+    expect(() => configOf({ moderationFunctionArn: arn, moderationFallback: 'maybe' })).toThrow(/moderationFallback="maybe": expected allow or deny/);
+    expect(() => configOf({ moderationFallback: 'deny' })).toThrow(/moderationFallback only applies with -c moderationFunctionArn/);
+    expect(() => configOf({ moderationTimeoutMs: '100' })).toThrow(/moderationTimeoutMs only applies with -c moderationFunctionArn/);
   });
 
   it('puts message bodies into events only when eventBodies says so', () => {

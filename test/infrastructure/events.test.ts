@@ -22,11 +22,12 @@ describe('events out', () => {
     expect(fn.Properties.Environment.Variables.EVENTS_INCLUDE_BODY).toBe('true');
   });
 
-  it('reads new messages, edits and recalls from Conversations, and the actors’ membership items from Timelines, nothing else', () => {
+  it('reads new messages, edits, recalls and reports from Conversations, and the actors’ membership items from Timelines, nothing else', () => {
     expect(mappings).toHaveLength(2);
     expect(patterns(mappingOn('MessagingConversations'))).toEqual([
       { eventName: ['INSERT'], dynamodb: { NewImage: { msgId: { S: [{ exists: true }] } } } },
       { eventName: ['MODIFY'], dynamodb: { NewImage: { lastChange: { M: { kind: { S: ['edit', 'recall'] } } } } } },
+      { eventName: ['INSERT'], dynamodb: { NewImage: { recordType: { S: ['report'] } } } },
       // user.erased: the erasure record's write that still names the user.
       { eventName: ['MODIFY'], dynamodb: { NewImage: { recordType: { S: ['erasure'] }, status: { S: ['finishing'] } } } },
     ]);

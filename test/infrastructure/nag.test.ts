@@ -53,6 +53,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     ['prod with alarm email', { stage: 'prod', alarmEmail: 'ops@example.com' }],
     ['OIDC without the account logs role', { auth: 'oidc', jwtIssuer: 'https://issuer.example.com', apiGatewayLogsRole: 'false' }],
     ['Cognito', { cognitoUserPoolId: 'eu-west-1_AbC123', cognitoClientId: '5d1uexampleclientid0000abcd' }],
+    ['moderation hook', { moderationFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:moderate:live' }],
   ];
 
   for (const [name, context] of configurations) {

@@ -57,10 +57,15 @@ describe('server API contract', () => {
     expect(outputs.ServerApiUrl).toBeDefined();
   });
 
-  it('only the disconnect function may close connections (DELETE @connections)', () => {
+  it('only the disconnect route, the token sweeper and WebSocket action functions may close connections (DELETE @connections)', () => {
     const deleting = resourcesOf(template, 'AWS::IAM::Policy').filter(([, policy]) => JSON.stringify(policy.Properties.PolicyDocument).includes('DELETE/@connections'));
-    // And the erasure worker, which closes the erased user's connections.
-    expect(deleting.map(([id]) => id).sort()).toEqual([expect.stringMatching(/^ErasureWorker/), expect.stringMatching(/^ServerApiDisconnectUserHandler/)]);
+    // Action functions close their own connection once its token expired (functions/connections/token-expiry.ts);
+    // the erasure worker closes the erased user's connections.
+    const ids = deleting.map(([id]) => id);
+    expect(ids.filter((id) => id.startsWith('ServerApi'))).toEqual([expect.stringMatching(/^ServerApiDisconnectUserHandler/)]);
+    expect(ids.some((id) => id.startsWith('TokenSweeper'))).toBe(true);
+    expect(ids.some((id) => id.startsWith('ErasureWorker'))).toBe(true);
+    expect(ids.every((id) => /^(ServerApiDisconnectUserHandler|ErasureWorker|TokenSweeper|Actions|PingHandler|Push(Registration|Mute)Handler)/.test(id)), JSON.stringify(ids)).toBe(true);
   });
 
   it('the export function only reads (no DynamoDB write of any table)', () => {

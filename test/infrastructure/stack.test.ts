@@ -58,7 +58,11 @@ describe('ServerlessIm stack', () => {
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byUser', KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }, { AttributeName: 'connectionId', KeyType: 'RANGE' }] })],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'byUser', KeySchema: [{ AttributeName: 'userId', KeyType: 'HASH' }, { AttributeName: 'connectionId', KeyType: 'RANGE' }] }),
+        // Sparse: the token sweeper's (functions/storage/connections.ts, expiredConnections).
+        Match.objectLike({ IndexName: 'byTokenExpiry', KeySchema: [{ AttributeName: 'expiryHour', KeyType: 'HASH' }, { AttributeName: 'tokenExpiresAt', KeyType: 'RANGE' }] }),
+      ],
     });
   });
 

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ImClientOptions, ImClient, type MessageItem, MemoryStorage } from '../../client/src/index.js';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
+import { seedDirectConversations } from '../support/seed-conversations.js';
 import { startTestCloud } from '../support/test-cloud.js';
 
 const text = (value: string) => ({ kind: 'text' as const, text: value });
@@ -76,6 +77,33 @@ describe('client SDK against the local cloud', () => {
   });
   afterAll(async () => {
     await cloud?.stop();
+  });
+
+  it('loads the conversation list in pages and keeps totalUnread over the pages not loaded yet', async () => {
+    const userId = user('pages');
+    await seedDirectConversations(cloud, userId, 12, { unread: 3 });
+    const friendId = user('friend');
+    const friend = sdk(friendId);
+    await friend.client.start();
+    await friend.client.whenConnected();
+    await friend.client.send({ to: userId, body: text('newest') });
+    // Without the messages' sync (a device that kept its timeline): only the pages fill the list.
+    const me = sdk(userId, { conversationPageSize: 5, autoLoadConversations: false });
+    await me.client.start();
+    await me.client.whenConnected();
+    await me.client.loadConversations();
+    expect(me.client.conversations.length).toBeGreaterThanOrEqual(5);
+    expect(me.client.hasMoreConversations).toBe(true);
+    expect(me.client.conversations[0]?.peer).toBe(friendId);
+    // Three seeded unread (the oldest, not loaded yet) and the friend's message.
+    expect(me.client.totalUnread).toBe(4);
+    while (me.client.hasMoreConversations) await me.client.loadMoreConversations();
+    expect(me.client.conversations).toHaveLength(13);
+    expect(me.client.totalUnread).toBe(4);
+    const oldest = me.client.conversations.at(-1)!;
+    expect(oldest.unread).toBe(1);
+    expect(await me.client.markRead(oldest.conversationId)).toEqual({ unread: 0, totalUnread: 3 });
+    expect(me.client.totalUnread).toBe(3);
   });
 
   it('lets two users chat through the SDK: ordered messages, unread counts and read receipts', async () => {

@@ -7,7 +7,8 @@ import type { TestClient } from '../support/ws-client.js';
 /**
  * What one direct message costs in DynamoDB request units, as DynamoDB reports them
  * (ReturnConsumedCapacity on every call the functions make). The budget is a product promise
- * (docs/data-model.md): at most 7 write units and 2 read units, no scan.
+ * (docs/data-model.md): 7 write units and 1.5 read units, no scan (issue 18 aims at 6 write units:
+ * docs/data-model.md, "A direct message, measured", says why it stays 7).
  */
 describe('cost of a direct message', () => {
   let cloud: LocalCloud;
@@ -26,7 +27,7 @@ describe('cost of a direct message', () => {
     await cloud?.stop();
   });
 
-  it('stays within 7 write units and 2 read units, with one invocation and no scan', async () => {
+  it('costs 7 write units and 1.5 read units, with one invocation and no scan', async () => {
     const measure = async (clientMsgId: string) => {
       const invocationsBefore = totalInvocations(cloud);
       const mark = cloud.dynamoFrontDoor.ledger.mark();
@@ -44,8 +45,8 @@ describe('cost of a direct message', () => {
     const { entries, total, invocations } = first.total.write <= second.total.write ? first : second;
     expect(Math.max(first.total.write, second.total.write)).toBeLessThanOrEqual(8);
     console.log('direct message:', JSON.stringify(total), '\n' + entries.map((e) => `  ${e.operation} ${e.table.replace(/-[A-Z0-9]+$/, '')} r=${e.read} w=${e.write}`).join('\n'));
-    expect(total.write).toBeLessThanOrEqual(7);
-    expect(total.read).toBeLessThanOrEqual(2);
+    expect(total.write).toBe(7);
+    expect(total.read).toBe(1.5);
     expect(total.scans).toBe(0);
     expect(invocations).toBe(1);
   });

@@ -41,12 +41,31 @@ describe('large-group listeners under racing connects and membership changes', (
     await cloud?.stop();
   });
 
+  /**
+   * Runs `scenario` again (with new users) when a held `$connect` outlived the function's 10 s
+   * timeout on a loaded machine: the handshake then fails with 500 before the race was staged, which
+   * proves nothing either way. A `$connect` that fails every time still fails the test.
+   */
+  async function staged(scenario: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await scenario();
+      } catch (error) {
+        if (attempt >= 3 || !/handshake refused with HTTP 500/.test(String(error))) throw error;
+        console.log(`[large-group-listeners] a held $connect timed out (attempt ${attempt}); staging the race again`);
+        cloud.lambda.faults.clear();
+      }
+    }
+  }
+
   /** Starts `userId`'s `$connect` and holds it right after it read the user's groups, until released. */
   async function connectHeldAfterGroupsRead(userId: string): Promise<{ release: () => void; connected: Promise<TestClient> }> {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     cloud.lambda.faults.inject({ step: 'connect:groups-read', action: 'pause', until: released, times: 1, when: (detail) => detail.userId === userId });
     const connected = connect(userId);
+    // Awaited by the caller after the release; until then a refused handshake must not count as unhandled.
+    connected.catch(() => undefined);
     await expect.poll(() => cloud.lambda.faults.fired.some((fault) => fault.step === 'connect:groups-read' && fault.detail.userId === userId), { timeout: 60_000, interval: 50 }).toBe(true);
     return { release, connected };
   }
@@ -68,60 +87,64 @@ describe('large-group listeners under racing connects and membership changes', (
     return sent.msgId;
   }
 
-  it('subscribes a member whose $connect runs while the group switches to read fan-out', async () => {
-    const owner = await connect(unique('owner'));
-    const [bob, ...others] = [unique('bob'), unique('m'), unique('m')];
-    const { conversationId } = await ok(owner, 'createGroup', { title: 'growing', members: [bob, ...others] });
-    const held = await connectHeldAfterGroupsRead(bob);
-    try {
-      // The fifth member crosses the threshold: the switch marks every row and subscribes the open connections.
-      const added = await ok(owner, 'addMembers', { conversationId, members: [unique('fifth')] });
-      expect(added.memberCount).toBe(THRESHOLD + 1);
-      await waitForQueuesIdle(cloud);
-    } finally {
-      held.release();
-    }
-    const b = await held.connected;
-    const msgId = await sendAndSettle(owner, conversationId, 'after the switch');
-    await b.waitForEvent('groupMessage', (data) => data.msgId === msgId);
-  });
+  it('subscribes a member whose $connect runs while the group switches to read fan-out', () =>
+    staged(async () => {
+      const owner = await connect(unique('owner'));
+      const [bob, ...others] = [unique('bob'), unique('m'), unique('m')];
+      const { conversationId } = await ok(owner, 'createGroup', { title: 'growing', members: [bob, ...others] });
+      const held = await connectHeldAfterGroupsRead(bob);
+      try {
+        // The fifth member crosses the threshold: the switch marks every row and subscribes the open
+        // connections (the owner's among them) in one batch; released as soon as it did.
+        const added = await ok(owner, 'addMembers', { conversationId, members: [unique('fifth')] });
+        expect(added.memberCount).toBe(THRESHOLD + 1);
+        await expect.poll(async () => (await listenersOf(conversationId)).length, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0);
+      } finally {
+        held.release();
+      }
+      const b = await held.connected;
+      const msgId = await sendAndSettle(owner, conversationId, 'after the switch');
+      await b.waitForEvent('groupMessage', (data) => data.msgId === msgId);
+    }));
 
-  it('subscribes a user whose $connect runs while they are added to a large group', async () => {
-    const owner = await connect(unique('owner'));
-    const members = [...Array(THRESHOLD + 1).keys()].map(() => unique('m'));
-    const { conversationId } = await ok(owner, 'createGroup', { title: 'large already', members });
-    const carol = unique('carol');
-    const held = await connectHeldAfterGroupsRead(carol);
-    try {
-      await ok(owner, 'addMembers', { conversationId, members: [carol] });
-    } finally {
-      held.release();
-    }
-    const c = await held.connected;
-    const msgId = await sendAndSettle(owner, conversationId, 'welcome');
-    await c.waitForEvent('groupMessage', (data) => data.msgId === msgId);
-  });
+  it('subscribes a user whose $connect runs while they are added to a large group', () =>
+    staged(async () => {
+      const owner = await connect(unique('owner'));
+      const members = [...Array(THRESHOLD + 1).keys()].map(() => unique('m'));
+      const { conversationId } = await ok(owner, 'createGroup', { title: 'large already', members });
+      const carol = unique('carol');
+      const held = await connectHeldAfterGroupsRead(carol);
+      try {
+        await ok(owner, 'addMembers', { conversationId, members: [carol] });
+      } finally {
+        held.release();
+      }
+      const c = await held.connected;
+      const msgId = await sendAndSettle(owner, conversationId, 'welcome');
+      await c.waitForEvent('groupMessage', (data) => data.msgId === msgId);
+    }));
 
-  it('leaves no listener to a member removed while their $connect runs', async () => {
-    const owner = await connect(unique('owner'));
-    const dave = unique('dave');
-    const witness = unique('witness');
-    const members = [dave, witness, ...[...Array(THRESHOLD).keys()].map(() => unique('m'))];
-    const { conversationId } = await ok(owner, 'createGroup', { title: 'large', members });
-    const w = await connect(witness);
-    const held = await connectHeldAfterGroupsRead(dave);
-    try {
-      await ok(owner, 'removeMembers', { conversationId, members: [dave] });
-    } finally {
-      held.release();
-    }
-    const d = await held.connected;
-    const msgId = await sendAndSettle(owner, conversationId, 'after dave left');
-    await w.waitForEvent('groupMessage', (data) => data.msgId === msgId);
-    expect(d.events.filter((event) => event.event === 'groupMessage')).toEqual([]);
-    const listening = await listenersOf(conversationId);
-    expect(listening).toHaveLength(2); // the owner's and the witness's connections
-  });
+  it('leaves no listener to a member removed while their $connect runs', () =>
+    staged(async () => {
+      const owner = await connect(unique('owner'));
+      const dave = unique('dave');
+      const witness = unique('witness');
+      const members = [dave, witness, ...[...Array(THRESHOLD).keys()].map(() => unique('m'))];
+      const { conversationId } = await ok(owner, 'createGroup', { title: 'large', members });
+      const w = await connect(witness);
+      const held = await connectHeldAfterGroupsRead(dave);
+      try {
+        await ok(owner, 'removeMembers', { conversationId, members: [dave] });
+      } finally {
+        held.release();
+      }
+      const d = await held.connected;
+      const msgId = await sendAndSettle(owner, conversationId, 'after dave left');
+      await w.waitForEvent('groupMessage', (data) => data.msgId === msgId);
+      expect(d.events.filter((event) => event.event === 'groupMessage')).toEqual([]);
+      const listening = await listenersOf(conversationId);
+      expect(listening).toHaveLength(2); // the owner's and the witness's connections
+    }));
 
   it('unsubscribes a removed member whose connection record expired while the socket stayed open', async () => {
     const owner = await connect(unique('owner'));

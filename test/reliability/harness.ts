@@ -1,3 +1,4 @@
+import { USER_RATE_CLASS_NAMES } from '@serverless-im/protocol';
 import { expect } from 'vitest';
 import type { LocalCloud } from '../../local-cloud/local-cloud.js';
 import type { CallInspector } from '../../local-cloud/front-door/dynamodb-front-door.js';
@@ -16,7 +17,14 @@ export const text = (value: string) => ({ kind: 'text', text: value });
  * bucket and the per-user send window (functions/limits) set out of reach, so a burst of
  * test traffic is not refused. test/security/rate-limits.test.ts tests the limits themselves.
  */
-export const NO_RATE_LIMITS = { RATE_LIMIT_BURST: '1000000', RATE_LIMIT_PER_SECOND: '1000000', SEND_LIMIT_PER_MINUTE: '1000000' };
+export const NO_RATE_LIMITS = {
+  RATE_LIMIT_BURST: '1000000',
+  RATE_LIMIT_PER_SECOND: '1000000',
+  SEND_LIMIT_PER_MINUTE: '1000000',
+  // Every per-user action class (functions/limits/user-limits.ts) and the connections per user.
+  USER_RATE_LIMITS: JSON.stringify(Object.fromEntries(USER_RATE_CLASS_NAMES.map((name) => [name, 1_000_000]))),
+  MAX_CONNECTIONS_PER_USER: '1000',
+};
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -31,7 +31,7 @@ const dmId = (a: string, b: string) => (a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`)
 
 const DIRECT_STEPS = ['send:claimed', 'send:seqs-allocated', 'send:message-stored', 'send:timelines-written', 'send:pushed'];
 const GROUP_STEPS = ['send:claimed', 'send:seqs-allocated', 'send:message-stored', 'send:timelines-written', 'send:enqueued'];
-const FANOUT_STEPS = ['fanout:seq-allocated', 'fanout:item-written', 'fanout:pushed', 'fanout:job-done'];
+const FANOUT_STEPS = ['fanout:seq-allocated', 'fanout:claimed', 'fanout:item-written', 'fanout:pushed', 'fanout:job-done'];
 
 describe('no loss, no duplicate, contiguous seq under faults', () => {
   let cloud: LocalCloud;

@@ -51,6 +51,8 @@ export class AppShell {
       // Per tab (sessionStorage) and per device prefix: two tabs never share an outbox.
       storage: new LocalStorageAdapter({ backend: sessionStorage, prefix: `imweb:${options.deviceId}:` }),
       messageCacheSize: 20,
+      // The list loads 50 at a time; older ones behind the list's "More" button.
+      conversationPageSize: 50,
     });
     const me = options.userId;
     this.context = { client: this.client, me, showError: (text) => this.errors.show(text) };

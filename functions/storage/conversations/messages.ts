@@ -114,8 +114,43 @@ export async function headsOf(storage: Storage, conversationIds: readonly string
 }
 
 /**
+ * Finds the message a sender stored under `clientMsgId` in an attempt that began after
+ * `afterCseq` existed and ended by `endedBy`: ascending from `afterCseq`, up to the first message
+ * whose time is past `endedBy` (its send was claimed later, so it and everything above it was
+ * stored after that attempt ended). The cost depends on how many messages were stored during the
+ * attempt, not on the conversation's depth. `newest`: the highest cseq seen (a floor for a takeover).
+ */
+export async function findSentMessageAfter(
+  storage: Storage,
+  conversationId: string,
+  from: string,
+  clientMsgId: string,
+  afterCseq: number,
+  endedBy: number,
+): Promise<{ found?: MessageRecord; newest: number }> {
+  let newest = afterCseq;
+  for await (const page of paginateQuery(
+    { client: storage.db, pageSize: 25 },
+    {
+      TableName: storage.tables.conversations,
+      KeyConditionExpression: 'conversationId = :c AND cseq BETWEEN :after AND :last',
+      ExpressionAttributeValues: { ':c': conversationId, ':after': afterCseq + 1, ':last': LAST_MESSAGE_CSEQ },
+      ConsistentRead: true,
+    },
+  )) {
+    for (const item of (page.Items ?? []) as MessageRecord[]) {
+      newest = Math.max(newest, item.cseq);
+      if (item.from === from && item.clientMsgId === clientMsgId) return { found: item, newest };
+      if (item.ts > endedBy) return { newest };
+    }
+  }
+  return { newest };
+}
+
+/**
  * Finds the message a sender stored under `clientMsgId`, looking back from the newest message
- * until messages are older than `notBefore`. Only retries of `send` use this.
+ * until messages are older than `notBefore`. Only retries of claims from before `afterCseq`
+ * (findSentMessageAfter) use this.
  */
 export async function findSentMessage(
   storage: Storage,

@@ -24,7 +24,10 @@ const headKey = (userId: string) => ({ userId, seq: 0 });
  */
 export type SendCount = { window: 'current'; from: number; upTo: number } | { window: 'new'; olderThan: number; mark: number };
 
-type HeadWrite = { allocate: boolean; count?: SendCount };
+/** Attributes of the head that hold a one-minute window mark: sends, and the durable per-user action classes (limits/user-limits.ts). */
+export type WindowMark = 'sendMark' | 'groupChangesMark';
+
+type HeadWrite = { allocate: boolean; count?: SendCount; mark?: WindowMark };
 
 /** The outcome of a head write: the seq it allocated (if asked to), or the window mark that refused the count. */
 export type HeadWriteResult = { ok: true; seq: number | undefined } | { ok: false; sendMark: number };
@@ -34,18 +37,19 @@ async function writeHead(storage: Storage, userId: string, now: number, write: H
   const set: string[] = [];
   const values: Record<string, number> = {};
   let condition: string | undefined;
+  const mark = write.mark ?? 'sendMark';
   if (write.allocate) {
     add.push('latest :one');
     set.push('latestAt = :now');
     Object.assign(values, { ':one': 1, ':now': now });
   }
   if (write.count?.window === 'current') {
-    add.push('sendMark :one');
-    condition = 'sendMark BETWEEN :from AND :upTo';
+    add.push(`${mark} :one`);
+    condition = `${mark} BETWEEN :from AND :upTo`;
     Object.assign(values, { ':one': 1, ':from': write.count.from, ':upTo': write.count.upTo });
   } else if (write.count?.window === 'new') {
-    set.push('sendMark = :mark');
-    condition = 'attribute_not_exists(sendMark) OR sendMark < :olderThan';
+    set.push(`${mark} = :mark`);
+    condition = `attribute_not_exists(${mark}) OR ${mark} < :olderThan`;
     Object.assign(values, { ':mark': write.count.mark, ':olderThan': write.count.olderThan });
   }
   const input: UpdateCommandInput = {
@@ -61,7 +65,7 @@ async function writeHead(storage: Storage, userId: string, now: number, write: H
     return { ok: true, seq: write.allocate ? Number(result.Attributes?.latest) : undefined };
   } catch (error) {
     if (!condition || !isConditionalCheckFailed(error)) throw error;
-    return { ok: false, sendMark: Number(itemOfConditionFailure<{ sendMark?: number }>(error)?.sendMark ?? 0) };
+    return { ok: false, sendMark: Number(itemOfConditionFailure<Partial<Record<WindowMark, number>>>(error)?.[mark] ?? 0) };
   }
 }
 
@@ -75,8 +79,8 @@ export async function allocateSeq(storage: Storage, userId: string, now: number)
  * Counts a send in the user's window and, with `allocate`, allocates the sender's seq in the same
  * write, so the limit costs no extra write on the message path.
  */
-export const countSendOnHead = (storage: Storage, userId: string, now: number, count: SendCount, allocate: boolean): Promise<HeadWriteResult> =>
-  writeHead(storage, userId, now, { allocate, count });
+export const countSendOnHead = (storage: Storage, userId: string, now: number, count: SendCount, allocate: boolean, mark: WindowMark = 'sendMark'): Promise<HeadWriteResult> =>
+  writeHead(storage, userId, now, { allocate, count, mark });
 
 export async function readHead(storage: Storage, userId: string): Promise<TimelineHead> {
   const result = await storage.db.send(new GetCommand({ TableName: storage.tables.timelines, Key: headKey(userId) }));

@@ -29,7 +29,9 @@ export const sendRequest = z
 
 /**
  * `seq` is the sender's own timeline item for the message; a large group's message is stored only
- * in its conversation (read fan-out), so there it is null.
+ * in its conversation (read fan-out), so there it is null. `body` is there only when the stored
+ * body is not the one sent: the deployment's moderation replaced it (docs/moderation.md), and
+ * every device, `sync` and `history` show the stored one.
  */
 export const sendResult = z.strictObject({
   msgId: msgIdSchema,
@@ -37,6 +39,7 @@ export const sendResult = z.strictObject({
   conversationSeq: position(),
   seq: z.nullable(position()),
   ts: timestamp(),
+  body: z.optional(bodySchema),
 });
 export type SendResult = z.infer<typeof sendResult>;
 

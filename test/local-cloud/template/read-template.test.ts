@@ -12,7 +12,7 @@ describe('reading the synthesized template', () => {
     const table = model.tables.find((t) => t.logicalId.startsWith('StorageConnections'))!;
     expect(table.name).toMatch(/^ServerlessIm-StorageConnections.*-TEST$/);
     expect(table.keySchema).toEqual([{ AttributeName: 'connectionId', KeyType: 'HASH' }]);
-    expect(table.globalSecondaryIndexes.map((index) => index.IndexName)).toEqual(['byUser']);
+    expect(table.globalSecondaryIndexes.map((index) => index.IndexName)).toEqual(['byUser', 'byTokenExpiry']);
     expect(table.ttlAttribute).toBe('expiresAt');
   });
 

@@ -37,6 +37,42 @@ describe('which stream record is which event', () => {
     expect(eventOfRecord(record('INSERT', message), on)!.detail).toMatchObject({ body: { kind: 'text', text: 'hi' } });
   });
 
+  it('a report item is message.reported once (its INSERT), with who reported what and why, never a message.sent', () => {
+    const report = {
+      conversationId: `report#${direct}#bob`,
+      cseq: 3,
+      recordType: 'report',
+      reportedConversationId: direct,
+      conversationSeq: 3,
+      msgId: 'm3',
+      author: 'ann',
+      reporter: 'bob',
+      reason: 'spam',
+      reportedAt: 5_000,
+    };
+    expect(eventOfRecord(record('INSERT', report), on)).toEqual({
+      detailType: 'message.reported',
+      time: 5_000,
+      detail: {
+        schemaVersion: 1,
+        eventId: `report#${direct}#bob#3`,
+        conversationId: direct,
+        conversationKind: 'direct',
+        members: ['ann', 'bob'],
+        conversationSeq: 3,
+        msgId: 'm3',
+        author: 'ann',
+        reporter: 'bob',
+        reason: 'spam',
+        reportedAt: 5_000,
+      },
+    });
+    expect(eventOfRecord(record('MODIFY', report), on)).toBeUndefined();
+    const group = eventOfRecord(record('INSERT', { ...report, conversationId: 'report#g:abcdefgh#bob', reportedConversationId: 'g:abcdefgh' }), off)!.detail;
+    expect(group).toMatchObject({ conversationKind: 'group', eventId: 'report#g:abcdefgh#bob#3' });
+    expect(group).not.toHaveProperty('members');
+  });
+
   it('a group message tells its delivery and mentions, and names no members', () => {
     const group = { ...message, conversationId: 'g:abcdefgh', mentions: ['bob'], fanOut: 'read', senderSeq: undefined, recipientSeq: undefined };
     const detail = eventOfRecord(record('INSERT', group), off)!.detail;

@@ -26,7 +26,31 @@ export class ConversationList {
     }
     for (const conversation of conversations) items.push(this.item(conversation, openId));
     if (items.length === 0) items.push(h('li', { class: 'list-empty' }, 'No conversations yet.'));
+    if (this.context.client.hasMoreConversations) items.push(this.moreButton());
     replaceChildren(this.element, ...items);
+  }
+
+  /** Older conversations come a page at a time (`conversations` pages); the list re-renders when they arrive. */
+  private moreButton(): HTMLElement {
+    const button = h(
+      'button',
+      {
+        class: 'more-conversations',
+        testid: 'more-conversations',
+        on: {
+          click: () => {
+            (button as HTMLButtonElement).disabled = true;
+            button.textContent = 'Loading…';
+            void this.context.client.loadMoreConversations().catch(() => {
+              (button as HTMLButtonElement).disabled = false;
+              button.textContent = 'More';
+            });
+          },
+        },
+      },
+      'More',
+    );
+    return h('li', { class: 'list-more' }, button);
   }
 
   private item(conversation: ConversationState, openId: string | undefined): HTMLElement {
