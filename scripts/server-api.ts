@@ -7,11 +7,12 @@
  *   npm run server-api -- --url ... disconnect --user alice
  *   npm run server-api -- --url ... conversations --user alice
  *   npm run server-api -- --url ... history --conversation g:AbC... [--before 10] [--limit 20]
- *   npm run server-api -- --url ... create-group --owner alice --title "Order 42" --members bob,carol
+ *   npm run server-api -- --url ... create-group --owner alice --title "Order 42" --members bob,carol [--client-request-id order-42]
  *   npm run server-api -- --url ... add-members --conversation g:AbC... --members dave
  *   npm run server-api -- --url ... remove-member --conversation g:AbC... --user dave
  *   npm run server-api -- --url ... erase --user alice            (DELETE /v1/users/alice: starts the erasure)
  *   npm run server-api -- --url ... erasure --user alice          (its progress)
+ *   npm run server-api -- --url ... export --user alice > alice.json   (GET /v1/users/alice/export)
  *
  * `--url` defaults to IM_SERVER_API_URL (the stack output `ServerApiUrl`); locally it is
  * `http://127.0.0.1:3000/api` with AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local. The
@@ -23,7 +24,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ServerApiError, ServerClient } from '@serverless-im/server-client';
 
-const USAGE = 'usage: server-api [--url URL] [--region REGION] post|disconnect|conversations|history|create-group|add-members|remove-member|erase|erasure [options]';
+const USAGE = 'usage: server-api [--url URL] [--region REGION] post|disconnect|conversations|history|create-group|add-members|remove-member|erase|erasure|export [options]';
 
 function required(values: Record<string, unknown>, name: string): string {
   const value = values[name];
@@ -46,6 +47,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       conversation: { type: 'string' },
       text: { type: 'string' },
       'client-msg-id': { type: 'string' },
+      'client-request-id': { type: 'string' },
       user: { type: 'string' },
       owner: { type: 'string' },
       title: { type: 'string' },
@@ -74,6 +76,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
       return client.eraseUser(required(values, 'user'));
     case 'erasure':
       return client.erasureStatus(required(values, 'user'));
+    case 'export':
+      return client.exportUser(required(values, 'user'));
     case 'conversations':
       return client.userConversations(required(values, 'user'));
     case 'history':
@@ -82,7 +86,12 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
         ...(values.limit ? { limit: Number(values.limit) } : {}),
       });
     case 'create-group':
-      return client.createGroup({ title: required(values, 'title'), owner: required(values, 'owner'), members: list(values.members ?? '') });
+      return client.createGroup({
+        title: required(values, 'title'),
+        owner: required(values, 'owner'),
+        members: list(values.members ?? ''),
+        ...(values['client-request-id'] ? { clientRequestId: values['client-request-id'] } : {}),
+      });
     case 'add-members':
       return client.addGroupMembers(required(values, 'conversation'), list(required(values, 'members')));
     case 'remove-member':

@@ -6,9 +6,9 @@ import { newGroupId } from '../ids/new-ids.js';
 import { listenWithLiveConnections, stopListeningWithLiveConnections } from '../listeners/large-group-listeners.js';
 import type { Checkpoint } from '../platform/checkpoints.js';
 import type { Pusher } from '../push/pusher.js';
-import { createGroupHead, type GroupHead, readGroupHead, switchToLarge } from '../storage/conversations/index.js';
+import { createGroupHead, createGroupHeadOnce, type GroupHead, readGroupHead, switchToLarge } from '../storage/conversations/index.js';
 import { getMembership, type GroupMembership, markMembershipsLarge, memberRoles, putGroupMemberships } from '../storage/memberships.js';
-import { ConversationBusyError } from '../storage/errors.js';
+import { ConversationBusyError, UnexpectedStorageStateError } from '../storage/errors.js';
 import { recordFormerMembers } from '../storage/former-members.js';
 import { currentMembers, rosterItems } from '../storage/group-roster.js';
 import { joinGroupExactly, leaveGroupExactly } from '../storage/group-membership-changes.js';
@@ -60,12 +60,24 @@ async function switchIfOutgrown(deps: MembershipDeps, head: GroupHead): Promise<
   return switched;
 }
 
-export async function createGroup(deps: MembershipDeps, creator: string, title: string, members: readonly string[]): Promise<{ conversationId: string }> {
+/**
+ * `fixed`: the id and creation time a group request claim fixed (server API `POST /v1/groups`
+ * with `clientRequestId`). Then every write is a repeat-safe one: a head this request already
+ * created is taken as is, the rows are the same puts, the `groupCreated` event has a fixed id (its
+ * delivery claims write each member's item once), so a retry after a crash completes the same group.
+ */
+export async function createGroup(
+  deps: MembershipDeps,
+  creator: string,
+  title: string,
+  members: readonly string[],
+  fixed?: { conversationId: string; now: number },
+): Promise<{ conversationId: string }> {
   checkRequestSize(deps, members);
   const everyone = [creator, ...new Set(members.filter((member) => member !== creator))];
   if (everyone.length > deps.settings.maxGroupMembers) throw groupFull(deps.settings);
-  const now = deps.clock();
-  const conversationId = newGroupId();
+  const now = fixed?.now ?? deps.clock();
+  const conversationId = fixed?.conversationId ?? newGroupId();
   const large = everyone.length > deps.settings.largeGroupThreshold;
   const head: GroupHead = {
     conversationId,
@@ -79,13 +91,15 @@ export async function createGroup(deps: MembershipDeps, creator: string, title: 
     createdAt: now,
     roster: true,
   };
-  await createGroupHead(deps.storage, head);
+  if (!fixed) await createGroupHead(deps.storage, head);
+  else if (!(await createGroupHeadOnce(deps.storage, head))) throw new UnexpectedStorageStateError(`group ${conversationId} exists and is not this request's`);
   await putGroupMemberships(
     deps.storage,
     everyone.map((userId) => membershipRow(userId, conversationId, userId === creator ? 'owner' : 'member', now, head)),
     rosterItems(conversationId, everyone),
   );
-  await announce(deps, systemEvent(conversationId, now, 'groupCreated', { by: creator, title, ...membersField(everyone) }), everyone, creator);
+  const created = systemEvent(conversationId, now, 'groupCreated', { by: creator, title, ...membersField(everyone) });
+  await announce(deps, fixed ? { ...created, eventId: `${conversationId}:groupCreated:${now}:request` } : created, everyone, creator);
   if (large) await listenWithLiveConnections(deps.storage, conversationId, everyone, deps.clock());
   return { conversationId };
 }

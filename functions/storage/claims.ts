@@ -15,7 +15,9 @@ import type { Storage } from './storage.js';
  * - upload allowances, one per (uploader, UTC day): `uploads#<userId>#<YYYY-MM-DD>`;
  * - push claims, one per (recipient, device, message): `push#<userId>#<deviceId>#<msgId>`;
  * - attachment claims, one per upload: `attachment#<attachmentId>`, the message it belongs to;
- * - event claims, one per published event: `event#<eventId>` (functions/events/, docs/events.md).
+ * - event claims, one per published event: `event#<eventId>` (functions/events/, docs/events.md);
+ * - group request claims, one per (owner, clientRequestId) of `POST /v1/groups`:
+ *   `groupRequest#<owner>#<clientRequestId>`, the group id fixed before the group is created.
  * Disjoint by construction: `:` and `#` occur in no user id, so a send claim has a `:` and no `#`
  * before it, while every other key starts with its own prefix and a `#`, before any `:`. Each
  * tuple maps to one key of one space whatever a client chooses as user id or clientMsgId.
@@ -32,6 +34,8 @@ export const legacyDeliveryClaimId = (userId: string, itemKey: string): string =
 export const fanOutClaimId = (msgId: string, partition: number): string => `fanout#${msgId}#p${partition}`;
 export const uploadAllowanceId = (userId: string, day: string): string => `uploads#${userId}#${day}`;
 export const attachmentClaimId = (attachmentId: string): string => `attachment#${attachmentId}`;
+/** A clientRequestId is 1-64 chars of [A-Za-z0-9_.:-]: no `#`, so the key splits one way. */
+export const groupRequestClaimId = (owner: string, clientRequestId: string): string => `groupRequest#${owner}#${clientRequestId}`;
 
 // ---- Send claims ----------------------------------------------------------------------------
 
@@ -430,4 +434,36 @@ export async function recordPublished(storage: Storage, eventId: string, now: nu
       }),
     ),
   );
+}
+
+// ---- Group request claims (POST /v1/groups with clientRequestId) -----------------------------
+
+/** Fixes the id and creation time of the group one `POST /v1/groups` request creates; `done` once it exists. */
+export interface GroupRequestClaim {
+  claimId: string;
+  conversationId: string;
+  ts: number;
+  expiresAt: number;
+  done?: true;
+}
+
+/** Takes the claim, or answers the one a first attempt took (whose group id a retry completes). */
+export async function claimGroupRequest(storage: Storage, claim: Omit<GroupRequestClaim, 'expiresAt' | 'done'>): Promise<GroupRequestClaim> {
+  const item: GroupRequestClaim = { ...claim, expiresAt: Math.floor(claim.ts / 1000) + CLAIM_RETENTION_SECONDS };
+  try {
+    await storage.db.send(
+      new PutCommand({ TableName: storage.tables.claims, Item: item, ConditionExpression: 'attribute_not_exists(claimId)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+    );
+    return item;
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    const existing = itemOfConditionFailure<GroupRequestClaim>(error);
+    if (!existing) throw new UnexpectedStorageStateError('condition failed without returning the claim', { cause: error });
+    return existing;
+  }
+}
+
+/** The group of the claim exists: later retries answer it without touching the group. */
+export async function markGroupRequestDone(storage: Storage, claimId: string): Promise<void> {
+  await storage.db.send(new UpdateCommand({ TableName: storage.tables.claims, Key: { claimId }, UpdateExpression: 'SET done = :yes', ExpressionAttributeValues: { ':yes': true } }));
 }

@@ -1,5 +1,5 @@
 import { serverApiRoutes, type ServerApiOperation } from '@serverless-im/protocol/server-api';
-import { type CfnElement, type Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -83,6 +83,15 @@ const ROUTES: Record<ServerApiOperation, RouteSpec> = {
     handler: 'erasure-status',
     description: "GET /v1/users/{id}/erasure: a user erasure's progress",
     tables: { conversations: 'read' },
+  },
+  exportUser: {
+    handler: 'export-user',
+    description: 'GET /v1/users/{id}/export: everything stored about a user (read-only)',
+    // Queries of the user's timeline and memberships, their conversations' heads, messages and
+    // report partitions, and whether anything is stored (connections byUser). Devices: user-erasure.ts.
+    tables: { timelines: 'read', memberships: 'read', conversations: 'read', connections: 'read' },
+    // Paged reads up to the export's bounds (functions/server-api/export-user.ts), under API Gateway's 29 s.
+    timeout: Duration.seconds(25),
   },
 };
 

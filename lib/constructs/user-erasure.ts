@@ -84,6 +84,10 @@ export class UserErasure extends Construct {
     const erase = props.serverApi.functions.get('eraseUser')!;
     this.queue.grantSendMessages(erase);
     props.push.devices.grantReadData(erase);
+    // The export route reads the user's push registrations (device id and platform).
+    const exportFn = props.serverApi.functions.get('exportUser')!;
+    props.push.devices.grantReadData(exportFn);
+    exportFn.addEnvironment('DEVICES_TABLE', props.push.devices.tableName);
     for (const fn of [erase, props.serverApi.functions.get('erasureStatus')!]) {
       for (const [name, value] of Object.entries(environment)) fn.addEnvironment(name, value);
     }

@@ -87,6 +87,8 @@ export const ERROR_REASONS = {
     'tooManyHidden',
     /** `block`: the caller already blocks as many users as can be kept (MAX_BLOCKED_USERS). */
     'tooManyBlocked',
+    /** Server API `GET /v1/users/{id}/export`: the document is above USER_EXPORT_MAX_BYTES. */
+    'exportTooLarge',
   ],
   RATE_LIMITED: [
     'connectionRate',

@@ -141,4 +141,9 @@ export class ServerClient {
   erasureStatus(userId: string) {
     return this.call('erasureStatus', { params: { id: userId } });
   }
+
+  /** `GET /v1/users/{id}/export`: everything stored about the user, as one JSON document (TOO_LARGE above USER_EXPORT_MAX_BYTES). */
+  exportUser(userId: string) {
+    return this.call('exportUser', { params: { id: userId } });
+  }
 }

@@ -68,6 +68,14 @@ describe('server API contract', () => {
     expect(ids.every((id) => /^(ServerApiDisconnectUserHandler|ErasureWorker|TokenSweeper|Actions|PingHandler|Push(Registration|Mute)Handler)/.test(id)), JSON.stringify(ids)).toBe(true);
   });
 
+  it('the export function only reads (no DynamoDB write of any table)', () => {
+    const policies = resourcesOf(template, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('ServerApiExportUserHandler'));
+    expect(policies.length).toBeGreaterThan(0);
+    const document = JSON.stringify(policies.map(([, policy]) => policy.Properties.PolicyDocument));
+    expect(document).toContain('dynamodb:Query');
+    for (const write of ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']) expect(document).not.toContain(`dynamodb:${write}`);
+  });
+
   it('alarms on 5xx and latency of the server API', () => {
     const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
     const ofApi = alarms.filter((alarm) => alarm.Namespace === 'AWS/ApiGateway' && ['5xx', 'Latency'].includes(alarm.MetricName));

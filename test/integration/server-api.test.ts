@@ -89,6 +89,7 @@ describe('server API (IAM-signed HTTP)', () => {
       // Nothing is stored about sig-nobody: nothing to erase, and no erasure to follow.
       { operation: 'eraseUser', params: { id: 'sig-nobody' }, expected: 404 },
       { operation: 'erasureStatus', params: { id: 'sig-nobody' }, expected: 404 },
+      { operation: 'exportUser', params: { id: 'sig-nobody' }, expected: 404 },
     ];
 
     it('covers every route of the API', () => {

@@ -19,6 +19,22 @@ export async function createGroupHead(storage: Storage, head: GroupHead): Promis
   );
 }
 
+/**
+ * `createGroupHead` for a request that may be a retry: true when the head is written now or was
+ * written by an earlier attempt of the same request (same owner and `createdAt`); false when
+ * another group holds the id (never expected: group ids are random).
+ */
+export async function createGroupHeadOnce(storage: Storage, head: GroupHead): Promise<boolean> {
+  try {
+    await createGroupHead(storage, head);
+    return true;
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+    const existing = await readGroupHead(storage, head.conversationId, true);
+    return existing?.owner === head.owner && existing.createdAt === head.createdAt;
+  }
+}
+
 /** Records the newest message (monotonic: a late, older cseq changes nothing). */
 export async function recordGroupMessage(storage: Storage, conversationId: string, cseq: number): Promise<void> {
   await writeIfConditionHolds(() =>

@@ -14,13 +14,15 @@ export const createGroup = defineRoute({
   path: '/v1/groups',
   summary: 'Create a group owned by a user',
   description:
-    'Creates a group of `owner` and `members`, as if `owner` had sent `createGroup`: every member gets the `groupCreated` system event. At most 100 members per request (TOO_LARGE `tooManyMembers`); add more with the members route. Not idempotent: a retry creates a second group.',
+    'Creates a group of `owner` and `members`, as if `owner` had sent `createGroup`: every member gets the `groupCreated` system event. At most 100 members per request (TOO_LARGE `tooManyMembers`); add more with the members route. With `clientRequestId`, idempotent per (`owner`, `clientRequestId`): a retry, also one after a lost reply or a crash mid-way, and the same request twice at once create one group and answer its `conversationId` (the first request\'s title and members count; the id is remembered 30 days). Without it, a retry creates a second group.',
   params: none,
   query: none,
   body: z.strictObject({
     title: z.string().check(z.trim(), z.minLength(1), z.maxLength(MAX_GROUP_TITLE_CHARS)),
     owner: userIdSchema,
     members: z.array(userIdSchema).check(z.maxLength(MAX_MEMBER_LIST)),
+    /** Makes the request idempotent: 1-64 chars of [A-Za-z0-9_.:-], unique per owner and group. */
+    clientRequestId: z.optional(z.string().check(z.regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 chars of [A-Za-z0-9_.:-]'))),
   }),
   reply: createGroupResult,
   errors: ['BAD_REQUEST', 'TOO_LARGE', 'INTERNAL'],

@@ -9,6 +9,7 @@ export * from './messages.js';
 export * from './groups.js';
 export * from './users.js';
 export * from './erasure.js';
+export * from './export.js';
 export { serverApiOpenApi } from './openapi.js';
 
 export * from './routes.js';

@@ -2,8 +2,9 @@ import { addGroupMembers, createGroup, removeGroupMember } from './groups.js';
 import { conversationMessages, postMessage } from './messages.js';
 import { disconnectUser, userConversations } from './users.js';
 import { eraseUser, erasureStatus } from './erasure.js';
+import { exportUser } from './export.js';
 
-/** Every route, by operationId. The erasure and export routes join here. */
+/** Every route, by operationId.  */
 export const serverApiRoutes = {
   postMessage,
   createGroup,
@@ -14,6 +15,7 @@ export const serverApiRoutes = {
   disconnectUser,
   eraseUser,
   erasureStatus,
+  exportUser,
 } as const;
 export type ServerApiRoutes = typeof serverApiRoutes;
 export type ServerApiOperation = keyof ServerApiRoutes;
