@@ -159,9 +159,15 @@ describe('group roles', () => {
       return { reply, units: CapacityLedger.total(cloud.dynamoFrontDoor.ledger.since(mark).filter((entry) => entry.caller.includes('SendHandler'))) };
     };
     await sendCost(g.owner, 'warm');
-    const open = await sendCost(g.owner, 'open');
+    // The first send of a minute costs one more write (it opens the sender's rate window): each
+    // case is measured twice and the cheaper send compared.
+    const cheaper = async (label: string) => {
+      const [first, second] = [await sendCost(g.owner, `${label}-1`), await sendCost(g.owner, `${label}-2`)];
+      return first.units.write <= second.units.write ? first : second;
+    };
+    const open = await cheaper('open');
     ok(await g.owner.request('updateGroup', { conversationId: g.conversationId, onlyAdminsSend: true }));
-    const flagged = await sendCost(g.owner, 'flagged');
+    const flagged = await cheaper('flagged');
     ok(flagged.reply);
     const refusedSend = await sendCost(member, 'refused');
     refused(refusedSend.reply, 'FORBIDDEN', 'onlyAdminsSend');

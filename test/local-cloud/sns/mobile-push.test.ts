@@ -300,7 +300,8 @@ describe('/dev/push', () => {
       request.on('error', reject);
       request.end();
     });
-    expect(status).toBe(403);
+    // 421 Misdirected Request: dev endpoints answer only to a loopback Host (local-cloud/dev-endpoint-guard.ts).
+    expect(status).toBe(421);
     expect((await fetch(`${cloud.httpUrl}/dev/push`)).status).toBe(400);
   });
 });
