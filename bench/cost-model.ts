@@ -55,10 +55,13 @@ export interface ActivityProfile {
   /** Share of messages sent to groups (the rest are direct). */
   groupShare: number;
   averageGroupSize: number;
-  /** The SDK's keep-alive interval: each tick is a heartbeat (API Gateway answers it) or a ping. */
+  /** The SDK's keep-alive interval: each tick is a one-way `keepAlive` or, on a silent link, a `heartbeat`. */
   keepAliveIntervalMinutes: number;
-  /** How often a tick is a `ping` (a Lambda that refreshes the connection record) instead. */
-  connectionRefreshMinutes: number;
+  /**
+   * A link that received nothing this long gets a `heartbeat` (answered) instead: the profile
+   * assumes a silent link (nothing pushed between ticks), the most heartbeats there can be.
+   */
+  probeSilenceMinutes: number;
   /** API Gateway closes a connection after 2 hours: a reconnect ($disconnect + $connect) per 2 h. */
   reconnectsPerDay: number;
 }
@@ -76,15 +79,18 @@ export const PROFILES: ActivityProfile[] = [1_000, 10_000, 100_000].map((users) 
   groupShare: 0.3,
   averageGroupSize: 10,
   keepAliveIntervalMinutes: 8,
-  connectionRefreshMinutes: 24,
+  probeSilenceMinutes: 16,
   reconnectsPerDay: 12,
 }));
 
 export interface MonthlyInputs {
   direct: OperationCost;
+  /** For the v1 comparison only: the SDK no longer pings. */
   ping: OperationCost;
   /** The `heartbeat` frame and API Gateway's answer: no Lambda, no DynamoDB. */
   heartbeat: OperationCost;
+  /** The one-way `keepAlive` frame: one message in, nothing back. */
+  keepAlive: OperationCost;
   connect: OperationCost;
   disconnect: OperationCost;
   /** Group message cost measured closest to the profile's average group size. */
@@ -94,7 +100,7 @@ export interface MonthlyInputs {
 export interface MonthlyEstimate {
   profile: ActivityProfile;
   groupSizeUsed: number;
-  counts: { directMessages: number; groupMessages: number; pings: number; heartbeats: number; reconnects: number; connectionMinutes: number };
+  counts: { directMessages: number; groupMessages: number; keepAlives: number; heartbeats: number; reconnects: number; connectionMinutes: number };
   aws: { messages: Dollars; keepAlive: Dollars; reconnects: Dollars; connectionMinutes: number; sqsPollers: number; total: number };
   /** What keep-alive cost before heartbeats: a ping every 4.5 minutes (the v1 SDK), for comparison. */
   keepAliveWithPingsOnly: Dollars;
@@ -110,13 +116,14 @@ export function monthlyEstimate(profile: ActivityProfile, inputs: MonthlyInputs)
   const directMessages = messages - groupMessages;
   const connectionMinutes = profile.users * profile.connectedShare * DAYS_PER_MONTH * 24 * 60;
   const ticks = connectionMinutes / profile.keepAliveIntervalMinutes;
-  const pings = connectionMinutes / profile.connectionRefreshMinutes;
-  const heartbeats = Math.max(0, ticks - pings);
+  // On a silent link a probe's answer restarts the silence: every ceil(probe / interval)-th tick is one.
+  const heartbeats = ticks / Math.max(1, Math.ceil(profile.probeSilenceMinutes / profile.keepAliveIntervalMinutes));
+  const keepAlives = ticks - heartbeats;
   const reconnects = profile.users * profile.connectedShare * profile.reconnectsPerDay * DAYS_PER_MONTH;
   // Every member is online in this profile: pushes to all other members, not only the few the bench kept online.
   const groupExtraPushes = Math.max(0, profile.averageGroupSize - inputs.group.onlineMembers);
   const messageDollars = addDollars(scaleDollars(dollarsOf(inputs.direct), directMessages), scaleDollars(dollarsOf(inputs.group, groupExtraPushes), groupMessages));
-  const keepAlive = addDollars(scaleDollars(dollarsOf(inputs.ping), pings), scaleDollars(dollarsOf(inputs.heartbeat), heartbeats));
+  const keepAlive = addDollars(scaleDollars(dollarsOf(inputs.keepAlive), keepAlives), scaleDollars(dollarsOf(inputs.heartbeat), heartbeats));
   const keepAliveWithPingsOnly = scaleDollars(dollarsOf(inputs.ping), connectionMinutes / V1_PING_INTERVAL_MINUTES);
   const reconnectDollars = scaleDollars(addDollars(dollarsOf(inputs.connect), dollarsOf(inputs.disconnect)), reconnects);
   const connectionMinuteDollars = (connectionMinutes * PRICES.aws.apiGatewayWebSocket.perMillionConnectionMinutes) / M;
@@ -129,7 +136,7 @@ export function monthlyEstimate(profile: ActivityProfile, inputs: MonthlyInputs)
   return {
     profile,
     groupSizeUsed: inputs.group.members,
-    counts: { directMessages, groupMessages, pings, heartbeats, reconnects, connectionMinutes },
+    counts: { directMessages, groupMessages, keepAlives, heartbeats, reconnects, connectionMinutes },
     aws: { messages: messageDollars, keepAlive, reconnects: reconnectDollars, connectionMinutes: connectionMinuteDollars, sqsPollers, total: awsTotal },
     keepAliveWithPingsOnly,
     ably: { messages: ablyMessages, connectionMinutes: ablyConnectionMinutes, messageCount: ablyMessageCount, total: ablyMessages + ablyConnectionMinutes },

@@ -188,6 +188,7 @@ function assemble(input: {
       direct: input.bursts.direct,
       ping: costs.ping,
       heartbeat: costs.heartbeat,
+      keepAlive: costs.keepAlive,
       connect: costs.connect,
       disconnect: costs.disconnect,
       group: input.bursts.group.members === profile.averageGroupSize ? input.bursts.group : closestGroup(profile.averageGroupSize),
@@ -245,6 +246,12 @@ function monthlyTargets(costs: MessageCosts, monthly: MonthlyEstimate[]): Target
       target: '0 invocations, 0 units',
       measured: `${h.lambdaInvocations} invocations, ${h.dynamo.billedWrite} WRU, ${h.dynamo.billedRead} RRU, ${h.wsIn} message in, ${h.wsOut} out`,
       pass: h.lambdaInvocations === 0 && h.dynamo.billedWrite === 0 && h.dynamo.billedRead === 0,
+    },
+    {
+      name: 'Keep-alive keepAlive (one-way): one message in, nothing else',
+      target: '0 invocations, 0 units, 0 messages out',
+      measured: `${costs.keepAlive.lambdaInvocations} invocations, ${costs.keepAlive.dynamo.billedWrite} WRU, ${costs.keepAlive.dynamo.billedRead} RRU, ${costs.keepAlive.wsIn} message in, ${costs.keepAlive.wsOut} out`,
+      pass: costs.keepAlive.lambdaInvocations === 0 && costs.keepAlive.dynamo.billedWrite === 0 && costs.keepAlive.dynamo.billedRead === 0 && costs.keepAlive.wsOut === 0,
     },
   ];
   for (const m of monthly) {

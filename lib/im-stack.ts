@@ -120,8 +120,10 @@ export class ImStack extends Stack {
     for (const fn of [connect, disconnect]) {
       for (const [name, value] of Object.entries(actionEnvironment)) fn.addEnvironment(name, value);
     }
-    // Writes the record; counts the user's connections first (a COUNT query of byUser).
+    // Writes the record; counts the user's connections first (a COUNT query of byUser), and at
+    // the cap asks API Gateway which of them are still open.
     storage.table.grantReadWriteData(connect);
+    this.gateway.grantInspect(connect);
     messaging.memberships.grantReadData(connect);
     messaging.groupListeners.grantWriteData(connect);
     storage.table.grantWriteData(disconnect);
@@ -130,15 +132,17 @@ export class ImStack extends Stack {
 
     const ping = new HandlerFunction(this, 'PingHandler', {
       handler: 'ping',
-      description: 'Heartbeat: refreshes the connection and answers with the server time',
+      description: 'ping: answers the server time (and carries connection records of older versions over to their lifetime)',
       // The management API: a ping on a connection whose token expired closes it (`closing`, DeleteConnection).
       environment: { CONNECTIONS_TABLE: storage.table.tableName, MANAGEMENT_API_URL: this.gateway.managementEndpoint },
       logRetentionDays,
     });
     storage.table.grantWriteData(ping);
     this.gateway.addAction('ping', ping);
-    // The cheap keep-alive: API Gateway answers it, so it costs two WebSocket messages and no
-    // Lambda or DynamoDB (docs/protocol.md, `heartbeat`). `ping` stays for the connection refresh.
+    // The keep-alives, answered by API Gateway itself: no Lambda, no DynamoDB (docs/protocol.md).
+    // `keepAlive` is one-way (one WebSocket message); `heartbeat` answers (two), for a client
+    // that wants to know the connection still carries frames both ways.
+    this.gateway.addMockedAction('keepAlive');
     this.gateway.addMockedAction('heartbeat', HEARTBEAT_REPLY_TEMPLATE);
 
     const actions = new ActionFunctions(this, 'Actions', {

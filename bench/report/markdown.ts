@@ -275,7 +275,7 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   out.push(
     table(
       ['Event', 'WRU measured (incl. GSI)', 'of which GSI (derived)', 'RRU billed', 'Lambda inv.', 'WS in', 'WS out'],
-      [c.ping, c.heartbeat, c.connect, c.disconnect].map((x) => [x.label, n(x.dynamo.measuredWrite), n(x.dynamo.indexWrite), n(x.dynamo.billedRead), n(x.lambdaInvocations), n(x.wsIn), n(x.wsOut)]),
+      [c.ping, c.heartbeat, c.keepAlive, c.connect, c.disconnect].map((x) => [x.label, n(x.dynamo.measuredWrite), n(x.dynamo.indexWrite), n(x.dynamo.billedRead), n(x.lambdaInvocations), n(x.wsIn), n(x.wsOut)]),
     ),
   );
   out.push('');
@@ -345,7 +345,7 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   out.push('');
   const p0 = result.dollars.monthly[0]!.profile;
   out.push(
-    `Profile: every user connected all the time (a keep-alive every ${p0.keepAliveIntervalMinutes} minutes: a heartbeat, or every ${p0.connectionRefreshMinutes} minutes a ping; a reconnect every 2 hours because API Gateway closes connections after 2 h), ` +
+    `Profile: every user connected all the time (a keep-alive every ${p0.keepAliveIntervalMinutes} minutes: a one-way keepAlive, or a heartbeat when nothing arrived for ${p0.probeSilenceMinutes} minutes, assumed always: a silent link; no pings, connection records last the connection; a reconnect every 2 hours because API Gateway closes connections after 2 h), ` +
       `${p0.messagesPerUserPerDay} messages per user per day, ${p0.groupShare * 100}% of them to groups of ${p0.averageGroupSize} (priced with the group size measured closest: ${result.dollars.monthly[0]!.groupSizeUsed}, every member online), 30 days. ` +
       `Ably: ${usd(result.prices.ably.perMillionMessages)} per million messages (a publish and each delivery count), ${usd(result.prices.ably.perMillionConnectionMinutes)} per million connection-minutes — ${result.prices.ably.note}`,
   );
@@ -404,7 +404,7 @@ function renderMarkdown(result: BenchResult, charts: Charts, stamp: string): str
   const biggest = [...shares].sort((a, b) => b[1] - a[1])[0]!;
   out.push(
     `The largest share of the AWS bill in this profile is ${biggest[0]} (${((biggest[1] / m0.aws.total) * 100).toFixed(0)}%). ` +
-      `Keep-alive: ${n(Math.round(m0.counts.heartbeats / m0.profile.users))} heartbeats (two WebSocket messages each, answered by API Gateway) and ${n(Math.round(m0.counts.pings / m0.profile.users))} pings (also a Lambda invocation and a Connections write with its GSI write) per user; pings every ${V1_PING_INTERVAL_MINUTES} minutes (the v1 SDK) would cost ${usd(m0.keepAliveWithPingsOnly.total / m0.profile.users)} per user instead of ${usd(m0.aws.keepAlive.total / m0.profile.users)}. ` +
+      `Keep-alive: ${n(Math.round(m0.counts.keepAlives / m0.profile.users))} one-way keepAlives (one WebSocket message each) and ${n(Math.round(m0.counts.heartbeats / m0.profile.users))} heartbeats (two messages each, answered by API Gateway) per user, no Lambda and no write; pings every ${V1_PING_INTERVAL_MINUTES} minutes (the v1 SDK) would cost ${usd(m0.keepAliveWithPingsOnly.total / m0.profile.users)} per user instead of ${usd(m0.aws.keepAlive.total / m0.profile.users)}. ` +
       `Per user per month: AWS ${usd(m0.aws.total / m0.profile.users)}, Ably ${usd(m0.ably.total / m0.profile.users)}. ` +
       'The Ably figures cover transport only (no per-user timelines, no sync, no unread counts, no server-side logic).',
   );

@@ -1,4 +1,4 @@
-import { HEARTBEAT_FRAME } from '@serverless-im/protocol';
+import { HEARTBEAT_FRAME, KEEP_ALIVE_FRAME } from '@serverless-im/protocol';
 import type { BenchCloud, Delta, TestClient } from '../support.js';
 import { closeAll, log, round, sleep } from '../support.js';
 import { averageCost, type OperationCost } from './measure.js';
@@ -16,6 +16,7 @@ export interface MessageCosts {
   directFirstMessage: OperationCost;
   ping: OperationCost;
   heartbeat: OperationCost;
+  keepAlive: OperationCost;
   connect: OperationCost;
   disconnect: OperationCost;
   groups: GroupCost[];
@@ -32,7 +33,7 @@ async function must(client: TestClient, action: string, params: Record<string, u
   return reply.data;
 }
 
-export async function measureDirectAndConnection(bench: BenchCloud, samples = 10): Promise<Pick<MessageCosts, 'direct' | 'directFirstMessage' | 'ping' | 'heartbeat' | 'connect' | 'disconnect'>> {
+export async function measureDirectAndConnection(bench: BenchCloud, samples = 10): Promise<Pick<MessageCosts, 'direct' | 'directFirstMessage' | 'ping' | 'heartbeat' | 'keepAlive' | 'connect' | 'disconnect'>> {
   const prefix = `dm${process.pid}`;
   // $connect and $disconnect
   const connectDeltas: Delta[] = [];
@@ -72,6 +73,15 @@ export async function measureDirectAndConnection(bench: BenchCloud, samples = 10
       await alice.waitForEvent('heartbeat');
       heartbeatDeltas.push(bench.since(before));
     }
+    // One-way keepAlive: nothing comes back to wait for, so each sample waits a while for anything
+    // it might cause (a function run, a frame out) to show.
+    const keepAliveDeltas: Delta[] = [];
+    for (let i = 0; i < 5; i++) {
+      const before = bench.snapshot();
+      alice.socket.send(KEEP_ALIVE_FRAME);
+      await sleep(300);
+      keepAliveDeltas.push(bench.since(before));
+    }
     // First message of the conversation (one-time listing cost), then steady-state messages.
     const send = async (): Promise<Delta> => {
       const before = bench.snapshot();
@@ -88,6 +98,7 @@ export async function measureDirectAndConnection(bench: BenchCloud, samples = 10
       directFirstMessage: averageCost('first direct message of a conversation', bench, [first]),
       ping: averageCost('keep-alive ping', bench, pingDeltas),
       heartbeat: averageCost('keep-alive heartbeat', bench, heartbeatDeltas),
+      keepAlive: averageCost('keep-alive keepAlive (one-way)', bench, keepAliveDeltas),
       connect: averageCost('$connect (authorizer + connect)', bench, connectDeltas),
       disconnect: averageCost('$disconnect', bench, disconnectDeltas),
     };

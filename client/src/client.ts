@@ -201,9 +201,11 @@ export class ImClient {
 
     const network = options.network === false ? undefined : (options.network ?? browserNetworkMonitor());
     this.keepAlive = new KeepAlive({
+      probeSilenceMs: options.probeSilenceMs ?? DEFAULTS.probeSilenceMs,
       refreshEveryMs: options.connectionRefreshMs ?? DEFAULTS.connectionRefreshMs,
       timeoutMs: this.settings.pingTimeoutMs,
       heartbeat: options.heartbeat ?? true,
+      oneWay: options.oneWayKeepAlive ?? true,
       timers: this.timers,
       ping: async () => {
         await this.call('ping', {}, { whenDisconnected: 'fail', timeoutMs: this.settings.pingTimeoutMs });

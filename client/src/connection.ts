@@ -274,6 +274,7 @@ export class ConnectionManager {
       this.dispatch({ type: 'opened', attempt: link.id });
     };
     socket.onmessage = (event: { data?: unknown }) => {
+      link.receivedAt = this.options.timers.now();
       if (this.links.has(link.id) && typeof event?.data === 'string') this.hooks.frame(link, event.data);
     };
     socket.onerror = () => {

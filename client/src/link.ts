@@ -11,6 +11,8 @@ export class Link {
   /** Replaced by a newer link: takes no new requests, closes once its requests are answered. */
   draining = false;
   openedAt = 0;
+  /** When the last frame arrived on it (epoch ms; 0 before any): proof that frames still reach the client. */
+  receivedAt = 0;
   /** When the token this link connected with expires (epoch ms), when it is a JWT with `exp`. */
   tokenExpiresAt: number | undefined;
   /** The HTTP status of a refused handshake, where the platform exposes it (Node's `ws`). */

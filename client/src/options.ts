@@ -40,21 +40,30 @@ export interface ImClientOptions {
   /** Give up on a connection attempt not open after this long. Default 15 s. */
   connectTimeoutMs?: number;
   /**
-   * Keep-alive interval, below API Gateway's 10-minute idle timeout. Each tick is a `heartbeat`
-   * (answered by API Gateway, nothing billed but two messages) or, every `connectionRefreshMs`, a
-   * `ping`. Default 8 min: a hidden browser tab may run timers up to a minute late.
+   * Keep-alive interval, below API Gateway's 10-minute idle timeout. Each tick is a one-way
+   * `keepAlive` (one WebSocket message, answered by nobody), or a `heartbeat` (answered by API
+   * Gateway, two messages) when nothing arrived for `probeSilenceMs`; neither runs a Lambda or
+   * writes anything. Default 8 min: a hidden browser tab may run timers up to a minute late.
    */
   pingIntervalMs?: number;
-  /** A ping unanswered this long marks the connection dead. Default 15 s. */
+  /** A heartbeat (or ping) unanswered this long marks the connection dead. Default 15 s. */
   pingTimeoutMs?: number;
   /**
-   * How often a keep-alive tick is a `ping` (which refreshes the server's connection record, read by
-   * presence and fan-out) instead of a `heartbeat`. Must stay well below the server's connection
-   * record lifetime (30 min). Default 24 min.
+   * A connection that received nothing for this long is asked to answer (a `heartbeat`) at the
+   * next tick: it bounds how long a half-open connection (frames lost, no close seen) goes
+   * unnoticed when the device's network stack does not notice it first. Default 16 min: every
+   * other tick of a silent connection.
+   */
+  probeSilenceMs?: number;
+  /**
+   * Servers without the `keepAlive` route only (before it existed): how often a keep-alive tick is
+   * a `ping`, which refreshes those servers' connection record (it lasted 30 min). Default 24 min.
    */
   connectionRefreshMs?: number;
   /** False: every keep-alive tick is a `ping` (the v1 behaviour). Default true. */
   heartbeat?: boolean;
+  /** False: no one-way `keepAlive`; heartbeats, and a ping every `connectionRefreshMs`. Default true. */
+  oneWayKeepAlive?: boolean;
   /** Replace a connection this old by a fresh one (API Gateway ends them at 2 h). Default 110 min. */
   maxConnectionAgeMs?: number;
   /**
@@ -109,6 +118,7 @@ export const DEFAULTS = {
   connectTimeoutMs: 15_000,
   pingIntervalMs: 8 * 60_000,
   pingTimeoutMs: 15_000,
+  probeSilenceMs: 16 * 60_000,
   connectionRefreshMs: 24 * 60_000,
   maxConnectionAgeMs: 110 * 60_000,
   tokenRefreshMarginMs: 60_000,

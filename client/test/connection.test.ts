@@ -94,62 +94,89 @@ describe('connection: tokens, backoff, ping, proactive reconnect, online/offline
     await client.stop();
   });
 
-  it('keeps alive at the configured interval with heartbeats, and replaces a connection whose keep-alive goes unanswered', async () => {
-    const { client } = makeClient(server, 'alice', { autoLoadConversations: false, pingIntervalMs: 240_000, pingTimeoutMs: 10_000 });
+  const keepAliveActions = (): string[] =>
+    server.requests.map((entry) => String(entry.frame.action)).filter((action) => action === 'keepAlive' || action === 'heartbeat' || action === 'ping');
+
+  it('keeps alive at the configured interval with one-way keepAlives, and replaces a connection whose probe goes unanswered', async () => {
+    const { client } = makeClient(server, 'alice', { autoLoadConversations: false, pingIntervalMs: 240_000, pingTimeoutMs: 10_000, probeSilenceMs: 60 * 60_000 });
     await client.start();
     await client.whenConnected();
-    const keepAlives = () => server.requests.filter((entry) => entry.frame.action === 'heartbeat' || entry.frame.action === 'ping').length;
     await vi.advanceTimersByTimeAsync(239_999);
-    expect(keepAlives()).toBe(0);
+    expect(keepAliveActions()).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(keepAlives()).toBe(1);
+    expect(keepAliveActions()).toEqual(['keepAlive']);
     await vi.advanceTimersByTimeAsync(240_000);
-    expect(keepAlives()).toBe(2);
-    expect(server.requests.filter((entry) => entry.frame.action === 'ping')).toEqual([]);
+    expect(keepAliveActions()).toEqual(['keepAlive', 'keepAlive']);
     expect(server.sockets).toHaveLength(1);
 
-    // Half-open: nothing gets through and no close is seen. The heartbeat goes unanswered, so does
-    // the ping that double-checks it, and the connection is replaced.
+    // Half-open: nothing gets through and no close is seen. One-way frames cannot tell; once the
+    // link has been silent for probeSilenceMs the tick is a heartbeat, which goes unanswered, so
+    // does the ping that double-checks it, and the connection is replaced.
     const [first] = server.sockets;
     server.blackhole(first!);
-    await vi.advanceTimersByTimeAsync(240_000 + 10_000 + 10_000);
+    await vi.advanceTimersByTimeAsync(60 * 60_000 + 10_000 + 10_000);
     await until(() => client.connected && server.sockets.length === 2);
     expect(first!.readyState).toBe(3);
     await client.stop();
   });
 
-  it('makes every connectionRefreshMs one keep-alive a ping, which refreshes the connection record', async () => {
-    const { client } = makeClient(server, 'alice', { autoLoadConversations: false, pingIntervalMs: 8 * 60_000, connectionRefreshMs: 24 * 60_000 });
+  it('asks for an answer (a heartbeat) only after probeSilenceMs without a frame, and never pings', async () => {
+    const { client } = makeClient(server, 'alice', { autoLoadConversations: false, pingIntervalMs: 8 * 60_000, probeSilenceMs: 16 * 60_000 });
     await client.start();
     await client.whenConnected();
-    await vi.advanceTimersByTimeAsync(96 * 60_000);
-    const actions = server.requests.map((entry) => String(entry.frame.action)).filter((action) => action === 'heartbeat' || action === 'ping');
-    // Ticks at 8, 16, 24 (refresh due), 32, 40, 48 (due), ... min after the connect.
-    expect(actions).toEqual(['heartbeat', 'heartbeat', 'ping', 'heartbeat', 'heartbeat', 'ping', 'heartbeat', 'heartbeat', 'ping', 'heartbeat', 'heartbeat', 'ping']);
+    await vi.advanceTimersByTimeAsync(48 * 60_000);
+    // Ticks at 8, 16 (silent for 16 min: probe, answered), 24, 32 (probe), 40, 48 (probe) min.
+    expect(keepAliveActions()).toEqual(['keepAlive', 'heartbeat', 'keepAlive', 'heartbeat', 'keepAlive', 'heartbeat']);
+    // A frame from the server is as good as an answer: a message at 50 min puts the next probe off.
+    server.sendAs('bob', { to: 'alice' }, 'hello');
+    await vi.advanceTimersByTimeAsync(50 * 60_000 - 48 * 60_000);
+    await vi.advanceTimersByTimeAsync(16 * 60_000);
+    // Ticks at 56 and 64 min: 6 and 14 min after the message, both one-way.
+    expect(keepAliveActions().slice(6)).toEqual(['keepAlive', 'keepAlive']);
     await client.stop();
   });
 
-  it('pings instead on a server without the heartbeat route, without reporting an error', async () => {
+  it('on a server without keepAlive, uses heartbeats and makes every connectionRefreshMs one keep-alive a ping', async () => {
+    server.keepAliveRoute = false;
+    const { client, events } = makeClient(server, 'alice', { autoLoadConversations: false, pingIntervalMs: 8 * 60_000, connectionRefreshMs: 24 * 60_000 });
+    await client.start();
+    await client.whenConnected();
+    await vi.advanceTimersByTimeAsync(96 * 60_000);
+    // The first keepAlive is refused (its id comes back with BAD_REQUEST); then ticks at 16,
+    // 24 (refresh due), 32, 40, 48 (due), ... min after the connect.
+    expect(keepAliveActions()).toEqual(['keepAlive', 'heartbeat', 'ping', 'heartbeat', 'heartbeat', 'ping', 'heartbeat', 'heartbeat', 'ping', 'heartbeat', 'heartbeat', 'ping']);
+    expect(events.error ?? []).toEqual([]);
+    await client.stop();
+  });
+
+  it('pings instead on a server without either keep-alive route, without reporting an error', async () => {
+    server.keepAliveRoute = false;
     server.heartbeatRoute = false;
     const { client, events } = makeClient(server, 'alice', { autoLoadConversations: false, pingIntervalMs: 60_000, pingTimeoutMs: 10_000 });
     await client.start();
     await client.whenConnected();
-    await vi.advanceTimersByTimeAsync(3 * 60_000);
-    const actions = server.requests.map((entry) => String(entry.frame.action)).filter((action) => action === 'heartbeat' || action === 'ping');
-    // The first heartbeat is refused at once (its id comes back with BAD_REQUEST): a ping decides, and pings go on.
-    expect(actions).toEqual(['heartbeat', 'ping', 'ping', 'ping']);
+    await vi.advanceTimersByTimeAsync(4 * 60_000);
+    // keepAlive refused at once; the next tick's heartbeat is refused at once too: a ping decides, and pings go on.
+    expect(keepAliveActions()).toEqual(['keepAlive', 'heartbeat', 'ping', 'ping', 'ping']);
     expect(events.error ?? []).toEqual([]);
     expect(server.sockets).toHaveLength(1);
     await client.stop();
   });
 
-  it('pings every time with heartbeat: false', async () => {
+  it('pings every time with heartbeat: false, and uses heartbeats with oneWayKeepAlive: false', async () => {
     const { client } = makeClient(server, 'alice', { autoLoadConversations: false, pingIntervalMs: 60_000, heartbeat: false });
     await client.start();
     await client.whenConnected();
     await vi.advanceTimersByTimeAsync(2 * 60_000);
-    expect(server.requests.map((entry) => String(entry.frame.action)).filter((action) => action === 'heartbeat' || action === 'ping')).toEqual(['ping', 'ping']);
+    expect(keepAliveActions()).toEqual(['ping', 'ping']);
     await client.stop();
+    server.requests.length = 0;
+    const other = makeClient(server, 'bob', { autoLoadConversations: false, pingIntervalMs: 60_000, oneWayKeepAlive: false });
+    await other.client.start();
+    await other.client.whenConnected();
+    await vi.advanceTimersByTimeAsync(2 * 60_000);
+    expect(keepAliveActions()).toEqual(['heartbeat', 'heartbeat']);
+    await other.client.stop();
   });
 
   it('replaces a connection before the 2-hour limit, make before break, losing nothing', async () => {
@@ -247,7 +274,7 @@ describe('connection: tokens, backoff, ping, proactive reconnect, online/offline
     await client.start();
     await client.whenConnected();
     await vi.advanceTimersByTimeAsync(9 * 60_000 - 1);
-    expect(server.requests.filter((entry) => entry.frame.action === 'heartbeat').length).toBe(1);
+    expect(server.requests.filter((entry) => entry.frame.action === 'keepAlive').length).toBe(1);
     await client.stop();
   });
 

@@ -244,6 +244,8 @@ export class FakeServer {
   replyDelayMs = 0;
   /** False: the server has no `heartbeat` route (v1), so a heartbeat is an unknown action. */
   heartbeatRoute = true;
+  /** False: the server has no one-way `keepAlive` route (before it existed), so it is an unknown action. */
+  keepAliveRoute = true;
   /** Attachments: what `attachmentUpload` granted (`bytes` once uploaded), by attachment id. */
   readonly attachments = new Map<string, { uploader: string; size: number; contentType: string; expiresAt: number; bytes?: Uint8Array }>();
   /** Every upload the fake S3 saw: `PUT <attachmentId> <status>`. */
@@ -444,6 +446,8 @@ export class FakeServer {
       socket.deliver(JSON.stringify({ event: 'heartbeat', data: { ts: Date.now() } }));
       return;
     }
+    // A one-way mock route: API Gateway sends nothing back.
+    if (action === 'keepAlive' && this.keepAliveRoute) return;
     const delay = this.faults.find((candidate) => candidate.kind === 'delay' && candidate.action === action && candidate.count > 0);
     if (delay) delay.count--;
     const fault = this.faults.find((candidate) => candidate.kind !== 'delay' && candidate.action === action && candidate.count > 0);

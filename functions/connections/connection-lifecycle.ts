@@ -2,7 +2,8 @@ import { listenOnConnect, stopListening } from '../listeners/large-group-listene
 import { DEFAULT_MAX_CONNECTIONS_PER_USER } from '@serverless-im/protocol';
 import { ServiceError } from '../errors/service-error.js';
 import { type Checkpoint, noCheckpoint } from '../platform/checkpoints.js';
-import { countConnectionsOf, removeConnection, saveConnection } from '../storage/connections.js';
+import { connectionsOf, countConnectionsOf, removeConnection, saveConnection } from '../storage/connections.js';
+import { countLive, type LivenessDeps } from './liveness.js';
 import type { Storage } from '../storage/storage.js';
 import { recordLastSeen } from '../storage/timelines/index.js';
 
@@ -29,10 +30,14 @@ export class TooManyConnectionsError extends ServiceError<'TOO_MANY_CONNECTIONS'
  * other forever, and a user's own stale tab could push out their phone). The count comes from the
  * eventually consistent by-user index: handshakes at the same moment may each see room and pass
  * together (the cap is exceeded by at most the handshakes in flight), and a connection closed a
- * moment ago may still count for about a second.
+ * moment ago may still count for about a second. At the cap, each counted connection is checked
+ * with API Gateway (records whose `$disconnect` was lost would otherwise hold a seat for their
+ * whole 2-hour life): only what is really open counts, and the rest is removed.
  */
-export async function admitConnection(storage: Storage, userId: string, now: number, max = maxConnectionsPerUserFromEnv()): Promise<void> {
-  const live = await countConnectionsOf(storage, userId, now);
+export async function admitConnection(liveness: LivenessDeps, userId: string, now: number, max = maxConnectionsPerUserFromEnv()): Promise<void> {
+  const counted = await countConnectionsOf(liveness.storage, userId, now);
+  if (counted < max) return;
+  const live = await countLive(liveness, await connectionsOf(liveness.storage, [userId], now));
   if (live >= max) throw new TooManyConnectionsError(`${userId} has ${live} live connections (at most ${max})`);
 }
 
@@ -41,12 +46,13 @@ export async function admitConnection(storage: Storage, userId: string, now: num
  * subscribes it to the user's large groups (read fan-out pushes go to listeners).
  */
 export async function openConnection(
-  storage: Storage,
+  liveness: LivenessDeps,
   connection: ConnectionIdentity & { tokenExpiresAt?: number },
   connectedAt: number,
   checkpoint: Checkpoint = noCheckpoint,
 ): Promise<void> {
-  await admitConnection(storage, connection.userId, connectedAt);
+  const { storage } = liveness;
+  await admitConnection(liveness, connection.userId, connectedAt);
   const largeGroups = await listenOnConnect(storage, connection.userId, connection.connectionId, connectedAt, () =>
     checkpoint('connect:groups-read', { userId: connection.userId }),
   );

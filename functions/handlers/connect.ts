@@ -5,7 +5,7 @@ import { isErased } from '../erasure/start-erasure.js';
 import { runtimeCheckpoint } from '../platform/checkpoints.js';
 import { logger } from '../platform/observability.js';
 import { callerOf } from '../runtime/caller.js';
-import { storageFromEnv } from '../runtime/instance.js';
+import { livenessFromEnv, storageFromEnv } from '../runtime/instance.js';
 
 type ConnectEvent = APIGatewayProxyWebsocketEventV2 & { requestContext: { authorizer?: Record<string, unknown> } };
 
@@ -25,7 +25,7 @@ export async function handler(event: ConnectEvent, context: Context): Promise<AP
   const tokenExpiry = tokenExpiryOf(event.requestContext.authorizer);
   try {
     await openConnection(
-      storageFromEnv(),
+      livenessFromEnv(),
       { ...caller, ...(tokenExpiry !== undefined ? { tokenExpiresAt: tokenExpiry / 1000 } : {}) },
       event.requestContext.connectedAt,
       runtimeCheckpoint(),

@@ -1,4 +1,5 @@
 import { directConversationId, type PresenceInfo } from '@serverless-im/protocol';
+import { type LivenessDeps, usersWithLiveConnections } from '../connections/liveness.js';
 import { connectionsOf } from '../storage/connections.js';
 import { directHeadOf, hasMessages, headsOf, isBlocked } from '../storage/conversations/index.js';
 import { listMemberships, membersAmong, membershipsOfUsers } from '../storage/memberships.js';
@@ -47,21 +48,27 @@ export async function visibleTo(storage: Storage, caller: string, userIds: reado
 }
 
 /**
- * A user is online while a connection of theirs is alive: it exists and has not expired (pings
- * keep it fresh, so a crashed client drops out after the connection TTL). Otherwise `lastSeen`
- * is when their last connection ended, kept on their timeline head. Only users `caller` may see
- * (`visibleTo`) are looked up; anyone else gets UNREPORTED, whether they exist or not.
+ * A user is online while a connection of theirs is open: its record exists, and API Gateway, asked
+ * (GetConnection), still has it. Records last a connection's whole life without refresh, and a
+ * lost `$disconnect` would leave one behind; asking bounds a vanished device's time online by
+ * API Gateway's 10-minute idle timeout instead of the record's 2 hours, and removes the record.
+ * Otherwise `lastSeen` is when their last connection ended, kept on their timeline head. Only
+ * users `caller` may see (`visibleTo`) are looked up; anyone else gets UNREPORTED, whether they
+ * exist or not.
  */
-export async function presenceOf(storage: Storage, caller: string, userIds: readonly string[], now: number): Promise<Record<string, PresenceInfo>> {
+export async function presenceOf(liveness: LivenessDeps, caller: string, userIds: readonly string[], now: number): Promise<Record<string, PresenceInfo>> {
+  const { storage } = liveness;
   const unique = [...new Set(userIds)];
   const visible = [...(await visibleTo(storage, caller, unique))];
-  const [connections, lastSeen] = visible.length > 0 ? await Promise.all([connectionsOf(storage, visible, now), lastSeenOf(storage, visible)]) : [[], new Map<string, number>()];
+  const [online, lastSeen] =
+    visible.length > 0
+      ? await Promise.all([connectionsOf(storage, visible, now).then((connections) => usersWithLiveConnections(liveness, connections)), lastSeenOf(storage, visible)])
+      : [new Set<string>(), new Map<string, number>()];
   // fromEntries defines own properties, so a user named "__proto__" is just a key.
   return Object.fromEntries(
     unique.map((userId): [string, PresenceInfo] => {
       if (!visible.includes(userId)) return [userId, UNREPORTED];
-      const online = connections.some((connection) => connection.userId === userId);
-      return [userId, online ? { online, lastSeen: now } : { online, lastSeen: lastSeen.get(userId) ?? null }];
+      return [userId, online.has(userId) ? { online: true, lastSeen: now } : { online: false, lastSeen: lastSeen.get(userId) ?? null }];
     }),
   );
 }

@@ -10,13 +10,14 @@ import { logger, metrics, MetricUnit } from '../platform/observability.js';
 import { type Caller, callerOf } from './caller.js';
 import { parseFrame, requestIdOf, schemaRefusal } from './frames.js';
 import { closerFromEnv, pusherFromEnv, storageFromEnv } from './instance.js';
-import { ConnectionKeepAlive } from './keep-alive.js';
 import { errorReplyOf, okReply } from './replies.js';
 
 export interface ActionContext {
   caller: Caller;
   /** Epoch milliseconds when API Gateway received the frame. */
   receivedAt: number;
+  /** Epoch milliseconds when the connection opened (API Gateway's `connectedAt`). */
+  connectedAt: number;
 }
 
 export interface ActionDefinition<Schema extends z.ZodMiniType<{ id: string }>, Result> {
@@ -33,20 +34,6 @@ type WebSocketEvent = APIGatewayProxyWebsocketEventV2 & {
 const respond = (reply: unknown): APIGatewayProxyResultV2 => ({ statusCode: 200, body: JSON.stringify(reply) });
 
 /** Per connection, in this instance's memory: a burst of 30 requests, then 10 per second. */
-const keepAlive = new ConnectionKeepAlive();
-
-/** Any action is a sign of life; a refresh that fails only costs the connection its freshness, never the reply. */
-async function keepConnectionAlive(action: string, connectionId: string, connectedAt: number | undefined, now: number): Promise<void> {
-  if (typeof connectedAt !== 'number') return;
-  // A ping refreshes the record itself.
-  if (action === 'ping') return keepAlive.refreshed(connectionId, now);
-  try {
-    await keepAlive.refreshIfNeeded(storageFromEnv(), connectionId, connectedAt, now);
-  } catch (error) {
-    logger.warn('connection refresh failed', { error: (error as Error).name });
-  }
-}
-
 const perConnection = new TokenBuckets(Number(process.env.RATE_LIMIT_BURST ?? 30), Number(process.env.RATE_LIMIT_PER_SECOND ?? 10));
 
 /** Per user, by action class (limits/user-limits.ts): durable for group changes, in this instance's memory for the rest. */
@@ -102,8 +89,8 @@ export function actionHandler<Schema extends z.ZodMiniType<{ id: string }>, Resu
       // The frame's own action: one function may serve several (group-membership, message-change, ...).
       const action = (parsed.data as { action?: unknown }).action;
       await perUser.count(storageFromEnv, typeof action === 'string' ? action : definition.action, caller.userId, now);
-      const data = await definition.run(parsed.data, { caller, receivedAt: event.requestContext.requestTimeEpoch });
-      await keepConnectionAlive(definition.action, caller.connectionId, event.requestContext.connectedAt, now);
+      const { requestTimeEpoch: receivedAt, connectedAt } = event.requestContext;
+      const data = await definition.run(parsed.data, { caller, receivedAt, connectedAt });
       return respond(okReply(parsed.data.id, data));
     } catch (error) {
       if (isRequestError(error)) {

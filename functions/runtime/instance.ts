@@ -8,8 +8,10 @@ import type { NotificationQueue } from '../notifications/job-queue.js';
 import { type PushService, snsPushService } from '../notifications/push-service.js';
 import { requiredEnv } from '../platform/env.js';
 import type { ConnectionCloser } from '../connections/disconnect-user.js';
+import type { LivenessDeps } from '../connections/liveness.js';
 import { createConnectionCloser } from '../push/connection-closer.js';
-import { createPusher, type Pusher } from '../push/pusher.js';
+import { createConnectionProbe } from '../push/connection-probe.js';
+import { CONNECT_GRACE_MS, createPusher, type Pusher } from '../push/pusher.js';
 import type { Storage, Tables } from '../storage/storage.js';
 import { dynamoDb, s3 } from './aws-clients.js';
 
@@ -64,6 +66,19 @@ let closer: ConnectionCloser | undefined;
 export function closerFromEnv(): ConnectionCloser {
   closer ??= createConnectionCloser(requiredEnv('MANAGEMENT_API_URL'));
   return closer;
+}
+
+let liveness: LivenessDeps | undefined;
+
+/** What asks API Gateway whether a connection is still open (presence, the connection cap). */
+export function livenessFromEnv(): LivenessDeps {
+  liveness ??= {
+    storage: storageFromEnv(),
+    probe: createConnectionProbe(requiredEnv('MANAGEMENT_API_URL')),
+    clock: Date.now,
+    connectGraceMs: process.env.CONNECT_GRACE_MS ? Number(process.env.CONNECT_GRACE_MS) : CONNECT_GRACE_MS,
+  };
+  return liveness;
 }
 
 /** The group fan-out queue for this Lambda instance. */

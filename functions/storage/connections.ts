@@ -6,23 +6,22 @@ import type { Storage } from './storage.js';
  * The Connections table: one item per open WebSocket connection (key `connectionId`), and the
  * `byUser` index (key `userId`) that finds a user's connections without a scan.
  *
- * A record lives CONNECTION_TTL_SECONDS after the last sign of life (its `$connect`, a `ping`, or
- * any action once half of it has passed). The SDK keeps a connection open with heartbeats that
- * API Gateway answers without a function, and refreshes the record with a `ping` every 24 minutes;
- * v1 clients ping every 5. A record older than this belongs to a connection whose `$disconnect`
- * never arrived (API Gateway sends it at most 10 idle minutes after a device vanished); readers
- * ignore it and DynamoDB TTL deletes it.
+ * A record is written once, at `$connect`, and lives as long as API Gateway lets the connection
+ * live (2 hours) plus a margin: nothing refreshes it, so keep-alives cost no Lambda and no write.
+ * `$disconnect` deletes it. AWS delivers `$disconnect` on a best-effort basis, so a record may
+ * outlive its connection; every reader that must know copes: a push answers 410 and removes it,
+ * `presence` and the connection cap ask API Gateway (GetConnection, connections/connection-probe.ts),
+ * and DynamoDB TTL deletes what is left.
  */
 // CONNECTION_TTL_SECONDS in the environment shortens it (tests).
-export const CONNECTION_TTL_SECONDS = Number(process.env.CONNECTION_TTL_SECONDS ?? 30 * 60);
+export const CONNECTION_TTL_SECONDS = Number(process.env.CONNECTION_TTL_SECONDS ?? 2 * 60 * 60 + 10 * 60);
 
 export interface ConnectionRecord {
   connectionId: string;
   userId: string;
   deviceId: string;
   connectedAt: number;
-  lastSeenAt: number;
-  /** Epoch seconds (DynamoDB TTL). */
+  /** Epoch seconds (DynamoDB TTL): `connectedAt` + CONNECTION_TTL_SECONDS. */
   expiresAt: number;
   /** Large groups this connection listens to, so `$disconnect` can unsubscribe it. */
   largeGroups?: string[];
@@ -56,13 +55,12 @@ export interface UserConnection {
 
 const expiryFrom = (nowMs: number): number => Math.floor(nowMs / 1000) + CONNECTION_TTL_SECONDS;
 
-export async function saveConnection(storage: Storage, connection: Omit<ConnectionRecord, 'expiresAt' | 'lastSeenAt' | 'expiryHour'>): Promise<void> {
+export async function saveConnection(storage: Storage, connection: Omit<ConnectionRecord, 'expiresAt' | 'expiryHour'>): Promise<void> {
   const { tokenExpiresAt, ...rest } = connection;
   // Sparse: only a token that expires while the connection can still be open enters the index.
   const swept = tokenExpiresAt !== undefined && tokenExpiresAt < Math.floor(connection.connectedAt / 1000) + MAX_CONNECTION_SECONDS;
   const record: ConnectionRecord = {
     ...rest,
-    lastSeenAt: connection.connectedAt,
     expiresAt: expiryFrom(connection.connectedAt),
     ...(swept ? { tokenExpiresAt, expiryHour: expiryHourOf(tokenExpiresAt) } : {}),
   };
@@ -94,16 +92,22 @@ export async function removeGoneConnection(storage: Storage, connectionId: strin
   );
 }
 
-/** Records a heartbeat. Does nothing for a connection that was already removed. */
-export async function touchConnection(storage: Storage, connectionId: string, nowMs: number): Promise<void> {
+/**
+ * Brings a record written by an earlier version (which expired 30 minutes after the last `ping`)
+ * up to this version's lifetime, counted from `connectedAt`: a client that still pings keeps its
+ * connection reachable across the upgrade. A record already there is left alone (the condition
+ * fails: one write unit, no index write); a removed one stays removed.
+ */
+export async function extendConnection(storage: Storage, connectionId: string, connectedAt: number): Promise<void> {
+  const expiresAt = expiryFrom(connectedAt);
   await writeIfConditionHolds(() =>
     storage.db.send(
       new UpdateCommand({
         TableName: storage.tables.connections,
         Key: { connectionId },
-        UpdateExpression: 'SET lastSeenAt = :now, expiresAt = :expiresAt',
-        ConditionExpression: 'attribute_exists(connectionId)',
-        ExpressionAttributeValues: { ':now': nowMs, ':expiresAt': expiryFrom(nowMs) },
+        UpdateExpression: 'SET expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_exists(connectionId) AND expiresAt < :expiresAt',
+        ExpressionAttributeValues: { ':expiresAt': expiresAt },
       }),
     ),
   );

@@ -28,6 +28,8 @@ interface ActionSpec {
   tables: Partial<Record<TableName, Access>>;
   /** Pushes events of its own (every action may push `closing`, so every function gets the grant). */
   push?: boolean;
+  /** Asks API Gateway whether connections are open (GetConnection): records may outlive a lost `$disconnect`. */
+  inspect?: boolean;
   enqueue?: boolean;
   /** What the function does with the attachments bucket (lib/constructs/attachment-storage.ts); `delete`: a recall. */
   attachments?: 'upload' | 'attach' | 'download' | 'delete';
@@ -125,7 +127,9 @@ const ACTIONS: ActionSpec[] = [
     description: 'presence: reports who is online',
     // 256 MB, 10 s: the caller's memberships (shared groups), a batch get of the pair heads (direct
     // conversations, blocks), then for those it may report: one index query per user and one batch get.
-    tables: { connections: 'read', timelines: 'read', memberships: 'read', conversations: 'read' },
+    // A GetConnection per user reported online (records may outlive a lost `$disconnect`); a gone one's record is deleted.
+    tables: { connections: 'readWrite', timelines: 'read', memberships: 'read', conversations: 'read' },
+    inspect: true,
   },
   {
     actions: ['edit', 'recall', 'react'],
@@ -222,10 +226,8 @@ export class ActionFunctions extends Construct {
         else if (access === 'write') table.grantWriteData(fn);
         else table.grantReadWriteData(fn);
       }
-      // Any action refreshes its connection's record (functions/runtime/keep-alive.ts): an update, nothing more.
-      const connectionsAccess = spec.tables.connections;
-      if (connectionsAccess !== 'readWrite' && connectionsAccess !== 'write') props.tables.connections.grant(fn, 'dynamodb:UpdateItem');
       // Pushes (`spec.push` or not): gateway.addAction grants every action function the push and DeleteConnection, for `closing`.
+      if (spec.inspect) props.gateway.grantInspect(fn);
       if (spec.enqueue) props.fanOutQueue.grantSendMessages(fn);
       if (spec.attachments === 'upload') props.attachments.grantUpload(fn);
       else if (spec.attachments === 'attach') props.attachments.grantAttach(fn);

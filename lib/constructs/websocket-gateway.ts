@@ -154,12 +154,13 @@ export class WebSocketGateway extends Construct {
   }
 
   /**
-   * Adds a two-way route that API Gateway answers itself (a MOCK integration): no Lambda runs and
-   * nothing is written, so the frame costs only its two WebSocket messages. `reply` is the
-   * response mapping template; it may reference `$context` variables (the local gateway emulates
-   * those, and refuses any other template at start).
+   * Adds a route that API Gateway answers itself (a MOCK integration): no Lambda runs and nothing
+   * is written. With `reply` (a response mapping template; it may reference `$context` variables,
+   * which the local gateway emulates, refusing any other template at start) the route is two-way
+   * and the frame costs its two WebSocket messages; without, it is one-way and sends nothing back
+   * (one message: a keep-alive that only needs to reach API Gateway).
    */
-  addMockedAction(action: string, reply: string): void {
+  addMockedAction(action: string, reply?: string): void {
     const apiId = this.api.apiId;
     const integration = new CfnIntegration(this, `${action}MockIntegration`, {
       apiId,
@@ -168,21 +169,22 @@ export class WebSocketGateway extends Construct {
       requestTemplates: { $default: '{"statusCode": 200}' },
       templateSelectionExpression: '\\$default',
     });
+    // One-way too: an integration response (empty), so the integration's outcome is a success
+    // whatever API Gateway does with it; without a route response nothing reaches the client.
     new CfnIntegrationResponse(this, `${action}MockIntegrationResponse`, {
       apiId,
       integrationId: integration.ref,
       integrationResponseKey: '$default',
-      responseTemplates: { $default: reply },
-      templateSelectionExpression: '\\$default',
+      ...(reply !== undefined ? { responseTemplates: { $default: reply }, templateSelectionExpression: '\\$default' } : {}),
     });
     const route = new CfnRoute(this, `${action}MockRoute`, {
       apiId,
       routeKey: action,
       authorizationType: 'NONE',
       target: `integrations/${integration.ref}`,
-      routeResponseSelectionExpression: '$default',
+      ...(reply !== undefined ? { routeResponseSelectionExpression: '$default' } : {}),
     });
-    new CfnRouteResponse(this, `${action}MockRouteResponse`, { apiId, routeId: route.ref, routeResponseKey: '$default' });
+    if (reply !== undefined) new CfnRouteResponse(this, `${action}MockRouteResponse`, { apiId, routeId: route.ref, routeResponseKey: '$default' });
     this.acknowledgeConnectionAuth(route);
   }
 
@@ -199,33 +201,36 @@ export class WebSocketGateway extends Construct {
 
   /**
    * Lets a function close connections of this stage (DeleteConnection), and nothing else: the
-   * server API's disconnect route. The trailing `*` is the connection id.
+   * server API's disconnect route, and every action (the `closing` of an expired token).
    */
   grantDisconnect(handler: IFunction): void {
-    const stack = Stack.of(this);
-    const apiArn = stack.formatArn({ service: 'execute-api', resource: this.api.apiId });
-    Grant.addToPrincipal({ grantee: handler, actions: ['execute-api:ManageConnections'], resourceArns: [`${apiArn}/${this.stage.stageName}/DELETE/@connections/*`] });
-    const apiLogicalId = stack.getLogicalId(this.api.node.defaultChild as CfnElement);
-    if (handler.role) {
-      Validations.of(handler.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:${nagName(stack.partition, 'AWS::Partition')}:execute-api:${nagName(stack.region, 'AWS::Region')}:${nagName(stack.account, 'AWS::AccountId')}:<${apiLogicalId}>/${this.stage.stageName}/DELETE/@connections/*]`,
-        reason: 'The * is the connection id, known only at run time: the grant is DELETE on @connections of this API and stage only.',
-      });
-    }
+    this.grantConnections(handler, 'DELETE');
+  }
+
+  /** Lets a function push to connections of this stage (PostToConnection), and nothing else. */
+  grantPush(handler: IFunction): void {
+    this.grantConnections(handler, 'POST');
   }
 
   /**
-   * Lets a function push to connections of this stage, and nothing else: POST only (the handlers
-   * never GET or DELETE a connection), on this API and stage. The trailing `*` is the connection id.
+   * Lets a function ask whether a connection of this stage is still open (GetConnection), and
+   * nothing else: presence and the connection cap, which cannot trust a record whose
+   * `$disconnect` may have been lost.
    */
-  grantPush(handler: IFunction): void {
-    Grant.addToPrincipal({ grantee: handler, actions: ['execute-api:ManageConnections'], resourceArns: [this.pushArn] });
+  grantInspect(handler: IFunction): void {
+    this.grantConnections(handler, 'GET');
+  }
+
+  /** One method on `@connections` of this API and stage; the trailing `*` is the connection id. */
+  private grantConnections(handler: IFunction, method: 'GET' | 'POST' | 'DELETE'): void {
     const stack = Stack.of(this);
+    const resource = method === 'POST' ? this.pushArn : `${stack.formatArn({ service: 'execute-api', resource: this.api.apiId })}/${this.stage.stageName}/${method}/@connections/*`;
+    Grant.addToPrincipal({ grantee: handler, actions: ['execute-api:ManageConnections'], resourceArns: [resource] });
     const apiLogicalId = stack.getLogicalId(this.api.node.defaultChild as CfnElement);
     if (handler.role) {
       Validations.of(handler.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:${nagName(stack.partition, 'AWS::Partition')}:execute-api:${nagName(stack.region, 'AWS::Region')}:${nagName(stack.account, 'AWS::AccountId')}:<${apiLogicalId}>/${this.stage.stageName}/POST/@connections/*]`,
-        reason: 'The * is the connection id, known only at run time: the grant is POST on @connections of this API and stage only.',
+        id: `AwsSolutions-IAM5[Resource::arn:${nagName(stack.partition, 'AWS::Partition')}:execute-api:${nagName(stack.region, 'AWS::Region')}:${nagName(stack.account, 'AWS::AccountId')}:<${apiLogicalId}>/${this.stage.stageName}/${method}/@connections/*]`,
+        reason: `The * is the connection id, known only at run time: the grant is ${method} on @connections of this API and stage only.`,
       });
     }
   }

@@ -77,7 +77,7 @@ describe('cdk-nag AwsSolutions checks', () => {
     const ids = Object.values(template.Resources).flatMap((resource) => (resource.Metadata?.cdk_nag?.rules_to_suppress ?? []).map((rule) => rule.id));
     const wildcards = ids.filter((id) => id.startsWith('AwsSolutions-IAM5'));
     expect(wildcards.length).toBeGreaterThan(0);
-    for (const id of wildcards) expect(id).toMatch(/^AwsSolutions-IAM5\[Resource::.*(\/index\/\*|\/(POST|DELETE)\/@connections\/\*|\/\$default\/(GET|POST|DELETE)\/v1\/[\w*/]+|\/attachments\/\*|:endpoint\/(APNS|APNS_SANDBOX|GCM)\/[\w.-]+\/\*)\]$/);
+    for (const id of wildcards) expect(id).toMatch(/^AwsSolutions-IAM5\[Resource::.*(\/index\/\*|\/(GET|POST|DELETE)\/@connections\/\*|\/\$default\/(GET|POST|DELETE)\/v1\/[\w*/]+|\/attachments\/\*|:endpoint\/(APNS|APNS_SANDBOX|GCM)\/[\w.-]+\/\*)\]$/);
   });
 
   it('reports what it is not told about', () => {

@@ -93,9 +93,19 @@ describe('ServerlessIm stack, production settings', () => {
       for (const action of TWO_WAY_ACTIONS.filter((a) => a !== 'heartbeat')) expect(integrationOf(action).Properties.IntegrationType, action).toBe('AWS_PROXY');
     });
 
-    it('has no route beyond the actions and the three special routes', () => {
+    it('answers keepAlive in API Gateway one-way: a MOCK integration and no route response, so nothing goes back', () => {
+      const route = routes.find(([, r]) => r.Properties.RouteKey === 'keepAlive');
+      expect(route, 'route keepAlive').toBeDefined();
+      expect(twoWay.has(route![0])).toBe(false);
+      const integrationId = route![1].Properties.Target['Fn::Join'][1][1].Ref;
+      expect(new Map(resourcesOf(template, 'AWS::ApiGatewayV2::Integration')).get(integrationId)!.Properties).toMatchObject({ IntegrationType: 'MOCK' });
+      const [, response] = resourcesOf(template, 'AWS::ApiGatewayV2::IntegrationResponse').find(([, r]) => r.Properties.IntegrationId.Ref === integrationId)!;
+      expect(response.Properties.ResponseTemplates).toBeUndefined();
+    });
+
+    it('has no route beyond the actions, the one-way keepAlive and the three special routes', () => {
       const keys = routes.map(([, route]) => route.Properties.RouteKey as string).sort();
-      expect(keys).toEqual([...TWO_WAY_ACTIONS, '$connect', '$disconnect', '$default'].sort());
+      expect(keys).toEqual([...TWO_WAY_ACTIONS, 'keepAlive', '$connect', '$disconnect', '$default'].sort());
     });
 
     it('authorizes $connect with the token authorizer; later routes ride on the connection', () => {
@@ -194,7 +204,7 @@ describe('ServerlessIm stack, production settings', () => {
       }
     });
 
-    it('lets only the functions that push call ManageConnections, POST on this API and stage (and the disconnect route DELETE)', () => {
+    it('lets only the functions that push call ManageConnections, POST on this API and stage (and the disconnect route DELETE; GET for presence and $connect)', () => {
       const statements = resourcesOf(template, 'AWS::IAM::Policy').flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as any[]);
       const manage = statements.filter((statement) => JSON.stringify(statement.Action).includes('execute-api'));
       expect(manage.length).toBeGreaterThanOrEqual(5);
@@ -205,8 +215,10 @@ describe('ServerlessIm stack, production settings', () => {
         expect(resource).not.toBe('*');
         const parts = resource['Fn::Join'][1];
         expect(parts).toContainEqual({ Ref: apiId });
-        expect(['/dev/POST/@connections/*', '/dev/DELETE/@connections/*']).toContain(parts.at(-1));
+        expect(['/dev/POST/@connections/*', '/dev/DELETE/@connections/*', '/dev/GET/@connections/*']).toContain(parts.at(-1));
       }
+      // GetConnection: only `$connect` (the connection cap) and `presence` ask whether a connection is open.
+      expect(manage.filter((statement) => JSON.stringify(statement.Resource).includes('/dev/GET/@connections/*'))).toHaveLength(2);
     });
   });
 

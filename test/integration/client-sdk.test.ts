@@ -177,19 +177,23 @@ describe('client SDK against the local cloud', () => {
     expect(alice.client.pendingChanges).toEqual([]);
   });
 
-  it('keeps its connection alive with heartbeats that the gateway answers, and pings for the record every connectionRefreshMs', async () => {
+  it('keeps its connection alive with one-way keepAlives, probes a silent link with heartbeats the gateway answers, and never pings', async () => {
     const alice = user('alice');
-    const { client, sockets, outgoing } = sdk(alice, { pingIntervalMs: 150, connectionRefreshMs: 1_000, autoLoadConversations: false });
+    const { client, sockets, outgoing } = sdk(alice, { pingIntervalMs: 150, probeSilenceMs: 400, autoLoadConversations: false });
     const heartbeats: unknown[] = [];
+    const others: unknown[] = [];
     client.on('serverEvent', (frame) => {
       if (frame.event === 'heartbeat') heartbeats.push(frame.data);
+      else others.push(frame);
     });
     await client.start();
     await client.whenConnected();
-    await eventually(() => heartbeats.length >= 5 && outgoing.filter((f) => f.action === 'ping').length >= 1, 'heartbeats answered and a refresh ping');
-    // Every heartbeat was answered (the link was never given up), and the pings were the refreshes.
+    await eventually(() => heartbeats.length >= 3 && outgoing.filter((f) => f.action === 'keepAlive').length >= 5, 'keepAlives sent and probes answered');
+    // Every probe was answered (the link was never given up); no keepAlive was answered, no ping sent.
     expect(sockets).toHaveLength(1);
     expect(heartbeats.length).toBeGreaterThanOrEqual(outgoing.filter((f) => f.action === 'heartbeat').length - 1);
+    expect(outgoing.filter((f) => f.action === 'ping')).toEqual([]);
+    expect(others).toEqual([]);
   });
 
   it('recovers pushes dropped on a half-dead connection when the next message reveals the gap', async () => {

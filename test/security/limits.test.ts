@@ -40,6 +40,8 @@ describe('limits on every action, connection and token', () => {
       functionEnvironment: {
         USER_RATE_LIMITS: JSON.stringify(Object.fromEntries(USER_RATE_CLASS_NAMES.map((name) => [name, LIMIT]))),
         MAX_CONNECTIONS_PER_USER: '2',
+        // A record whose connection answers 410 is kept this long (it may still be in $connect).
+        CONNECT_GRACE_MS: '1000',
         MAX_TOKEN_LIFETIME_SECONDS: '3600',
         ALLOWED_ORIGINS: 'https://chat.example.com,http://localhost:*',
       },
@@ -146,6 +148,23 @@ describe('limits on every action, connection and token', () => {
       }
     })();
     expect((await admitted.request('ping')).ok).toBe(true);
+  });
+
+  it('does not let connections whose $disconnect was lost hold seats: at the cap, API Gateway is asked which are open', async () => {
+    const carol = user('conn-carol');
+    cloud.gateway.faults.loseDisconnects();
+    try {
+      const vanished = [await connect(carol, { device: 'a' }), await connect(carol, { device: 'b' })];
+      for (const client of vanished) client.socket.terminate();
+      await Promise.all(vanished.map((client) => client.waitFor(() => client.closeCode !== undefined, 60_000)));
+    } finally {
+      cloud.gateway.faults.clear();
+    }
+    await sleep(1_500);
+    // Both records are still there (no $disconnect ran), yet the next connection is admitted.
+    const admitted = await connect(carol, { device: 'c' });
+    expect((await admitted.request('ping')).ok).toBe(true);
+    await admitted.close();
   });
 
   /** Waits until `exp` of a token minted now with `ttlSeconds` has surely passed. */

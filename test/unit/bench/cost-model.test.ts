@@ -18,6 +18,7 @@ const inputs = {
   direct: cost(6, 1.5, 1, 1, 2),
   ping: cost(2, 0, 1, 1, 1),
   heartbeat: cost(0, 0, 0, 1, 1),
+  keepAlive: cost(0, 0, 0, 1, 0),
   connect: cost(2, 0.5, 2, 0, 0),
   disconnect: cost(2, 0.5, 1, 0, 0),
   group: Object.assign(cost(40, 5, 2, 1, 4), { members: 10, onlineMembers: 4 }),
@@ -28,17 +29,17 @@ describe('monthly cost model: keep-alive', () => {
   const month = monthlyEstimate(profile, inputs);
   const minutes = profile.users * 30 * 24 * 60;
 
-  it('makes every tick a heartbeat except one ping per connection refresh interval', () => {
-    // Assess: 43,200 minutes per user: 5,400 ticks at 8 min, of which 1,800 pings at 24 min.
+  it('makes every tick a one-way keepAlive except a heartbeat per probe interval of a silent link, and no ping', () => {
+    // Assess: 43,200 minutes per user: 5,400 ticks at 8 min; a silent link probes every 16 min: 2,700 heartbeats.
     expect(month.counts.connectionMinutes).toBe(minutes);
-    expect(month.counts.pings).toBeCloseTo(minutes / profile.connectionRefreshMinutes, 6);
-    expect(month.counts.heartbeats).toBeCloseTo(minutes / profile.keepAliveIntervalMinutes - minutes / profile.connectionRefreshMinutes, 6);
+    expect(month.counts.heartbeats).toBeCloseTo(minutes / profile.probeSilenceMinutes, 6);
+    expect(month.counts.keepAlives).toBeCloseTo(minutes / profile.keepAliveIntervalMinutes - minutes / profile.probeSilenceMinutes, 6);
     expect(month.aws.keepAlive.total).toBeCloseTo(
-      month.counts.pings * dollarsOf(inputs.ping).total + month.counts.heartbeats * dollarsOf(inputs.heartbeat).total,
+      month.counts.keepAlives * dollarsOf(inputs.keepAlive).total + month.counts.heartbeats * dollarsOf(inputs.heartbeat).total,
       9,
     );
-    // A heartbeat costs only API Gateway messages: no Lambda, no DynamoDB in the keep-alive's share of them.
-    expect(month.aws.keepAlive.lambda).toBeCloseTo(month.counts.pings * dollarsOf(inputs.ping).lambda, 12);
+    // Neither runs a Lambda: the keep-alive's share is API Gateway messages only.
+    expect(month.aws.keepAlive.lambda).toBe(0);
   });
 
   it('keeps the v1 figure (a ping every 4.5 minutes) to compare against, and it costs more', () => {
@@ -49,9 +50,9 @@ describe('monthly cost model: keep-alive', () => {
   it('prices the SDK’s own keep-alive, below API Gateway’s 10-minute idle timeout with a minute for late timers', () => {
     for (const p of PROFILES) {
       expect(p.keepAliveIntervalMinutes * 60_000).toBe(DEFAULTS.pingIntervalMs);
-      expect(p.connectionRefreshMinutes * 60_000).toBe(DEFAULTS.connectionRefreshMs);
+      expect(p.probeSilenceMinutes * 60_000).toBe(DEFAULTS.probeSilenceMs);
       expect(p.keepAliveIntervalMinutes).toBeLessThanOrEqual(9);
-      expect(p.connectionRefreshMinutes % p.keepAliveIntervalMinutes).toBe(0);
+      expect(p.probeSilenceMinutes % p.keepAliveIntervalMinutes).toBe(0);
     }
   });
 });
