@@ -38,7 +38,11 @@ export async function isLive(deps: LivenessDeps, connection: Pick<UserConnection
 /** The users (of `connections`' owners) with at least one live connection; asks about each user's connections in turn until one is open. */
 export async function usersWithLiveConnections(deps: LivenessDeps, connections: readonly Pick<UserConnection, 'connectionId' | 'userId'>[]): Promise<Set<string>> {
   const byUser = new Map<string, Pick<UserConnection, 'connectionId'>[]>();
-  for (const connection of connections) byUser.set(connection.userId, [...(byUser.get(connection.userId) ?? []), connection]);
+  for (const connection of connections) {
+    const own = byUser.get(connection.userId);
+    if (own) own.push(connection);
+    else byUser.set(connection.userId, [connection]);
+  }
   const live = new Set<string>();
   await Promise.all(
     [...byUser].map(async ([userId, own]) => {

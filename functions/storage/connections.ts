@@ -13,8 +13,11 @@ import type { Storage } from './storage.js';
  * `presence` and the connection cap ask API Gateway (GetConnection, connections/connection-probe.ts),
  * and DynamoDB TTL deletes what is left.
  */
-// CONNECTION_TTL_SECONDS in the environment shortens it (tests).
-export const CONNECTION_TTL_SECONDS = Number(process.env.CONNECTION_TTL_SECONDS ?? 2 * 60 * 60 + 10 * 60);
+/** API Gateway closes every connection after 2 hours: a token expiring later needs no sweeping, and no record outlives it by more than CONNECTION_TTL_SECONDS' margin. */
+export const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
+
+/** How long a connection record (and a large group's listener entry) is kept: the connection's longest life and 10 minutes. */
+export const CONNECTION_TTL_SECONDS = MAX_CONNECTION_SECONDS + 10 * 60;
 
 export interface ConnectionRecord {
   connectionId: string;
@@ -30,9 +33,6 @@ export interface ConnectionRecord {
   /** `tokenExpiresAt`'s hour (epoch hours): the partition of the sparse `byTokenExpiry` index the sweeper reads. */
   expiryHour?: number;
 }
-
-/** API Gateway closes every connection after 2 hours: a token expiring later needs no sweeping. */
-export const MAX_CONNECTION_SECONDS = 2 * 60 * 60;
 
 /** The epoch hour a token expiry (epoch seconds) is filed under in `byTokenExpiry`. */
 export const expiryHourOf = (epochSeconds: number): number => Math.floor(epochSeconds / 3600);

@@ -1,5 +1,6 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll } from './batch.js';
+import { CONNECTION_TTL_SECONDS } from './connections.js';
 import { queryAll, queryPage } from './query.js';
 import type { Storage } from './storage.js';
 
@@ -16,7 +17,7 @@ export interface GroupListener {
   expiresAt: number;
 }
 
-export const LISTENER_TTL_SECONDS = 2 * 60 * 60 + 10 * 60;
+export const LISTENER_TTL_SECONDS = CONNECTION_TTL_SECONDS;
 
 /** The TTL of a listener written at `now` (epoch ms). */
 export const listenerExpiry = (now: number): number => Math.floor(now / 1000) + LISTENER_TTL_SECONDS;
